@@ -1,0 +1,54 @@
+# Two commands do all set-up: `make run` and `make test`. Everything else is a step they share.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app blog
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
+# The version is in the served file name, so a new htmx is never mixed up with a cached old one.
+HTMX_VERSION = $(shell node -p "require('./node_modules/htmx.org/package.json').version")
+
+.PHONY: run test lint format assets db install clean
+
+run: install assets db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install assets
+	$(BIN)/ruff check blog tests bench
+	$(BIN)/ruff format --check blog tests bench
+	$(BIN)/pytest --cov=blog --cov-report=term $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+assets: static/vendor/.htmx-copied
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/vendor/.htmx-copied: node_modules/.package-lock.json
+	rm -rf static/vendor
+	mkdir -p static/vendor
+	cp $(HTMX_SRC) static/vendor/htmx-$(HTMX_VERSION).min.js
+	touch $@
+
+db: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+
+lint:
+	$(BIN)/ruff check blog tests bench
+
+format:
+	$(BIN)/ruff format blog tests bench
+	$(BIN)/ruff check --fix blog tests bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .coverage dist build

@@ -1,0 +1,96 @@
+"""Good News: a Flask blog whose reader comments work through htmx."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
+
+
+def asset_dir(name: str) -> str:
+    """templates/ or static/: inside the package in a wheel, beside it in a source checkout."""
+    bundled = PACKAGE_DIR / name
+    return str(bundled if bundled.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("BLOG_INSTANCE_PATH") or None
+    if instance_path and not os.path.isabs(instance_path):
+        raise RuntimeError(f"BLOG_INSTANCE_PATH must be an absolute path, not {instance_path!r}")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=asset_dir("templates"),
+        static_folder=asset_dir("static"),
+    )
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    ensure_secret_key(app)
+
+    # database registers the SQLite connection pragmas when imported.
+    from . import cli, database, errors, htmx, public, security, templating  # noqa: F401
+    from .extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(public.bp)
+    return app
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object("blog.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("BLOG")
+    database_url = os.environ.get("DATABASE_URL")
+    if database_url:
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if app.config.get("PREFER_HTTPS"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+
+
+def normalise_database_url(url: str) -> str:
+    """Hosts hand out postgres:// URLs; SQLAlchemy wants the dialect and our driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def ensure_secret_key(app: Flask) -> None:
+    """Use the configured key; otherwise keep a generated one in the instance folder."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("ENV") == "production":
+        raise RuntimeError(
+            "SECRET_KEY is not set. In production set BLOG_SECRET_KEY or SECRET_KEY in "
+            "instance/config.py; the blog will not generate one for you there."
+        )
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two workers starting at once must not overwrite each other's key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            log.warning("No SECRET_KEY configured: generated one in %s (mode 0600).", key_file)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,59 @@
+"""Command-line tools: flask --app blog init-db | seed-demo | create-user."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .database import upgrade_to_head
+from .demo import seed_demo
+from .extensions import db
+from .models import Author
+from .passwords import hash_password, password_problem
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create or upgrade the database schema to the latest migration (safe to repeat)."""
+    upgrade_to_head()
+    click.echo("Database is up to date.")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the Good News demo articles into an empty database (safe to repeat)."""
+    created = seed_demo()
+    if created:
+        click.echo(f"Created {created} demo articles.")
+    else:
+        click.echo("The database already has posts; demo content not loaded.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--password", help="The password; prompted for (hidden) when omitted.")
+@click.option("--display-name", help="Name shown on articles; defaults to USERNAME.")
+def create_user_command(username: str, password: str | None, display_name: str | None) -> None:
+    """Create an author account that can sign in to the admin pages."""
+    if db.session.scalar(select(Author).where(Author.username == username)):
+        raise click.ClickException(f"An author named {username!r} already exists.")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(f"Password refused: {problem}")
+    db.session.add(
+        Author(
+            username=username,
+            display_name=display_name or username,
+            password_hash=hash_password(password),
+        )
+    )
+    db.session.commit()
+    click.echo(f"Created author {username!r}.")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, seed_demo_command, create_user_command):
+        app.cli.add_command(command)

@@ -1,0 +1,63 @@
+"""Demo content for a fresh "Good News" site; loaded once, never over real content."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from .demo_content import ARTICLES
+from .extensions import db
+from .models import Author, Post, PostStatus, Tag, now_utc
+from .passwords import hash_password
+from .sanitize import refresh_post_html
+
+DEMO_USERNAME = "editor"
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64] or "tag"
+
+
+def get_or_create_tag(name: str) -> Tag:
+    slug = slugify(name)
+    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if tag is None:
+        tag = Tag(name=name, slug=slug)
+        db.session.add(tag)
+    return tag
+
+
+def seed_demo() -> int:
+    """Create the demo author and articles if the site has no posts. Returns posts created."""
+    if db.session.scalar(select(func.count(Post.id))):
+        return 0
+    author = db.session.scalar(select(Author).where(Author.username == DEMO_USERNAME))
+    if author is None:
+        # The demo author cannot sign in: nobody knows this password. create-user makes real ones.
+        author = Author(
+            username=DEMO_USERNAME,
+            display_name="The Good News Desk",
+            password_hash=hash_password(secrets.token_urlsafe(32)),
+        )
+        db.session.add(author)
+    now = now_utc()
+    for article in ARTICLES:
+        published = now - timedelta(days=article["days_ago"], hours=3)
+        post = Post(
+            title=article["title"],
+            slug=article["slug"],
+            body_md=article["body"],
+            summary=article["summary"],
+            status=PostStatus.PUBLISHED.value,
+            published_at=published,
+            created_at=published,
+            author=author,
+            tags=[get_or_create_tag(name) for name in article["tags"]],
+        )
+        refresh_post_html(post)
+        db.session.add(post)
+    db.session.commit()
+    return len(ARTICLES)

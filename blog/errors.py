@@ -1,0 +1,54 @@
+"""Error pages: styled, never a traceback; an htmx request gets a fragment."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+from .htmx import render_page_or_fragment
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Forbidden", "You are not allowed to do that."),
+    404: ("Page not found", "There is nothing here. It may have moved, or never existed."),
+    405: ("Method not allowed", "That address does not accept this kind of request."),
+    413: ("Too large", "What you sent is larger than this site accepts."),
+    429: ("Too many requests", "You are doing that too often. Please wait a moment."),
+    500: ("Something went wrong", "The error has been logged. Please try again in a moment."),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, (f"Error {code}", "The request could not be completed."))
+    return render_page_or_fragment(
+        "errors/error.html",
+        "errors/_error.html",
+        status=code,
+        code=code,
+        title=title,
+        message=detail or message,
+    )
+
+
+def handle_http_error(error: HTTPException):
+    return render_error(error.code or 500)
+
+
+def handle_csrf_error(error: CSRFError):
+    return render_error(400, "Your session expired or the form was incomplete. Please try again.")
+
+
+def handle_unexpected(error: Exception):
+    # The visitor sees a plain page; the traceback goes to the log only.
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_unexpected)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,156 @@
+"""Database models (SQLAlchemy 2.0 typed style). Models hold data; they never build URLs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+
+from .extensions import db
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC (SQLite has no time zones) and always hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class PostStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key serves lookups by post; tag pages look up by tag.
+    Index("ix_post_tags_tag_id", "tag_id"),
+)
+
+
+class Author(db.Model):
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Bumped on logout and password change so copied session cookies stop working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="author")
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'scheduled', 'published')", name="status_known"
+        ),
+        # Every reader listing filters on status and orders by publication time.
+        Index("ix_posts_status_published_at", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    # Sanitized HTML rendered from body_md, valid while body_render_version matches.
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_render_version: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=PostStatus.DRAFT.value)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    comments_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), index=True)
+
+    author: Mapped[Author] = relationship(back_populates="posts", lazy="joined")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=post_tags, order_by="Tag.name", lazy="selectin"
+    )
+    # Approved comments, filled by reader queries (queries.visible_posts) in the same SELECT.
+    comment_count: Mapped[int | None] = query_expression()
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'spam', 'trash')", name="status_known"
+        ),
+        # Thread display and comment counts: approved comments of one post in time order.
+        Index("ix_comments_post_status_created", "post_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(String(245))
+    author_email: Mapped[str] = mapped_column(String(100), index=True)
+    author_url: Mapped[str] = mapped_column(String(200), default="")
+    author_ip: Mapped[str] = mapped_column(String(45), default="", index=True)
+    # Set when a signed-in author wrote the comment (the "Author" badge).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_render_version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PENDING.value)
+    moderation_reason: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    post: Mapped[Post] = relationship()

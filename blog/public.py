@@ -1,0 +1,93 @@
+"""Blueprint for readers: home, articles, tags, archives, feeds and crawler files."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from . import queries
+from .extensions import db
+from .models import Tag
+from .sanitize import post_body
+
+bp = Blueprint("public", __name__)
+
+
+def paginate(stmt):
+    """Real page numbers from ?page=; a page that does not exist is a 404, sizes are capped."""
+    config = current_app.config
+    return db.paginate(
+        stmt,
+        per_page=config["POSTS_PER_PAGE"],
+        max_per_page=config["MAX_POSTS_PER_PAGE"],
+        error_out=True,
+    )
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html", pagination=paginate(queries.visible_posts()))
+
+
+@bp.get("/posts/<slug>")
+def post(slug: str):
+    article = queries.visible_post_by_slug(slug)
+    if article is None:
+        abort(404)
+    older, newer = queries.neighbours(article)
+    return render_template(
+        "public/post.html", post=article, body=post_body(article), older=older, newer=newer
+    )
+
+
+@bp.get("/tag/<slug>")
+def tag(slug: str):
+    tag = db.one_or_404(db.select(Tag).where(Tag.slug == slug))
+    return render_template(
+        "public/tag.html", tag=tag, pagination=paginate(queries.posts_tagged(tag))
+    )
+
+
+@bp.get("/archive/<int:year>/<int:month>")
+def archive(year: int, month: int):
+    if not (1 <= month <= 12 and 1970 <= year <= 9999):
+        abort(404)
+    pagination = paginate(queries.posts_in_month(year, month))
+    if not pagination.items:
+        abort(404)
+    return render_template("public/archive.html", year=year, month=month, pagination=pagination)
+
+
+@bp.get("/feed.xml")
+def feed():
+    posts = db.session.scalars(
+        queries.visible_posts().limit(current_app.config["FEED_SIZE"])
+    ).all()
+    xml = render_template("public/feed.xml", posts=posts, body_of=post_body)
+    return Response(xml, mimetype="application/atom+xml")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    posts = db.session.scalars(queries.visible_posts()).all()
+    xml = render_template("public/sitemap.xml", posts=posts, tags=queries.tags_in_use())
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {url_for('.sitemap', _external=True)}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.app_context_processor
+def sidebar() -> dict:
+    # Lazy: only pages that show the sidebar run these queries.
+    return {"archive_months": queries.monthly_archive, "tag_cloud": queries.tags_in_use}
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    """The current listing at another page number, other arguments kept."""
+    args = dict(request.view_args or {}, **request.args.to_dict())
+    args["page"] = page
+    return url_for(request.endpoint, **args)

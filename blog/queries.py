@@ -1,0 +1,99 @@
+"""Reading queries: what readers may see, with comment counts in the same query."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy.orm import with_expression
+
+from .extensions import db
+from .models import Comment, CommentStatus, Post, PostStatus, Tag, now_utc, post_tags
+
+
+def visible_condition(now: datetime | None = None):
+    """Published posts, and scheduled ones whose time has come: no worker needed."""
+    now = now or now_utc()
+    return and_(
+        Post.status.in_((PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)),
+        Post.published_at.is_not(None),
+        Post.published_at <= now,
+    )
+
+
+def approved_comment_count():
+    return (
+        select(func.count(Comment.id))
+        .where(Comment.post_id == Post.id, Comment.status == CommentStatus.APPROVED.value)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+
+
+def visible_posts() -> Select:
+    """Newest first, each post with its approved-comment count."""
+    return (
+        select(Post)
+        .where(visible_condition())
+        .options(with_expression(Post.comment_count, approved_comment_count()))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
+def posts_tagged(tag: Tag) -> Select:
+    return visible_posts().where(Post.tags.any(Tag.id == tag.id))
+
+
+def posts_in_month(year: int, month: int) -> Select:
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return visible_posts().where(Post.published_at >= start, Post.published_at < end)
+
+
+def visible_post_by_slug(slug: str) -> Post | None:
+    return db.session.scalar(visible_posts().where(Post.slug == slug))
+
+
+def neighbours(post: Post) -> tuple[Post | None, Post | None]:
+    """(older, newer) visible posts around ``post``."""
+    same_time = Post.published_at == post.published_at
+    older = db.session.scalar(
+        select(Post)
+        .where(visible_condition())
+        .where(or_(Post.published_at < post.published_at, and_(same_time, Post.id < post.id)))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(1)
+    )
+    newer = db.session.scalar(
+        select(Post)
+        .where(visible_condition())
+        .where(or_(Post.published_at > post.published_at, and_(same_time, Post.id > post.id)))
+        .order_by(Post.published_at.asc(), Post.id.asc())
+        .limit(1)
+    )
+    return older, newer
+
+
+def monthly_archive() -> list[tuple[int, int, int]]:
+    """(year, month, number of posts), newest month first."""
+    year = extract("year", Post.published_at)
+    month = extract("month", Post.published_at)
+    rows = db.session.execute(
+        select(year, month, func.count(Post.id))
+        .where(visible_condition())
+        .group_by(year, month)
+        .order_by(year.desc(), month.desc())
+    )
+    return [(int(y), int(m), n) for y, m, n in rows]
+
+
+def tags_in_use() -> list[tuple[Tag, int]]:
+    rows = db.session.execute(
+        select(Tag, func.count(Post.id))
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(visible_condition())
+        .group_by(Tag.id)
+        .order_by(Tag.name)
+    )
+    return [(tag, n) for tag, n in rows]
