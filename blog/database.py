@@ -27,4 +27,3 @@ def upgrade_to_head() -> None:
     from flask_migrate import upgrade
 
     upgrade()
-

@@ -94,9 +94,7 @@ class Tag(db.Model):
 class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('draft', 'scheduled', 'published')", name="status_known"
-        ),
+        CheckConstraint("status IN ('draft', 'scheduled', 'published')", name="status_known"),
         # Every reader listing filters on status and orders by publication time.
         Index("ix_posts_status_published_at", "status", "published_at"),
     )
@@ -127,9 +125,7 @@ class Post(db.Model):
 class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'approved', 'spam', 'trash')", name="status_known"
-        ),
+        CheckConstraint("status IN ('pending', 'approved', 'spam', 'trash')", name="status_known"),
         # Thread display and comment counts: approved comments of one post in time order.
         Index("ix_comments_post_status_created", "post_id", "status", "created_at"),
     )

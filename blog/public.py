@@ -17,7 +17,7 @@ def paginate(stmt):
     config = current_app.config
     return db.paginate(
         stmt,
-        per_page=config["POSTS_PER_PAGE"],
+        per_page=request.args.get("per_page", config["POSTS_PER_PAGE"], type=int),
         max_per_page=config["MAX_POSTS_PER_PAGE"],
         error_out=True,
     )
@@ -59,9 +59,7 @@ def archive(year: int, month: int):
 
 @bp.get("/feed.xml")
 def feed():
-    posts = db.session.scalars(
-        queries.visible_posts().limit(current_app.config["FEED_SIZE"])
-    ).all()
+    posts = db.session.scalars(queries.visible_posts().limit(current_app.config["FEED_SIZE"])).all()
     xml = render_template("public/feed.xml", posts=posts, body_of=post_body)
     return Response(xml, mimetype="application/atom+xml")
 
@@ -75,7 +73,11 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {url_for('.sitemap', _external=True)}"]
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        f"Sitemap: {url_for('.sitemap', _external=True)}",
+    ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
 

@@ -1,0 +1,102 @@
+"""Shared fixtures: an app on a real SQLite file per test, clients, and row factories."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from blog.extensions import db
+from blog.models import Author, Comment, CommentStatus, Post, PostStatus, Tag, now_utc
+from blog.sanitize import refresh_post_html
+from tests.helpers import PASSWORD, make_test_app
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    from blog.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = make_test_app(tmp_path)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Makes rows with sensible defaults; every call commits so views see the data."""
+
+    def __init__(self, password_hash: str):
+        self.password_hash = password_hash
+        self.counter = itertools.count(1)
+
+    def author(self, username: str | None = None, **fields) -> Author:
+        n = next(self.counter)
+        author = Author(
+            username=username or f"author{n}",
+            display_name=fields.pop("display_name", f"Author {n}"),
+            password_hash=self.password_hash,
+            **fields,
+        )
+        db.session.add(author)
+        db.session.commit()
+        return author
+
+    def tag(self, name: str) -> Tag:
+        tag = Tag(name=name, slug=name.lower().replace(" ", "-"))
+        db.session.add(tag)
+        db.session.commit()
+        return tag
+
+    def post(self, title: str | None = None, **fields) -> Post:
+        n = next(self.counter)
+        title = title or f"Post number {n}"
+        fields.setdefault("slug", title.lower().replace(" ", "-"))
+        fields.setdefault("body_md", f"Body of *{title}*.")
+        fields.setdefault("summary", f"Summary of {title}.")
+        fields.setdefault("status", PostStatus.PUBLISHED.value)
+        if fields["status"] != PostStatus.DRAFT.value:
+            fields.setdefault("published_at", now_utc() - timedelta(hours=n))
+        if "author" not in fields:
+            fields["author"] = self.author()
+        post = Post(title=title, **fields)
+        refresh_post_html(post)
+        db.session.add(post)
+        db.session.commit()
+        return post
+
+    def comment(self, post: Post, **fields) -> Comment:
+        n = next(self.counter)
+        fields.setdefault("author_name", f"Reader {n}")
+        fields.setdefault("author_email", f"reader{n}@example.org")
+        fields.setdefault("body", f"Comment {n}")
+        fields.setdefault("status", CommentStatus.APPROVED.value)
+        comment = Comment(post=post, **fields)
+        db.session.add(comment)
+        db.session.commit()
+        return comment
+
+
+@pytest.fixture
+def make(app, password_hash) -> Factory:
+    return Factory(password_hash)

@@ -1,0 +1,92 @@
+"""The same reading side on a real PostgreSQL server, schema built by the migrations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import feedparser
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from blog import create_app, normalise_database_url
+from blog.database import upgrade_to_head
+from blog.demo import seed_demo
+from blog.extensions import db
+from blog.models import Comment, CommentStatus, Post
+from tests.helpers import require_service
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    """A throwaway database on the server named by TEST_DATABASE_URL, dropped afterwards."""
+    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
+    name = f"blog_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_app(pg_url, tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BLOG_INSTANCE_PATH", str(tmp_path_factory.mktemp("pg-instance")))
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": pg_url})
+    with app.app_context():
+        upgrade_to_head()
+        seed_demo()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    mp.undo()
+
+
+def test_migrations_match_models_on_postgres(pg_app):
+    assert db.engine.dialect.name == "postgresql"
+    upgrade_to_head()  # a second run changes nothing
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
+
+
+def test_reader_pages_on_postgres(pg_app):
+    client = pg_app.test_client()
+    posts = db.session.scalars(select(Post)).all()
+    assert len(posts) >= 3
+    home = client.get("/").get_data(as_text=True)
+    assert posts[0].title in home
+    for post in posts:
+        assert client.get(f"/posts/{post.slug}").status_code == 200
+        for tag in post.tags:
+            assert client.get(f"/tag/{tag.slug}").status_code == 200
+    first = min(p.published_at for p in posts)
+    assert client.get(f"/archive/{first.year}/{first.month}").status_code == 200
+    assert not feedparser.parse(client.get("/feed.xml").data).bozo
+
+
+def test_comment_counts_and_times_on_postgres(pg_app):
+    client = pg_app.test_client()
+    post = db.session.scalars(select(Post).order_by(Post.id)).first()
+    for status in ("approved", "approved", "pending"):
+        db.session.add(
+            Comment(
+                post=post, author_name="R", author_email="r@example.org", body="hi", status=status
+            )
+        )
+    db.session.commit()
+    assert "2 Comments" in client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    approved = db.session.scalar(
+        select(func.count(Comment.id)).where(Comment.status == CommentStatus.APPROVED.value)
+    )
+    assert approved == 2
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).published_at.tzinfo is UTC
+    assert db.session.get(Post, post.id).published_at < datetime.now(UTC)

@@ -1,0 +1,49 @@
+"""Article bodies: Markdown rendered, then cleaned through the wider article allow-list."""
+
+from __future__ import annotations
+
+import pytest
+
+from blog.models import Post
+from blog.sanitize import POST_RENDER_VERSION, post_body, refresh_post_html, render_post_body
+
+CASES = [
+    ("## Title", "<h2>Title</h2>"),
+    ("- a\n- b", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"),
+    ('[link](https://example.org "t")', '<a href="https://example.org" title="t">link</a>'),
+    ("![alt](/static/favicon.svg)", '<img alt="alt" src="/static/favicon.svg">'),
+    ("> quoted", "<blockquote>\n<p>quoted</p>\n</blockquote>"),
+    ("```python\nx = 1\n```", '<pre><code class="language-python">x = 1\n</code></pre>'),
+    ("| a | b |\n|:--|--:|\n| 1 | 2 |", '<th align="left">a</th>'),
+    ("<script>alert(1)</script>ok", "<p>ok</p>"),
+    ("[x](javascript:alert(1))", "<a>x</a>"),
+    ('<a href="jav&#x61;script:alert(1)">x</a>', "<a>x</a>"),
+    ('<img src="x" onerror="alert(1)">', '<img src="x">'),
+    ('<p style="color:red" class="evil" id="main" hx-get="/x" data-hx-post="/y">t</p>', "<p>t</p>"),
+    ('<code class="evil">c</code>', "<code>c</code>"),
+    ("<iframe src=https://example.org></iframe>", ""),
+    ('<svg><a href="javascript:alert(1)">x</a></svg>', "x"),
+    ('<meta name="htmx-config" content="{}">', ""),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), CASES)
+def test_render_post_body(source, expected):
+    assert expected in render_post_body(source)
+
+
+@pytest.mark.parametrize("source", [c[0] for c in CASES])
+def test_no_dangerous_output(source):
+    html = render_post_body(source).lower()
+    for bad in ("<script", "javascript:", "onerror", "hx-", "style=", "<iframe", "<meta", "<svg"):
+        assert bad not in html
+
+
+def test_cached_html_is_used_until_the_renderer_changes():
+    post = Post(body_md="*fresh*")
+    refresh_post_html(post)
+    assert post.body_render_version == POST_RENDER_VERSION
+    post.body_html = "<p>cached</p>"
+    assert str(post_body(post)) == "<p>cached</p>"
+    post.body_render_version = POST_RENDER_VERSION - 1
+    assert str(post_body(post)) == "<p><em>fresh</em></p>"
