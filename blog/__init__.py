@@ -35,18 +35,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     ensure_secret_key(app)
 
     # database registers the SQLite connection pragmas when imported.
-    from . import cli, database, errors, htmx, public, security, templating  # noqa: F401
-    from .extensions import csrf, db, migrate
+    from . import cli, comments, database, errors, htmx, public, security, templating  # noqa: F401
+    from .extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
+    trust_proxies(app)
     htmx.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(public.bp)
+    app.register_blueprint(comments.bp)
     return app
 
 
@@ -94,3 +97,12 @@ def ensure_secret_key(app: Flask) -> None:
                 handle.write(secrets.token_hex(32))
             log.warning("No SECRET_KEY configured: generated one in %s (mode 0600).", key_file)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client address and scheme from their headers."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

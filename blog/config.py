@@ -25,3 +25,31 @@ WTF_CSRF_TIME_LIMIT = 3600
 
 # "production" makes a missing SECRET_KEY an error instead of generating one.
 ENV = "development"
+
+# Discussion settings (WordPress's defaults where it has one). Every one can be overridden by a
+# BLOG_* environment variable, e.g. BLOG_COMMENT_MODERATION=all or BLOG_COMMENT_FLOOD_SECONDS=30.
+COMMENT_MODERATION = "first-time"  # first-time | all | none
+COMMENT_MAX_LINKS = 2  # this many links or more: held for moderation (0: no limit)
+COMMENT_MODERATION_WORDS: list[str] = []  # held when one appears (name, email, url, text, IP, UA)
+COMMENT_DISALLOWED_WORDS: list[str] = []  # sent to spam when one appears
+COMMENT_MIN_SECONDS = 3.0  # a form sent sooner after it was shown is a bot's
+COMMENT_FLOOD_SECONDS = 15  # same IP or email again within this: 429 "posting too quickly"
+COMMENT_CLOSE_AFTER_DAYS = 0  # close comments on posts older than this (0: never)
+COMMENT_THREAD_DEPTH = 5  # replies nest this deep; deeper ones attach at the deepest level
+COMMENTS_PER_PAGE = 50  # top-level comments per page
+COMMENT_ORDER = "oldest"  # oldest | newest (top-level comments)
+COMMENT_EDIT_MINUTES = 15  # how long a poster may edit or delete their own comment
+COMMENT_POLL_SECONDS = 30  # how often an open article asks for new comments
+COMMENT_OWN_DAYS = 7  # how long a poster sees their own held comment
+COMMENT_REMEMBER_DAYS = 365  # "Save my name, email, and website" cookie lifetime
+COMMENT_RATE_LIMIT = "6 per minute;60 per hour"  # per IP, on posting, through Flask-Limiter
+COMMENT_FEED_SIZE = 20
+
+# Flask-Limiter: memory storage by default; a Redis URL (redis://host:6379/0) shares the counts
+# between worker processes. RATELIMIT_ENABLED=False switches it off for load tests.
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+
+# Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+TRUSTED_PROXIES = 0

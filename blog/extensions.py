@@ -1,5 +1,7 @@
 """Extension objects, created once and bound to an app in create_app()."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -23,3 +25,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+# Storage and on/off come from RATELIMIT_STORAGE_URI and RATELIMIT_ENABLED; limits sit on the views.
+limiter = Limiter(key_func=get_remote_address)

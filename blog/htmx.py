@@ -23,6 +23,7 @@ HTMX_CONFIG = {
     "responseHandling": [
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
+        {"code": "403", "swap": True, "error": False},
         {"code": "409", "swap": True, "error": False},
         {"code": "422", "swap": True, "error": False},
         {"code": "429", "swap": True, "error": False},

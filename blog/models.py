@@ -135,10 +135,15 @@ class Comment(db.Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id", ondelete="SET NULL"), index=True
     )
+    # The top-level comment of this thread (its own id for a top-level comment), so one query
+    # fetches whole threads for a page of top-level comments.
+    root_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
     author_name: Mapped[str] = mapped_column(String(245))
     author_email: Mapped[str] = mapped_column(String(100), index=True)
     author_url: Mapped[str] = mapped_column(String(200), default="")
     author_ip: Mapped[str] = mapped_column(String(45), default="", index=True)
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
     # Set when a signed-in author wrote the comment (the "Author" badge).
     author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
@@ -150,3 +155,5 @@ class Comment(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     post: Mapped[Post] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+    site_author: Mapped[Author | None] = relationship()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from . import queries
+from .avatars import avatar_key, identicon_svg, is_avatar_key
 from .extensions import db
 from .models import Tag
-from .sanitize import post_body
+from .sanitize import comment_body, post_body
 
 bp = Blueprint("public", __name__)
 
@@ -30,13 +31,14 @@ def index():
 
 @bp.get("/posts/<slug>")
 def post(slug: str):
-    article = queries.visible_post_by_slug(slug)
-    if article is None:
-        abort(404)
-    older, newer = queries.neighbours(article)
-    return render_template(
-        "public/post.html", post=article, body=post_body(article), older=older, newer=newer
-    )
+    from .comments import find_parent, reader_post_or_404, render_post_page
+
+    article = reader_post_or_404(slug)
+    reply_to = None
+    if request.args.get("replytocom"):
+        # ?replytocom=ID#respond: the no-JavaScript way to reply under a comment.
+        reply_to, _ = find_parent(article, request.args["replytocom"])
+    return render_post_page(article, reply_to=reply_to)
 
 
 @bp.get("/tag/<slug>")
@@ -64,6 +66,38 @@ def feed():
     return Response(xml, mimetype="application/atom+xml")
 
 
+@bp.get("/comments/feed.xml")
+def comments_feed():
+    comments = db.session.scalars(queries.latest_approved_comments()).all()
+    xml = render_template("public/comments_feed.xml", comments=comments, post=None)
+    return Response(xml, mimetype="application/atom+xml")
+
+
+@bp.get("/posts/<slug>/comments.xml")
+def post_comments_feed(slug: str):
+    article = queries.visible_post_by_slug(slug)
+    if article is None:
+        abort(404)
+    comments = db.session.scalars(queries.latest_approved_comments(article)).all()
+    xml = render_template("public/comments_feed.xml", comments=comments, post=article)
+    return Response(xml, mimetype="application/atom+xml")
+
+
+@bp.get("/avatar/<key>.svg")
+def avatar(key: str):
+    if not is_avatar_key(key):
+        abort(404)
+    response = Response(identicon_svg(key), mimetype="image/svg+xml")
+    # The picture for a key never changes.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.app_template_global("avatar_key")
+def avatar_key_for(email: str) -> str:
+    return avatar_key(email, current_app.config["SECRET_KEY"])
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
     posts = db.session.scalars(queries.visible_posts()).all()
@@ -84,7 +118,11 @@ def robots():
 @bp.app_context_processor
 def sidebar() -> dict:
     # Lazy: only pages that show the sidebar run these queries.
-    return {"archive_months": queries.monthly_archive, "tag_cloud": queries.tags_in_use}
+    return {
+        "archive_months": queries.monthly_archive,
+        "tag_cloud": queries.tags_in_use,
+        "comment_body": comment_body,
+    }
 
 
 @bp.app_template_global()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import Select, and_, extract, func, or_, select
 from sqlalchemy.orm import with_expression
 
@@ -97,3 +98,17 @@ def tags_in_use() -> list[tuple[Tag, int]]:
         .order_by(Tag.name)
     )
     return [(tag, n) for tag, n in rows]
+
+
+def latest_approved_comments(post: Post | None = None) -> Select:
+    """For the comment feeds: newest approved comments on posts readers can see."""
+    query = (
+        select(Comment)
+        .join(Comment.post)
+        .where(Comment.status == CommentStatus.APPROVED.value, visible_condition())
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(current_app.config["COMMENT_FEED_SIZE"])
+    )
+    if post is not None:
+        query = query.where(Comment.post_id == post.id)
+    return query

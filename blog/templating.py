@@ -24,6 +24,10 @@ def long_date(value: datetime | None) -> str:
     return f"{value:%B} {value.day}, {value:%Y}" if value else ""
 
 
+def clock(value: datetime | None) -> str:
+    return f"{value:%H:%M}" if value else ""
+
+
 def iso_datetime(value: datetime | None) -> str:
     return value.isoformat(timespec="seconds").replace("+00:00", "Z") if value else ""
 
@@ -43,7 +47,7 @@ def vendor_script(app: Flask) -> str | None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        long_date=long_date, iso_datetime=iso_datetime, reading_minutes=reading_minutes
+        long_date=long_date, iso_datetime=iso_datetime, clock=clock, reading_minutes=reading_minutes
     )
     app.jinja_env.globals.update(
         count_label=count_label, month_name=lambda month: calendar.month_name[month], now=now_utc

@@ -6,6 +6,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
 
 from blog.extensions import db
 from blog.models import Author, Comment, CommentStatus, Post, PostStatus, Tag, now_utc
@@ -20,11 +21,24 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as under a real server.
+
+    The tests hold an app context for database access; without this, requests would share its
+    ``g`` and its database session with each other and with the test.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     app = make_test_app(tmp_path)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()
         yield app

@@ -19,6 +19,8 @@ def make_test_app(tmp_path, **overrides):
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'blog.sqlite'}",
         "WTF_CSRF_ENABLED": False,
+        # Flask-Limiter reads this once, at start-up; tests that want limits create their own app.
+        "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
     return create_app(config)

@@ -34,9 +34,14 @@ def test_home_shows_author_date_summary_tags(client, make):
 
 
 @pytest.mark.parametrize(
-    ("approved", "label"), [(0, "No Comments"), (1, "1 Comment"), (3, "3 Comments")]
+    ("approved", "label", "heading"),
+    [
+        (0, "No Comments", "No comments yet"),
+        (1, "1 Comment", "One thought on &ldquo;Counted&rdquo;"),
+        (3, "3 Comments", "3 thoughts on &ldquo;Counted&rdquo;"),
+    ],
 )
-def test_comment_count_labels_count_only_approved(client, make, approved, label):
+def test_comment_count_labels_count_only_approved(client, make, approved, label, heading):
     post = make.post("Counted")
     for _ in range(approved):
         make.comment(post)
@@ -45,7 +50,7 @@ def test_comment_count_labels_count_only_approved(client, make, approved, label)
     html = client.get("/").get_data(as_text=True)
     assert label in html
     article = client.get(f"/posts/{post.slug}").get_data(as_text=True)
-    assert label in article
+    assert heading in article
 
 
 def test_home_page_query_count_does_not_grow_with_posts(app, client, make):

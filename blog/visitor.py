@@ -1,0 +1,115 @@
+"""What a commenter's browser carries: signed cookies and the signed form timestamp.
+
+No accounts for readers: the poster of a comment proves it with a signed cookie listing their
+comment ids (to see a held comment and to edit for a while), and "Save my name, email, and website"
+keeps those three values in another signed cookie.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response, current_app, g, request
+from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
+
+OWN_COOKIE = "blog_own_comments"
+REMEMBER_COOKIE = "blog_commenter"
+OWN_LIMIT = 50
+DAY = 86_400
+
+
+def _serializer(purpose: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"blog.{purpose}")
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("PREFER_HTTPS")),
+    )
+
+
+# The form timestamp: how long after the form was shown it came back (bots are instant).
+
+
+def form_stamp() -> str:
+    signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
+    return signer.sign(b"comment-form").decode()
+
+
+def seconds_since_stamp(stamp: str | None) -> float | None:
+    """None when the stamp is missing or was not made by us."""
+    if not stamp:
+        return None
+    signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
+    try:
+        _, signed_at = signer.unsign(stamp, return_timestamp=True)
+    except BadSignature:
+        return None
+    return max(0.0, time.time() - signed_at.timestamp())
+
+
+# Own comments: {comment id: unix time posted}, newest kept.
+
+
+def own_comments() -> dict[int, float]:
+    if "own_comments" not in g:
+        try:
+            pairs = _serializer("own").loads(request.cookies.get(OWN_COOKIE, ""))
+            g.own_comments = {int(cid): float(ts) for cid, ts in pairs}
+        except (BadSignature, TypeError, ValueError):
+            g.own_comments = {}
+    max_age = current_app.config["COMMENT_OWN_DAYS"] * DAY
+    now = time.time()
+    return {cid: ts for cid, ts in g.own_comments.items() if now - ts < max_age}
+
+
+def _save_own(response: Response, owned: dict[int, float]) -> None:
+    g.own_comments = owned
+    newest = sorted(owned.items(), key=lambda item: item[1])[-OWN_LIMIT:]
+    max_age = current_app.config["COMMENT_OWN_DAYS"] * DAY
+    _set_cookie(response, OWN_COOKIE, _serializer("own").dumps(newest), max_age)
+
+
+def add_own_comment(response: Response, comment_id: int) -> None:
+    owned = own_comments()
+    owned[comment_id] = time.time()
+    _save_own(response, owned)
+
+
+def remove_own_comment(response: Response, comment_id: int) -> None:
+    owned = own_comments()
+    owned.pop(comment_id, None)
+    _save_own(response, owned)
+
+
+def mark_own_comment(comment_id: int) -> None:
+    """Let the rest of this request see a comment as the visitor's own before the cookie exists."""
+    own_comments()
+    g.own_comments[comment_id] = time.time()
+
+
+# "Save my name, email, and website in this browser".
+
+
+def remembered_commenter() -> dict[str, str]:
+    try:
+        data = _serializer("remember").loads(request.cookies.get(REMEMBER_COOKIE, ""))
+    except BadSignature:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {key: str(data.get(key, "")) for key in ("author", "email", "url")}
+
+
+def remember_commenter(response: Response, author: str, email: str, url: str) -> None:
+    value = _serializer("remember").dumps({"author": author, "email": email, "url": url})
+    _set_cookie(response, REMEMBER_COOKIE, value, current_app.config["COMMENT_REMEMBER_DAYS"] * DAY)
+
+
+def forget_commenter(response: Response) -> None:
+    response.delete_cookie(REMEMBER_COOKIE, httponly=True, samesite="Lax")

@@ -1,0 +1,105 @@
+"""A poster edits or deletes their own comment for COMMENT_EDIT_MINUTES, nobody else can."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from blog.extensions import db
+from blog.models import Comment
+from tests.helpers import HX
+from tests.integration.test_comments import TEXT, fields
+
+
+@pytest.fixture(autouse=True)
+def _rules(app):
+    app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0, RATELIMIT_ENABLED=False)
+
+
+@pytest.fixture
+def posted(client, make):
+    post = make.post("Editable news")
+    make.comment(post, author_email="rosa@example.org")
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+    return db.session.scalars(select(Comment).where(Comment.body == TEXT)).one()
+
+
+def test_poster_sees_edit_controls_and_timer(client, posted):
+    html = client.get(f"/posts/{posted.post.slug}").get_data(as_text=True)
+    assert f'href="/comments/{posted.id}/edit"' in html
+    assert 'you can edit this for <span class="countdown">14:5' in html or "15:00" in html
+
+
+def test_edit_with_htmx_and_without(client, posted):
+    form = client.get(f"/comments/{posted.id}/edit", headers=HX)
+    assert form.status_code == 200
+    assert TEXT in form.get_data(as_text=True)
+    response = client.post(
+        f"/comments/{posted.id}/edit", data={"comment": "Edited <b>text</b>"}, headers=HX
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Edited <b>text</b>" in html
+    assert "(edited)" in html
+    db.session.refresh(posted)
+    assert posted.body == "Edited <b>text</b>"
+    assert posted.edited_at is not None
+    plain = client.post(f"/comments/{posted.id}/edit", data={"comment": "Plain edit"})
+    assert plain.status_code == 303
+    assert plain.headers["Location"].endswith(f"#comment-{posted.id}")
+    page = client.get(f"/comments/{posted.id}/edit")
+    assert "<html" in page.get_data(as_text=True)
+
+
+def test_edit_is_resanitized_and_revalidated(client, posted):
+    bad = client.post(f"/comments/{posted.id}/edit", data={"comment": "  "}, headers=HX)
+    assert bad.status_code == 422
+    assert "Please type your comment." in bad.get_data(as_text=True)
+    client.post(
+        f"/comments/{posted.id}/edit",
+        data={"comment": '<a href="javascript:alert(1)" onclick="x()">hi</a><script>x</script>'},
+    )
+    db.session.refresh(posted)
+    assert "javascript" not in posted.body_html
+    assert "onclick" not in posted.body_html
+    assert "<script" not in posted.body_html
+
+
+def test_edit_adding_links_holds_the_comment(client, posted):
+    text = "now with https://a.example and https://b.example"
+    client.post(f"/comments/{posted.id}/edit", data={"comment": text})
+    db.session.refresh(posted)
+    assert posted.status == "pending"
+    assert posted.moderation_reason.startswith("After an edit: Held")
+
+
+def test_others_cannot_edit_or_delete(app, posted):
+    stranger = app.test_client()
+    assert stranger.get(f"/comments/{posted.id}/edit").status_code == 403
+    response = stranger.post(f"/comments/{posted.id}/edit", data={"comment": "hijack"})
+    assert response.status_code == 403
+    assert stranger.post(f"/comments/{posted.id}/delete").status_code == 403
+    db.session.refresh(posted)
+    assert posted.body == TEXT
+
+
+def test_window_closes_after_fifteen_minutes_but_text_is_kept(client, posted):
+    posted.created_at = posted.created_at - timedelta(minutes=16)
+    db.session.commit()
+    assert client.get(f"/comments/{posted.id}/edit").status_code == 403
+    response = client.post(f"/comments/{posted.id}/edit", data={"comment": "Too late text"})
+    assert response.status_code == 403
+    assert "Too late text" in response.get_data(as_text=True)
+    assert "has passed" in response.get_data(as_text=True)
+    assert "edit this for" not in client.get(f"/posts/{posted.post.slug}").get_data(as_text=True)
+
+
+def test_delete_own_comment(client, posted):
+    response = client.post(f"/comments/{posted.id}/delete", headers=HX)
+    assert response.status_code == 200
+    assert "Your comment was deleted." in response.get_data(as_text=True)
+    db.session.refresh(posted)
+    assert posted.status == "trash"
+    assert TEXT not in client.get(f"/posts/{posted.post.slug}").get_data(as_text=True)
