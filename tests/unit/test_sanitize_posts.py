@@ -47,3 +47,8 @@ def test_cached_html_is_used_until_the_renderer_changes():
     assert str(post_body(post)) == "<p>cached</p>"
     post.body_render_version = POST_RENDER_VERSION - 1
     assert str(post_body(post)) == "<p><em>fresh</em></p>"
+
+
+def test_absurd_numeric_reference_does_not_crash():
+    html = render_post_body('<a title="&#' + "1" * 5000 + ';">x</a> and &#' + "9" * 5000 + ";")
+    assert "x" in html
