@@ -34,8 +34,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     ensure_secret_key(app)
 
-    # database registers the SQLite connection pragmas when imported.
-    from . import cli, comments, database, errors, htmx, public, security, templating  # noqa: F401
+    from . import (
+        admin,
+        auth,
+        cli,
+        comments,
+        database,  # noqa: F401  (registers the SQLite connection pragmas)
+        email_actions,
+        errors,
+        htmx,
+        public,
+        security,
+        templating,
+    )
     from .extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -50,6 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(comments.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(email_actions.bp)
     return app
 
 

@@ -34,7 +34,10 @@ def seed_demo_command() -> None:
 @click.argument("username")
 @click.option("--password", help="The password; prompted for (hidden) when omitted.")
 @click.option("--display-name", help="Name shown on articles; defaults to USERNAME.")
-def create_user_command(username: str, password: str | None, display_name: str | None) -> None:
+@click.option("--email", default="", help="Where comment notifications are sent.")
+def create_user_command(
+    username: str, password: str | None, display_name: str | None, email: str
+) -> None:
     """Create an author account that can sign in to the admin pages."""
     if db.session.scalar(select(Author).where(Author.username == username)):
         raise click.ClickException(f"An author named {username!r} already exists.")
@@ -47,6 +50,7 @@ def create_user_command(username: str, password: str | None, display_name: str |
         Author(
             username=username,
             display_name=display_name or username,
+            email=email,
             password_hash=hash_password(password),
         )
     )

@@ -30,7 +30,9 @@ from .extensions import db, limiter
 from .forms import CommentEditForm, CommentForm
 from .htmx import is_htmx, render_page_or_fragment
 from .models import Comment, CommentStatus, Post, now_utc
+from .notify import notify_new_comment
 from .sanitize import post_body, refresh_comment_html
+from .settings import site_config
 
 bp = Blueprint("comments", __name__)
 
@@ -84,7 +86,7 @@ def section_context(post: Post, form: CommentForm | None = None, reply_to=None, 
         "newest_id": threads.newest_approved_id(post),
         "own": own,
         "edit_seconds_left": edit_seconds_left,
-        "poll_seconds": current_app.config["COMMENT_POLL_SECONDS"],
+        "poll_seconds": site_config()["COMMENT_POLL_SECONDS"],
         **extra,
     }
 
@@ -93,7 +95,7 @@ def edit_seconds_left(comment: Comment) -> int:
     """Seconds the visitor may still edit ``comment`` (0 when it is not theirs or too late)."""
     if comment.id not in visitor.own_comments():
         return 0
-    window = timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
+    window = timedelta(minutes=site_config()["COMMENT_EDIT_MINUTES"])
     left = (comment.created_at + window - now_utc()).total_seconds()
     return max(0, math.floor(left))
 
@@ -108,7 +110,10 @@ def render_post_page(post: Post, status: int = 200, **context) -> Response:
         **section_context(post, **context),
     )
     g.varies_on_hx_request = True
-    return make_response(html, status)
+    response = make_response(html, status)
+    # The page carries this visitor's CSRF token, held comments and saved name: no shared caches.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def form_response(post: Post, form: CommentForm, status: int, reply_to=None, **extra):
@@ -143,7 +148,7 @@ def find_parent(post: Post, raw: str | None) -> tuple[Comment | None, str | None
 
 def seconds_until_allowed(ip: str, email: str) -> int:
     """WordPress's flood rule: the same IP or email again within COMMENT_FLOOD_SECONDS."""
-    interval = current_app.config["COMMENT_FLOOD_SECONDS"]
+    interval = site_config()["COMMENT_FLOOD_SECONDS"]
     if not interval:
         return 0
     latest = db.session.scalar(
@@ -206,7 +211,7 @@ def save_comment(post: Post, parent: Comment | None, form: CommentForm) -> Comme
             seconds_since_render=visitor.seconds_since_stamp(form.stamp.data),
             has_approved_comment=has_approved_comment(form.email.data),
         ),
-        moderation.Rules.from_config(current_app.config),
+        moderation.Rules.from_config(site_config()),
     )
     comment = Comment(
         post=post,
@@ -227,6 +232,7 @@ def save_comment(post: Post, parent: Comment | None, form: CommentForm) -> Comme
     comment.root_id = parent.root_id if parent else comment.id
     db.session.commit()
     current_app.logger.info("Comment %s on post %s: %s", comment.id, post.id, decision.reason)
+    notify_new_comment(comment)
     return comment
 
 
@@ -253,15 +259,16 @@ def create(slug: str):
         return form_response(post, form, 409, reply_to=parent, form_message=DUPLICATE)
     comment = save_comment(post, parent, form)
     visitor.mark_own_comment(comment.id)
+    # Before the fresh form is rendered, so it shows the choice just made.
+    if form.remember.data:
+        visitor.remember_commenter(form.author.data, form.email.data, form.url.data or "")
+    else:
+        visitor.forget_commenter()
     if is_htmx():
         response = posted_fragment(post, comment)
     else:
         response = redirect(permalink(comment), 303)
     visitor.add_own_comment(response, comment.id)
-    if form.remember.data:
-        visitor.remember_commenter(response, form.author.data, form.email.data, form.url.data or "")
-    else:
-        visitor.forget_commenter(response)
     return response
 
 
@@ -277,6 +284,7 @@ def posted_fragment(post: Post, comment: Comment) -> Response:
         "comments/_posted.html",
         node=placement.node,
         container_id=placement.container_id,
+        newest_first=site_config()["COMMENT_ORDER"] == "newest",
         status_message=status_message,
         **context,
     )
@@ -444,10 +452,10 @@ def apply_edit(comment: Comment, text: str) -> None:
             ip=comment.author_ip,
             user_agent=comment.user_agent,
             # The timing and trap checks are for new forms; an edit only re-checks its content.
-            seconds_since_render=float(current_app.config["COMMENT_EDIT_MINUTES"] * 60),
+            seconds_since_render=float(site_config()["COMMENT_EDIT_MINUTES"] * 60),
             has_approved_comment=True,
         ),
-        moderation.Rules.from_config(current_app.config),
+        moderation.Rules.from_config(site_config()),
     )
     comment.body = text
     comment.edited_at = now_utc()
@@ -460,7 +468,7 @@ def apply_edit(comment: Comment, text: str) -> None:
 
 def render_comment_fragment(comment: Comment) -> Response:
     own = visitor.own_comments()
-    node = threads.Node(comment, min(comment.depth + 1, current_app.config["COMMENT_THREAD_DEPTH"]))
+    node = threads.Node(comment, min(comment.depth + 1, site_config()["COMMENT_THREAD_DEPTH"]))
     html = render_template(
         "comments/_comment_article.html",
         node=node,

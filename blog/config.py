@@ -53,3 +53,21 @@ RATELIMIT_HEADERS_ENABLED = True
 
 # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
 TRUSTED_PROXIES = 0
+
+# Signing in: this many failures for one username within the window lock it for the window.
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW_MINUTES = 15
+PERMANENT_SESSION_LIFETIME = 12 * 3600  # an author's session, in seconds
+
+# Email notifications to article authors. With no MAIL_SERVER they are written to the log.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_USE_TLS = False  # STARTTLS on MAIL_PORT
+MAIL_USE_SSL = False  # TLS from the start (port 465)
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_SENDER = "Good News <blog@localhost>"
+MAIL_TIMEOUT = 10
+MAIL_RETRIES = 3
+MAIL_RETRY_SECONDS = 5
+MODERATION_LINK_DAYS = 7  # one-click Approve / Spam / Trash links in the emails

@@ -5,9 +5,29 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
-from wtforms.fields import EmailField, URLField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateTimeLocalField, EmailField, URLField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from .passwords import password_problem
 
 # WordPress's limits (wp_get_comment_fields_max_lengths).
 NAME_MAX = 245
@@ -41,7 +61,13 @@ def not_blank(message: str):
     return check
 
 
-class CommentForm(FlaskForm):
+class BaseForm(FlaskForm):
+    def first_error_field(self):
+        """The field that gets the focus when the form comes back with errors."""
+        return next((field for field in self if field.errors), None)
+
+
+class CommentForm(BaseForm):
     comment = TextAreaField(
         "Comment",
         validators=[
@@ -86,13 +112,149 @@ class CommentForm(FlaskForm):
     homepage = StringField("Leave this field empty")
     stamp = HiddenField()
 
-    def first_error_field(self):
-        return next((field for field in self if field.errors), None)
 
-
-class CommentEditForm(FlaskForm):
+class CommentEditForm(BaseForm):
     comment = CommentForm.comment
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A button-only POST (delete, approve) still carries a CSRF token."""
+
+
+class LoginForm(BaseForm):
+    username = StringField(
+        "Username", filters=[strip], validators=[InputRequired("Enter your username.")]
+    )
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+
+
+class PasswordChangeForm(BaseForm):
+    current = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password.")]
+    )
+    new = PasswordField("New password", validators=[InputRequired("Choose a new password.")])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[
+            InputRequired("Repeat the new password."),
+            EqualTo("new", "The two new passwords differ."),
+        ],
+    )
+
+    def validate_new(self, field) -> None:
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class PostForm(BaseForm):
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[InputRequired("Give the article a title."), Length(max=200)],
+    )
+    slug = StringField(
+        "Slug",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=200),
+            Regexp(SLUG_RE, message="Use lower-case letters, digits and single hyphens."),
+        ],
+    )
+    body = TextAreaField("Body (Markdown)", validators=[Length(max=500_000)])
+    summary = TextAreaField("Summary", filters=[strip], validators=[Length(max=1000)])
+    tags = StringField("Tags", filters=[strip], validators=[Length(max=500)])
+    comments_open = BooleanField("Allow comments", default=True)
+    publish_at = DateTimeLocalField(
+        "Publish at (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
+    )
+
+    def tag_names(self) -> list[str]:
+        names = [name.strip() for name in (self.tags.data or "").split(",")]
+        return list(dict.fromkeys(name for name in names if name))
+
+
+class AdminReplyForm(BaseForm):
+    comment = CommentForm.comment
+
+
+class AdminCommentEditForm(BaseForm):
+    comment = CommentForm.comment
+    author = CommentForm.author
+    email = CommentForm.email
+    url = CommentForm.url
+
+
+def word_list(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.replace(",", "\n").splitlines()
+    return [word.strip() for word in value or () if word and word.strip()]
+
+
+class SettingsForm(BaseForm):
+    site_title = StringField(
+        "Site title", filters=[strip], validators=[InputRequired(), Length(max=100)]
+    )
+    site_tagline = StringField("Tagline", filters=[strip], validators=[Length(max=200)])
+    posts_per_page = IntegerField(
+        "Posts per page", validators=[InputRequired(), NumberRange(1, 50)]
+    )
+    comment_moderation = SelectField(
+        "Hold comments for moderation",
+        choices=[
+            SelectChoice("first-time", "When the commenter has no approved comment yet"),
+            SelectChoice("all", "Always"),
+            SelectChoice("none", "Never (links and moderation words still hold)"),
+        ],
+    )
+    comment_max_links = IntegerField(
+        "Hold a comment with this many links or more (0: no limit)",
+        validators=[InputRequired(), NumberRange(0, 100)],
+    )
+    comment_moderation_words = TextAreaField("Moderation words (one per line)")
+    comment_disallowed_words = TextAreaField("Disallowed words, sent to spam (one per line)")
+    comment_close_after_days = IntegerField(
+        "Close comments on articles older than this many days (0: never)",
+        validators=[InputRequired(), NumberRange(0, 36500)],
+    )
+    comment_thread_depth = IntegerField(
+        "Nest replies this many levels deep", validators=[InputRequired(), NumberRange(1, 10)]
+    )
+    comments_per_page = IntegerField(
+        "Top-level comments per page", validators=[InputRequired(), NumberRange(1, 500)]
+    )
+    comment_order = SelectField(
+        "Show first",
+        choices=[
+            SelectChoice("oldest", "Oldest comments"),
+            SelectChoice("newest", "Newest comments"),
+        ],
+    )
+    comment_edit_minutes = IntegerField(
+        "Commenters may edit their comment for this many minutes (0: not at all)",
+        validators=[InputRequired(), NumberRange(0, 1440)],
+    )
+
+    WORD_FIELDS = ("comment_moderation_words", "comment_disallowed_words")
+
+    def load(self, config) -> None:
+        for field in self:
+            key = field.name.upper()
+            if key in config:
+                value = config[key]
+                field.data = (
+                    "\n".join(word_list(value)) if field.name in self.WORD_FIELDS else value
+                )
+
+    def values(self) -> dict:
+        values = {}
+        for field in self:
+            if field.name == "csrf_token":
+                continue
+            data = field.data
+            values[field.name.upper()] = word_list(data) if field.name in self.WORD_FIELDS else data
+        return values

@@ -75,6 +75,8 @@ class Author(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128))
+    # Where comment notifications go; empty: they are only logged.
+    email: Mapped[str] = mapped_column(String(254), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     # Bumped on logout and password change so copied session cookies stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
@@ -157,3 +159,35 @@ class Comment(db.Model):
     post: Mapped[Post] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
     site_author: Mapped[Author | None] = relationship()
+
+
+class Setting(db.Model):
+    """A site setting changed on the admin settings page; it overrides the configured default."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+
+class LoginAttempt(db.Model):
+    """Every sign-in attempt, kept for throttling (failures per username) and for the log."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(128))
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class SlugRedirect(db.Model):
+    """An old slug of a published post, so its old address answers with a 301."""
+
+    __tablename__ = "slug_redirects"
+
+    old_slug: Mapped[str] = mapped_column(String(200), primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)

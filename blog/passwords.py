@@ -28,4 +28,28 @@ def password_problem(password: str) -> str | None:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
+    if is_common(password):
+        return "That password is one of the most common ones; choose another."
     return None
+
+
+# Passwords that top every leaked-password list; refusing them costs a real user nothing.
+COMMON_PASSWORDS = frozenset(
+    """
+    123456 123456789 12345678 password qwerty123 qwerty1 111111 12345 secret 123123 1234567890
+    1234567 000000 qwerty abc123 password1 iloveyou 11111111 dragon monkey 123321 654321 666666
+    121212 7777777 1q2w3e4r 1qaz2wsx 1q2w3e4r5t qwertyuiop 987654321 mynoob 123qwe 18atcskd2w
+    3rjs1la7qe google zxcvbnm 1q2w3e password123 welcome welcome1 admin admin123 administrator
+    letmein letmein1 football baseball sunshine princess starwars whatever trustno1 passw0rd
+    p@ssw0rd p@ssword master master123 shadow superman batman michael jennifer jordan23 hunter2
+    charlie donald freedom killer hello123 login loveme ninja azerty solo access flower hottie
+    qazwsx asdfghjkl asdfgh zaq12wsx 1234qwer qwer1234 q1w2e3r4 changeme changeme123 default
+    test1234 testtest computer internet samsung iphone chocolate butterfly cookie summer2024
+    winter2024 spring2024 autumn2024 summer2025 winter2025 password2024 password2025 blog123
+    goodnews goodnews123 12341234 11223344 1234512345 aaaaaaaa abcdefgh abcd1234 abc12345
+    """.split()
+)
+
+
+def is_common(password: str) -> bool:
+    return password.lower() in COMMON_PASSWORDS

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from . import queries
 from .avatars import avatar_key, identicon_svg, is_avatar_key
 from .extensions import db
 from .models import Tag
 from .sanitize import comment_body, post_body
+from .settings import site_config
 
 bp = Blueprint("public", __name__)
 
 
 def paginate(stmt):
     """Real page numbers from ?page=; a page that does not exist is a 404, sizes are capped."""
-    config = current_app.config
+    config = site_config()
     return db.paginate(
         stmt,
         per_page=request.args.get("per_page", config["POSTS_PER_PAGE"], type=int),
@@ -31,9 +41,14 @@ def index():
 
 @bp.get("/posts/<slug>")
 def post(slug: str):
-    from .comments import find_parent, reader_post_or_404, render_post_page
+    from .comments import find_parent, render_post_page
 
-    article = reader_post_or_404(slug)
+    article = queries.visible_post_by_slug(slug)
+    if article is None:
+        moved = queries.post_moved_from(slug)
+        if moved is not None:
+            return redirect(url_for(".post", slug=moved.slug, **request.args), 301)
+        abort(404)
     reply_to = None
     if request.args.get("replytocom"):
         # ?replytocom=ID#respond: the no-JavaScript way to reply under a comment.

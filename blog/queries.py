@@ -9,7 +9,16 @@ from sqlalchemy import Select, and_, extract, func, or_, select
 from sqlalchemy.orm import with_expression
 
 from .extensions import db
-from .models import Comment, CommentStatus, Post, PostStatus, Tag, now_utc, post_tags
+from .models import (
+    Comment,
+    CommentStatus,
+    Post,
+    PostStatus,
+    SlugRedirect,
+    Tag,
+    now_utc,
+    post_tags,
+)
 
 
 def visible_condition(now: datetime | None = None):
@@ -112,3 +121,12 @@ def latest_approved_comments(post: Post | None = None) -> Select:
     if post is not None:
         query = query.where(Comment.post_id == post.id)
     return query
+
+
+def post_moved_from(old_slug: str) -> Post | None:
+    """The visible post that used to live at ``old_slug`` (its slug was changed)."""
+    return db.session.scalar(
+        select(Post)
+        .join(SlugRedirect, SlugRedirect.post_id == Post.id)
+        .where(SlugRedirect.old_slug == old_slug, visible_condition())
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask, current_app, url_for
 
 from .models import now_utc
+from .settings import site_config
 
 WORD = re.compile(r"\w+")
 
@@ -60,7 +61,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site_context() -> dict:
-        config = current_app.config
+        config = site_config()
         return {
             "site_title": config["SITE_TITLE"],
             "site_tagline": config["SITE_TAGLINE"],

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
 from .extensions import db
 from .models import Comment, CommentStatus, Post, now_utc
+from .settings import site_config
 
 HIDDEN_FROM_OWNER = (CommentStatus.TRASH.value,)
 
@@ -38,7 +38,7 @@ def is_visible(comment: Comment, own_ids) -> bool:
 
 
 def _order():
-    newest_first = current_app.config["COMMENT_ORDER"] == "newest"
+    newest_first = site_config()["COMMENT_ORDER"] == "newest"
     if newest_first:
         return (Comment.created_at.desc(), Comment.id.desc())
     return (Comment.created_at.asc(), Comment.id.asc())
@@ -58,8 +58,8 @@ def thread_page(post: Post, page: int, own_ids):
     pagination = db.paginate(
         top_level_query(post, own_ids),
         page=page,
-        per_page=current_app.config["COMMENTS_PER_PAGE"],
-        max_per_page=current_app.config["COMMENTS_PER_PAGE"],
+        per_page=site_config()["COMMENTS_PER_PAGE"],
+        max_per_page=site_config()["COMMENTS_PER_PAGE"],
         error_out=True,
         count=True,
     )
@@ -75,7 +75,7 @@ def thread_page(post: Post, page: int, own_ids):
 
 
 def build_tree(roots, replies, own_ids) -> list[Node]:
-    max_level = current_app.config["COMMENT_THREAD_DEPTH"]
+    max_level = site_config()["COMMENT_THREAD_DEPTH"]
     by_id = {c.id: c for c in [*roots, *replies]}
     nodes: dict[int, Node] = {c.id: Node(c, 1) for c in roots}
     parent_of: dict[int, Node | None] = {c.id: None for c in roots}
@@ -110,7 +110,7 @@ class Placement:
 
 def placement_of_new(comment: Comment) -> Placement:
     """Where a just-posted comment goes in the page, by the same rule as build_tree."""
-    max_level = current_app.config["COMMENT_THREAD_DEPTH"]
+    max_level = site_config()["COMMENT_THREAD_DEPTH"]
     level = min(comment.depth + 1, max_level)
     node = Node(comment, level)
     if comment.parent is None:
@@ -157,7 +157,7 @@ def approved_since(post: Post, after_id: int, own_ids) -> int:
 def page_of(comment: Comment, own_ids) -> int:
     """The comment page (cpage) that shows ``comment``: the page of its top-level comment."""
     root = db.session.get(Comment, comment.root_id or comment.id)
-    newest_first = current_app.config["COMMENT_ORDER"] == "newest"
+    newest_first = site_config()["COMMENT_ORDER"] == "newest"
     if newest_first:
         before = or_(
             Comment.created_at > root.created_at,
@@ -174,13 +174,13 @@ def page_of(comment: Comment, own_ids) -> int:
         .where(visible_condition(own_ids))
         .where(before)
     )
-    return ahead // current_app.config["COMMENTS_PER_PAGE"] + 1
+    return ahead // site_config()["COMMENTS_PER_PAGE"] + 1
 
 
 def comments_closed(post: Post) -> bool:
     if not post.comments_open:
         return True
-    days = current_app.config["COMMENT_CLOSE_AFTER_DAYS"]
+    days = site_config()["COMMENT_CLOSE_AFTER_DAYS"]
     return (
         bool(days)
         and post.published_at is not None

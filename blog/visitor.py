@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, current_app, g, request
+from flask import Response, after_this_request, current_app, g, request
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
 OWN_COOKIE = "blog_own_comments"
@@ -97,6 +97,8 @@ def mark_own_comment(comment_id: int) -> None:
 
 
 def remembered_commenter() -> dict[str, str]:
+    if "remembered_commenter" in g:  # chosen by a post in this request: the fresh form shows it
+        return dict(g.remembered_commenter)
     try:
         data = _serializer("remember").loads(request.cookies.get(REMEMBER_COOKIE, ""))
     except BadSignature:
@@ -106,10 +108,24 @@ def remembered_commenter() -> dict[str, str]:
     return {key: str(data.get(key, "")) for key in ("author", "email", "url")}
 
 
-def remember_commenter(response: Response, author: str, email: str, url: str) -> None:
-    value = _serializer("remember").dumps({"author": author, "email": email, "url": url})
-    _set_cookie(response, REMEMBER_COOKIE, value, current_app.config["COMMENT_REMEMBER_DAYS"] * DAY)
+def remember_commenter(author: str, email: str, url: str) -> None:
+    """Keep the three in a cookie set on this request's response; whatever this request still
+    renders (the fresh form after an htmx post) is prefilled with them already."""
+    values = {"author": author, "email": email, "url": url}
+    g.remembered_commenter = values
+    value = _serializer("remember").dumps(values)
+    max_age = current_app.config["COMMENT_REMEMBER_DAYS"] * DAY
+
+    @after_this_request
+    def set_cookie(response: Response) -> Response:
+        _set_cookie(response, REMEMBER_COOKIE, value, max_age)
+        return response
 
 
-def forget_commenter(response: Response) -> None:
-    response.delete_cookie(REMEMBER_COOKIE, httponly=True, samesite="Lax")
+def forget_commenter() -> None:
+    g.remembered_commenter = {}
+
+    @after_this_request
+    def delete_cookie(response: Response) -> Response:
+        response.delete_cookie(REMEMBER_COOKIE, httponly=True, samesite="Lax")
+        return response

@@ -114,3 +114,24 @@ class Factory:
 @pytest.fixture
 def make(app, password_hash) -> Factory:
     return Factory(password_hash)
+
+
+class AdminActions:
+    """Signs an author in and out through the real login form (flaskr's AuthActions)."""
+
+    def __init__(self, client, make):
+        self.client = client
+        self.author = make.author("editor", display_name="Edith Editor")
+
+    def login(self, username="editor", password=PASSWORD, **kwargs):
+        return self.client.post(
+            "/admin/login", data={"username": username, "password": password}, **kwargs
+        )
+
+    def logout(self):
+        return self.client.post("/admin/logout")
+
+
+@pytest.fixture
+def admin(client, make) -> AdminActions:
+    return AdminActions(client, make)

@@ -43,5 +43,8 @@
     }
   }
 
+  // Start a new timer's clock when it arrives (page load or htmx swap), not up to a second later.
+  document.addEventListener("htmx:load", tick);
+  tick();
   setInterval(tick, 1000);
 })();

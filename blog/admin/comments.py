@@ -1,0 +1,261 @@
+"""Comment moderation as WordPress authors know it: views, search, row and bulk actions.
+
+Each row action is a small POST form; htmx posts it and swaps just that row, a browser without
+JavaScript posts it and comes back to the same list.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import delete, func, or_, select
+
+from ..extensions import db
+from ..forms import AdminCommentEditForm, AdminReplyForm
+from ..htmx import is_htmx, render_page_or_fragment
+from ..models import Comment, CommentStatus, Post, now_utc
+from ..sanitize import refresh_comment_html
+from . import bp
+
+VIEWS = ("all", "pending", "approved", "spam", "trash")
+PER_PAGE = 20
+# action -> (new status, moderation reason); "delete" removes the row for good.
+ACTIONS = {
+    "approve": (CommentStatus.APPROVED, "Approved by {name}."),
+    "unapprove": (CommentStatus.PENDING, "Unapproved by {name}."),
+    "spam": (CommentStatus.SPAM, "Marked as spam by {name}."),
+    "notspam": (CommentStatus.PENDING, "Marked as not spam by {name}."),
+    "trash": (CommentStatus.TRASH, "Moved to the trash by {name}."),
+    "restore": (CommentStatus.PENDING, "Restored from the trash by {name}."),
+}
+ACTION_LABELS = {
+    "approve": "Approve",
+    "unapprove": "Unapprove",
+    "spam": "Spam",
+    "notspam": "Not spam",
+    "trash": "Trash",
+    "restore": "Restore",
+    "delete": "Delete permanently",
+}
+# Which actions each status offers, in WordPress's order.
+ROW_ACTIONS = {
+    CommentStatus.PENDING.value: ("approve", "spam", "trash"),
+    CommentStatus.APPROVED.value: ("unapprove", "spam", "trash"),
+    CommentStatus.SPAM.value: ("notspam", "delete"),
+    CommentStatus.TRASH.value: ("restore", "delete"),
+}
+
+
+def list_url() -> str:
+    """The list a moderator came from (passed along as "back"), or the comments list."""
+    target = request.values.get("back", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/admin"):
+        return url_for("admin.comments")
+    return target
+
+
+def row_context() -> dict:
+    back = (
+        request.full_path
+        if request.endpoint in ("admin.comments", "admin.dashboard")
+        else list_url()
+    )
+    return {"row_actions": ROW_ACTIONS, "action_labels": ACTION_LABELS, "back": back.rstrip("?")}
+
+
+def list_query(view: str, search: str, post_id: int | None):
+    query = select(Comment).join(Comment.post)
+    if view == "all":
+        query = query.where(
+            Comment.status.in_((CommentStatus.PENDING.value, CommentStatus.APPROVED.value))
+        )
+    else:
+        query = query.where(Comment.status == view)
+    if search:
+        like = f"%{search}%"
+        query = query.where(
+            or_(
+                Comment.body.ilike(like),
+                Comment.author_name.ilike(like),
+                Comment.author_email.ilike(like),
+                Comment.author_ip.ilike(like),
+                Comment.author_url.ilike(like),
+            )
+        )
+    if post_id:
+        query = query.where(Comment.post_id == post_id)
+    return query.order_by(Comment.created_at.desc(), Comment.id.desc())
+
+
+def status_counts() -> dict[str, int]:
+    counts = dict(
+        db.session.execute(
+            select(Comment.status, func.count(Comment.id)).group_by(Comment.status)
+        ).all()
+    )
+    counts["all"] = counts.get("pending", 0) + counts.get("approved", 0)
+    return counts
+
+
+def list_context() -> dict:
+    view = request.args.get("status", "all")
+    if view not in VIEWS:
+        abort(404)
+    search = request.args.get("q", "").strip()
+    post_id = request.args.get("post", type=int)
+    pagination = db.paginate(
+        list_query(view, search, post_id), per_page=PER_PAGE, max_per_page=PER_PAGE
+    )
+    return {
+        "pagination": pagination,
+        "view": view,
+        "views": VIEWS,
+        "search": search,
+        "post_filter": db.session.get(Post, post_id) if post_id else None,
+        "counts": status_counts(),
+        "posts_with_comments": db.session.execute(
+            select(Post.id, Post.title)
+            .where(Post.id.in_(select(Comment.post_id)))
+            .order_by(Post.title)
+        ).all(),
+        **row_context(),
+    }
+
+
+@bp.get("/comments")
+def comments():
+    return render_page_or_fragment(
+        "admin/comments.html", "admin/_comment_list.html", **list_context()
+    )
+
+
+def back_to_list():
+    """Where a plain (no-JavaScript) form post returns to: the list it came from."""
+    return redirect(list_url(), 303)
+
+
+def moderate(comment: Comment, action: str) -> None:
+    status, reason = ACTIONS[action]
+    comment.status = status.value
+    comment.moderation_reason = reason.format(name=g.author.display_name)
+
+
+@bp.post("/comments/<int:comment_id>/<action>")
+def comment_action(comment_id: int, action: str):
+    comment = db.get_or_404(Comment, comment_id)
+    if action == "delete":
+        db.session.delete(comment)
+        db.session.commit()
+        if is_htmx():
+            return render_template("admin/_comment_deleted.html", comment_id=comment_id)
+        flash("The comment was deleted permanently.")
+        return back_to_list()
+    if action not in ACTIONS:
+        abort(404)
+    moderate(comment, action)
+    db.session.commit()
+    if is_htmx():
+        return render_row(comment)
+    flash(f"{ACTION_LABELS[action]}: done.")
+    return back_to_list()
+
+
+def render_row(comment: Comment, **extra):
+    return render_page_or_fragment(
+        "admin/comments.html", "admin/_comment_row.html", comment=comment, **row_context(), **extra
+    )
+
+
+@bp.post("/comments/bulk")
+def comment_bulk():
+    action = request.form.get("action", "")
+    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    if action not in ACTIONS and action != "delete":
+        flash("Choose an action to apply.")
+    elif not ids:
+        flash("Select at least one comment.")
+    else:
+        chosen = db.session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
+        for comment in chosen:
+            if action == "delete":
+                db.session.delete(comment)
+            else:
+                moderate(comment, action)
+        db.session.commit()
+        flash(f"{ACTION_LABELS[action]}: {len(chosen)} comment{'s' if len(chosen) != 1 else ''}.")
+    return back_to_list()
+
+
+@bp.post("/comments/empty/<status>")
+def comment_empty(status: str):
+    if status not in (CommentStatus.SPAM.value, CommentStatus.TRASH.value):
+        abort(404)
+    result = db.session.execute(delete(Comment).where(Comment.status == status))
+    db.session.commit()
+    flash(f"Deleted {result.rowcount} comment{'s' if result.rowcount != 1 else ''} for good.")
+    return back_to_list()
+
+
+@bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+def comment_reply(comment_id: int):
+    parent = db.get_or_404(Comment, comment_id)
+    form = AdminReplyForm()
+    if request.method == "POST" and form.validate():
+        if parent.status != CommentStatus.APPROVED.value:
+            moderate(parent, "approve")  # replying to it publishes it, as in WordPress
+        reply = Comment(
+            post=parent.post,
+            parent=parent,
+            depth=parent.depth + 1,
+            root_id=parent.root_id or parent.id,
+            author_name=g.author.display_name,
+            author_email=f"{g.author.username}@authors.invalid",
+            author_id=g.author.id,
+            author_ip=request.remote_addr or "",
+            body=form.comment.data,
+            status=CommentStatus.APPROVED.value,
+            moderation_reason="Approved: written by a site author.",
+            created_at=now_utc(),
+        )
+        refresh_comment_html(reply)
+        db.session.add(reply)
+        db.session.commit()
+        if is_htmx():
+            return render_row(parent, replied=reply)
+        flash("Your reply was published.")
+        return back_to_list()
+    status = 422 if request.method == "POST" else 200
+    return render_page_or_fragment(
+        "admin/comment_form.html", "admin/_comment_reply_form.html", status,
+        comment=parent, form=form, **row_context(),
+    )  # fmt: skip
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def comment_edit(comment_id: int):
+    comment = db.get_or_404(Comment, comment_id)
+    form = AdminCommentEditForm(obj=comment)
+    if request.method == "GET":
+        form.comment.data = comment.body
+        form.author.data = comment.author_name
+        form.email.data = comment.author_email
+        form.url.data = comment.author_url
+    elif form.validate():
+        comment.author_name = form.author.data
+        comment.author_email = form.email.data
+        comment.author_url = form.url.data or ""
+        comment.body = form.comment.data
+        comment.edited_at = now_utc()
+        refresh_comment_html(comment)
+        db.session.commit()
+        if is_htmx():
+            return render_row(comment)
+        flash("The comment was saved.")
+        return back_to_list()
+    status = 422 if request.method == "POST" else 200
+    return render_page_or_fragment(
+        "admin/comment_form.html", "admin/_comment_edit_form.html", status,
+        comment=comment, form=form, **row_context(),
+    )  # fmt: skip

@@ -1,0 +1,36 @@
+"""The dashboard: what needs attention now."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Comment, CommentStatus, Post, PostStatus
+from . import bp
+from .comments import row_context
+
+
+@bp.get("/")
+def dashboard():
+    posts_by_status = dict(
+        db.session.execute(select(Post.status, func.count(Post.id)).group_by(Post.status)).all()
+    )
+    pending = db.session.scalar(
+        select(func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING.value)
+    )
+    latest = db.session.scalars(
+        select(Comment)
+        .where(Comment.status.in_((CommentStatus.PENDING.value, CommentStatus.APPROVED.value)))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(5)
+    ).all()
+    return render_template(
+        "admin/dashboard.html",
+        published=posts_by_status.get(PostStatus.PUBLISHED.value, 0),
+        scheduled=posts_by_status.get(PostStatus.SCHEDULED.value, 0),
+        drafts=posts_by_status.get(PostStatus.DRAFT.value, 0),
+        pending=pending,
+        latest=latest,
+        **row_context(),
+    )

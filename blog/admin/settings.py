@@ -1,0 +1,24 @@
+"""Settings page: site identity and discussion rules, stored in the database."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+
+from ..forms import SettingsForm
+from ..settings import EDITABLE, save_settings, site_config
+from . import bp
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    form = SettingsForm()
+    status = 200
+    if form.validate_on_submit():
+        save_settings(form.values())
+        flash("Settings saved.")
+        return redirect(url_for("admin.settings"), 303)
+    if form.is_submitted():
+        status = 422
+    else:
+        form.load(site_config())
+    return render_template("admin/settings.html", form=form, editable=EDITABLE), status

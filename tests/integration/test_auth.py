@@ -1,0 +1,178 @@
+"""Signing in: hashing, throttling, sessions that can be revoked, no cached admin pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from blog.extensions import db
+from blog.models import Author, LoginAttempt
+from blog.passwords import hash_password, password_problem, verify_password
+from tests.helpers import HX, PASSWORD
+
+
+def admin_endpoints(app):
+    """Every URL rule of the admin blueprint, with sample values for its arguments."""
+    samples = {"post_id": 1, "comment_id": 1, "action": "approve", "status": "spam"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("admin."):
+            path = rule.rule
+            for name in rule.arguments:
+                path = path.replace(f"<int:{name}>", str(samples[name])).replace(
+                    f"<{name}>", str(samples[name])
+                )
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield method, path
+
+
+def test_every_admin_url_requires_sign_in(app, client, make):
+    post = make.post("Some post")
+    make.comment(post)
+    seen = list(admin_endpoints(app))
+    assert len(seen) >= 15
+    for method, path in seen:
+        response = client.open(path, method=method)
+        assert response.status_code == 302, (method, path)
+        assert response.headers["Location"].startswith("/admin/login?next="), (method, path)
+        htmx = client.open(path, method=method, headers=HX)
+        assert htmx.status_code == 200, (method, path)
+        assert htmx.headers["HX-Redirect"].startswith("/admin/login"), (method, path)
+
+
+def test_no_account_exists_on_a_fresh_install(runner):
+    runner.invoke(args=["seed-demo"])
+    author = db.session.scalar(select(Author))
+    # Only the demo author, whose password nobody knows.
+    assert db.session.scalar(select(func.count(Author.id))) == 1
+    assert not verify_password(author.password_hash, "")
+
+
+def test_login_and_logout(admin, client):
+    page = client.get("/admin/login")
+    assert page.status_code == 200
+    assert ">Log In</button>" in page.get_data(as_text=True)
+    response = admin.login()
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/logout").status_code == 405  # logout is a POST
+    assert admin.logout().status_code == 303
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_redirects_only_to_local_next(admin, client):
+    local = admin.login(query_string={"next": "/admin/posts"})
+    assert local.headers["Location"] == "/admin/posts"
+    admin.logout()
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        response = admin.login(query_string={"next": target})
+        assert response.headers["Location"] == "/admin/", target
+        admin.logout()
+
+
+@pytest.mark.parametrize("username", ["editor", "nobody"])
+def test_wrong_credentials_same_answer_for_known_and_unknown(admin, client, username):
+    response = admin.login(username=username, password="wrong password")
+    assert response.status_code == 401
+    assert "Invalid username or password." in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_throttling_per_account_from_any_ip(app, admin, client, caplog):
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        for n in range(5):
+            ip = f"192.0.2.{n}"
+            response = admin.login(password="wrong", environ_base={"REMOTE_ADDR": ip})
+            assert response.status_code == 401
+        locked = admin.login(environ_base={"REMOTE_ADDR": "198.51.100.9"})  # right password
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
+    assert "Too many failed sign-in attempts" in locked.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    assert "Sign-in failed for 'editor'" in caplog.text
+    assert "Sign-in locked for 'editor'" in caplog.text
+    # An unknown name is throttled the same way.
+    for _ in range(5):
+        admin.login(username="ghost", password="wrong")
+    assert admin.login(username="ghost", password="wrong").status_code == 429
+    # After the window the right password works again.
+    from datetime import timedelta
+
+    for attempt in db.session.scalars(select(LoginAttempt)):
+        attempt.attempted_at -= timedelta(minutes=16)
+    db.session.commit()
+    assert admin.login().status_code == 303
+
+
+def test_login_form_errors_keep_username(admin, client):
+    response = client.post("/admin/login", data={"username": "editor", "password": ""})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'value="editor"' in html
+    assert "Enter your password." in html
+
+
+def test_session_is_new_at_login_and_revoked_at_logout(app, admin, client):
+    client.get("/admin/login")
+    before = client.get_cookie("session")
+    admin.login()
+    after = client.get_cookie("session")
+    assert after is not None and (before is None or after.value != before.value)
+    copied = after.value
+    admin.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/admin/").status_code == 302
+
+
+def test_password_change_ends_other_sessions(app, admin, client):
+    admin.login()
+    other = app.test_client()
+    other.post("/admin/login", data={"username": "editor", "password": PASSWORD})
+    assert other.get("/admin/").status_code == 200
+    response = client.post(
+        "/admin/password",
+        data={"current": PASSWORD, "new": "a brand new phrase", "confirm": "a brand new phrase"},
+    )
+    assert response.status_code == 303
+    assert client.get("/admin/").status_code == 200  # this session goes on
+    assert other.get("/admin/").status_code == 302  # the other one ended
+    admin.logout()
+    assert admin.login(password="a brand new phrase").status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [("short", "at least 8"), ("password123", "most common"), ("x" * 129, "at most 128")],
+)
+def test_password_change_rules(admin, client, new, message):
+    admin.login()
+    response = client.post(
+        "/admin/password", data={"current": PASSWORD, "new": new, "confirm": new}
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_password_rules_and_hash_parameters():
+    assert password_problem("1234567") is not None
+    assert password_problem("qwerty123") is not None  # common
+    assert password_problem("correct horse battery staple") is None
+    assert password_problem("\u00fcber-l\u00e4ngeres Passwort \U0001f511") is None
+    assert password_problem("a" * 64) is None
+    hashed = hash_password("x" * 64)
+    assert hashed.startswith("$argon2id$")
+    params = dict(re.findall(r"([mtp])=(\d+)", hashed))
+    assert int(params["m"]) >= 19456 and int(params["t"]) >= 2 and int(params["p"]) == 1
+
+
+def test_admin_pages_are_not_cached(admin, client):
+    admin.login()
+    for path in ("/admin/", "/admin/posts", "/admin/comments", "/admin/settings", "/admin/login"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-store", path
+        if path != "/admin/login":
+            assert 'hx-history="false"' in response.get_data(as_text=True), path

@@ -1,0 +1,132 @@
+"""Comment notifications through a real local SMTP server (aiosmtpd), and the one-click links."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+import time
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from blog.extensions import db
+from blog.models import Comment
+from blog.notify import mailer
+from tests.integration.test_comments import fields
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def inbox(app):
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=controller.port,
+        MAIL_RETRY_SECONDS=0.05,
+        COMMENT_MIN_SECONDS=0,
+        COMMENT_FLOOD_SECONDS=0,
+    )
+    yield handler
+    assert mailer.wait_idle()
+    controller.stop()
+
+
+@pytest.fixture
+def post(make):
+    author = make.author("writer", email="writer@example.org")
+    return make.post("Bridge reopens", author=author)
+
+
+def test_held_comment_sends_please_moderate_with_working_links(app, client, inbox, post):
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+    assert mailer.wait_idle()
+    (message,) = inbox.messages
+    assert message["Subject"] == "Please moderate: Bridge reopens"
+    assert message["To"] == "writer@example.org"
+    body = message.get_content()
+    assert "Rosa Reader" in body and "rosa@example.org" in body
+    assert "Held: first comment from this email address." in body
+    links = dict(re.findall(r"(Approve it|Mark it as spam|Move it to the trash): (\S+)", body))
+    approve = links["Approve it"].replace("http://localhost", "")
+    comment = db.session.scalars(select(Comment)).one()
+    # The link only asks; nothing changes on GET.
+    confirm = app.test_client().get(approve)
+    assert confirm.status_code == 200
+    assert "Approve?" in confirm.get_data(as_text=True)
+    db.session.refresh(comment)
+    assert comment.status == "pending"
+    done = app.test_client().post(approve)
+    assert done.status_code == 200
+    db.session.refresh(comment)
+    assert comment.status == "approved"
+    assert comment.moderation_reason == "Approved from the notification email."
+
+
+def test_approved_comment_sends_new_comment(client, inbox, post, make):
+    make.comment(post, author_email="rosa@example.org")
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+    assert mailer.wait_idle()
+    assert [m["Subject"] for m in inbox.messages] == ["New comment on Bridge reopens"]
+    assert "Approve it" not in inbox.messages[0].get_content()
+
+
+def test_spam_sends_nothing(client, inbox, post):
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post, homepage="bot"))
+    assert mailer.wait_idle()
+    assert inbox.messages == []
+
+
+def test_forged_or_expired_links_do_nothing(app, client, inbox, post):
+    assert app.test_client().get("/moderate/forged-token").status_code == 404
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+    assert mailer.wait_idle()
+    link = re.search(r"Approve it: (\S+)", inbox.messages[0].get_content()).group(1)
+    app.config["MODERATION_LINK_DAYS"] = 0
+    time.sleep(1.1)
+    assert app.test_client().post(link.replace("http://localhost", "")).status_code == 404
+    assert db.session.scalars(select(Comment)).one().status == "pending"
+
+
+def test_broken_mail_server_never_breaks_the_request(app, client, post, caplog):
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_RETRIES=1, MAIL_RETRY_SECONDS=0.05,
+        COMMENT_MIN_SECONDS=0,
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="blog.notify"):
+        start = time.monotonic()
+        response = client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+        elapsed = time.monotonic() - start
+        assert mailer.wait_idle()
+    assert response.status_code == 303
+    assert elapsed < 2  # the request did not wait for the mail server
+    assert "attempt 1 of 2" in caplog.text
+    assert "attempt 2 of 2" in caplog.text
+    assert "Gave up sending" in caplog.text
+
+
+def test_without_smtp_the_message_is_logged(app, client, post, caplog):
+    app.config.update(MAIL_SERVER="", COMMENT_MIN_SECONDS=0)
+    with caplog.at_level(logging.INFO, logger="blog.notify"):
+        client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+    assert "No MAIL_SERVER configured" in caplog.text
+    assert "Please moderate: Bridge reopens" in caplog.text
