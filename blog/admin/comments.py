@@ -163,8 +163,13 @@ def comment_action(comment_id: int, action: str):
 
 
 def render_row(comment: Comment, **extra):
+    """The row again (and, out of band, the pending count in the navigation)."""
     return render_page_or_fragment(
-        "admin/comments.html", "admin/_comment_row.html", comment=comment, **row_context(), **extra
+        "admin/comments.html",
+        "admin/_comment_row_update.html",
+        comment=comment,
+        **row_context(),
+        **extra,
     )
 
 

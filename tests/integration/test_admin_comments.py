@@ -53,6 +53,7 @@ def test_row_actions_htmx_and_plain(client, signed_in, make, post, start, action
             assert response.status_code == 200
             assert html.lstrip().startswith("<tr") and row(comment) in html
             assert "<html" not in html
+            assert 'id="pending-badge" class="badge"' in html and 'hx-swap-oob="true"' in html
         else:
             assert response.status_code == 303
             assert response.headers["Location"] == "/admin/comments"

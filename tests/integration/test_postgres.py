@@ -40,7 +40,15 @@ def pg_url():
 def pg_app(pg_url, tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("BLOG_INSTANCE_PATH", str(tmp_path_factory.mktemp("pg-instance")))
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": pg_url})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": pg_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         upgrade_to_head()
         seed_demo()
@@ -82,7 +90,7 @@ def test_comment_counts_and_times_on_postgres(pg_app):
             )
         )
     db.session.commit()
-    assert "2 Comments" in client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    assert "2 thoughts on" in client.get(f"/posts/{post.slug}").get_data(as_text=True)
     approved = db.session.scalar(
         select(func.count(Comment.id)).where(Comment.status == CommentStatus.APPROVED.value)
     )
@@ -90,3 +98,41 @@ def test_comment_counts_and_times_on_postgres(pg_app):
     db.session.expire_all()
     assert db.session.get(Post, post.id).published_at.tzinfo is UTC
     assert db.session.get(Post, post.id).published_at < datetime.now(UTC)
+
+
+def test_comment_posting_and_moderation_on_postgres(pg_app):
+    """The comment flow with its count/lower()/paging queries, on PostgreSQL."""
+    import re
+
+    from blog.models import Author
+    from blog.passwords import hash_password
+
+    pg_app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0)
+    post = db.session.scalars(select(Post).order_by(Post.id.desc())).first()
+    reader = pg_app.test_client()
+    html = reader.get(f"/posts/{post.slug}").get_data(as_text=True)
+    stamp = re.search(r'name="stamp" value="([^"]+)"', html).group(1)
+    data = {
+        "comment": "Hello from PostgreSQL",
+        "author": "Pat",
+        "email": "Pat@Example.org",
+        "stamp": stamp,
+    }
+    assert reader.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
+    comment = db.session.scalars(
+        select(Comment).where(Comment.body == "Hello from PostgreSQL")
+    ).one()
+    assert comment.status == "pending" and comment.root_id == comment.id
+    assert reader.post(f"/posts/{post.slug}/comments", data=data).status_code == 409
+    db.session.add(
+        Author(username="pgadmin", display_name="PG", password_hash=hash_password("pg admin pass"))
+    )
+    db.session.commit()
+    moderator = pg_app.test_client()
+    moderator.post("/admin/login", data={"username": "pgadmin", "password": "pg admin pass"})
+    listing = moderator.get("/admin/comments?status=pending&q=postgresql").get_data(as_text=True)
+    assert "Hello from PostgreSQL" in listing
+    assert moderator.post(f"/admin/comments/{comment.id}/approve").status_code == 303
+    stranger = pg_app.test_client()
+    assert "Hello from PostgreSQL" in stranger.get(f"/posts/{post.slug}").get_data(as_text=True)
+    assert stranger.get(f"/c/{comment.id}").status_code == 302
