@@ -176,3 +176,27 @@ def test_admin_pages_are_not_cached(admin, client):
         assert response.headers["Cache-Control"] == "no-store", path
         if path != "/admin/login":
             assert 'hx-history="false"' in response.get_data(as_text=True), path
+
+
+def test_every_admin_post_needs_a_csrf_token(app, admin, client, make):
+    """Signed in (with a real token), then every state-changing admin URL without one: 400."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/admin/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    client.post(
+        "/admin/login",
+        data={"username": "editor", "password": PASSWORD, "csrf_token": token.group(1)},
+    )
+    assert client.get("/admin/").status_code == 200
+    post = make.post("Guarded")
+    comment = make.comment(post, status="pending")
+    posts = [(m, p) for m, p in admin_endpoints(app) if m == "POST"]
+    posts += [("POST", "/admin/logout"), ("POST", "/admin/password")]
+    assert len(posts) >= 10
+    for method, path in posts:
+        path = path.replace("/1/", f"/{post.id}/" if "posts" in path else f"/{comment.id}/")
+        response = client.open(path, method=method, data={"comment": "x", "title": "x"})
+        assert response.status_code == 400, path
+    db.session.refresh(comment)
+    assert comment.status == "pending"
+    assert client.get("/admin/").status_code == 200  # still signed in: logout needs a token too
