@@ -66,12 +66,27 @@ class LiveServer:
         self.server.server_close()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "app_config(**settings): create_app settings for the live app of this test "
+        "(on a module, class or test; the nearest wins)",
+    )
+
+
 @pytest.fixture
-def live_app(tmp_path, monkeypatch):
-    """The app as `make run` sets it up: migrated SQLite file plus the demo content."""
+def live_app(request, tmp_path, monkeypatch):
+    """The app as `make run` sets it up: migrated SQLite file plus the demo content.
+
+    ``@pytest.mark.app_config(NAME=value)`` on a module, class or test adds create_app settings
+    (some, like RATELIMIT_ENABLED, are only read at creation); the nearest marker wins.
+    """
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    app = create_app({"SECRET_KEY": "e2e-secret"})
+    config = {"SECRET_KEY": "e2e-secret"}
+    for marker in reversed(list(request.node.iter_markers("app_config"))):
+        config.update(marker.kwargs)
+    app = create_app(config)
     with app.app_context():
         upgrade_to_head()
         seed_demo()
@@ -86,20 +101,43 @@ def live_server(live_app):
         yield server
 
 
+# Runs before any page script: every CSP violation is kept for the test to read.
+RECORD_CSP_VIOLATIONS = (
+    "window.__cspViolations = [];"
+    "document.addEventListener('securitypolicyviolation', e =>"
+    " window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
+
+
 @pytest.fixture
-def page(browser, live_server):
+def new_page(browser, live_server):
+    """Opens pages in fresh browser contexts (own cookies), each recording console errors and
+    CSP violations; ``new_page(java_script_enabled=False)`` for a browser without JavaScript.
+
+    Reduced motion is on unless asked otherwise: with the stylesheet's smooth scrolling, every
+    click would first wait about a second for the page to stop scrolling.
+    """
+    contexts = []
+
+    def open_page(**context_options):
+        context_options.setdefault("reduced_motion", "reduce")
+        context = browser.new_context(base_url=live_server.url, **context_options)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+        page.add_init_script(RECORD_CSP_VIOLATIONS)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
     """A fresh browser context per test, recording console errors and CSP violations."""
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None,
-    )
-    page.add_init_script(
-        "window.__cspViolations = [];"
-        "document.addEventListener('securitypolicyviolation', e =>"
-        " window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
-    )
-    yield page
-    context.close()
+    return new_page()

@@ -1,0 +1,116 @@
+"""Small helpers shared by the browser tests of the comment section."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from blog.extensions import db
+from blog.models import Comment, CommentStatus, Post
+from blog.sanitize import refresh_comment_html
+
+# A seeded demo article (blog/demo_content.py); its comments are open.
+SLUG = "riverside-library-tool-lending-shelf"
+ARTICLE = f"/posts/{SLUG}"
+
+# Browsers post faster than the 3-second bot rule allows, and the flood and rate limits would
+# refuse a test's second post: off unless a test is about them. (RATELIMIT_ENABLED is read at
+# create_app time, so it belongs in the app_config marker, not in a later config update.)
+FAST_POSTING = {"COMMENT_MIN_SECONDS": 0, "COMMENT_FLOOD_SECONDS": 0, "RATELIMIT_ENABLED": False}
+
+POSTED = "Comment posted."
+AWAITING = "Your comment is awaiting moderation."
+SESSION_EXPIRED = "Your session expired \u2014 press Post Comment again."
+
+
+# --- the form, found as a reader finds it: by its labels ------------------------------------------
+
+
+def field(page: Page, name: str):
+    """A form field by its accessible name ("Comment", "Name", "Email", "Website").
+
+    The visible labels end in an aria-hidden "*", so the accessible names are exactly these.
+    """
+    return page.get_by_role("textbox", name=name, exact=True)
+
+
+def fill_form(page: Page, text: str, name: str, email: str) -> None:
+    field(page, "Comment").fill(text)
+    field(page, "Name").fill(name)
+    field(page, "Email").fill(email)
+
+
+def post_button(page: Page):
+    return page.get_by_role("button", name="Post Comment")
+
+
+def comment_in_thread(page: Page, text: str):
+    return page.locator("#comment-list article.comment-body").filter(has_text=text)
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def comments(app, **where) -> list[Comment]:
+    with app.app_context():
+        query = select(Comment).order_by(Comment.id)
+        for key, value in where.items():
+            query = query.where(getattr(Comment, key) == value)
+        found = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return found
+
+
+def comment_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Comment.id)))
+
+
+def add_approved_comment(app, author: str, email: str, body: str) -> int:
+    """A published comment on the article, as if a moderator had approved it; returns its id."""
+    with app.app_context():
+        post = db.session.scalar(select(Post).where(Post.slug == SLUG))
+        comment = Comment(
+            post=post,
+            depth=0,
+            author_name=author,
+            author_email=email,
+            body=body,
+            status=CommentStatus.APPROVED.value,
+            moderation_reason="Approved by a test.",
+        )
+        refresh_comment_html(comment)
+        db.session.add(comment)
+        db.session.flush()
+        comment.root_id = comment.id
+        db.session.commit()
+        return comment.id
+
+
+def approve(app, comment_id: int) -> None:
+    with app.app_context():
+        db.session.get(Comment, comment_id).status = CommentStatus.APPROVED.value
+        db.session.commit()
+
+
+# --- the browser ----------------------------------------------------------------------------
+
+
+def active_id(page: Page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+def expect_focus_on_comment(page: Page, comment_id: int) -> None:
+    expect(page.locator(f"#comment-{comment_id}")).to_be_focused()
+
+
+def assert_no_page_errors(page: Page, expected_statuses: tuple[int, ...] = ()) -> None:
+    """No CSP violation and no console error, except Chromium's note about an HTTP status the
+    test itself caused and expects (say 422 for a form with a mistake)."""
+    violations = page.evaluate("window.__cspViolations || []")
+    expected = tuple(
+        f"the server responded with a status of {status}" for status in expected_statuses
+    )
+    errors = [m for m in page.console_errors if not any(e in m for e in expected)]
+    assert violations == [], f"CSP violations: {violations}"
+    assert errors == [], f"console errors: {errors}"
