@@ -200,3 +200,17 @@ def test_every_admin_post_needs_a_csrf_token(app, admin, client, make):
     db.session.refresh(comment)
     assert comment.status == "pending"
     assert client.get("/admin/").status_code == 200  # still signed in: logout needs a token too
+
+
+def test_every_admin_page_works_when_signed_in(app, admin, client, make):
+    admin.login()
+    post = make.post("Walked")
+    comment = make.comment(post, status="pending")
+    pages = [path for method, path in admin_endpoints(app) if method == "GET"]
+    assert len(pages) >= 8
+    for path in pages:
+        path = path.replace("/1/", f"/{post.id}/" if "posts" in path else f"/{comment.id}/")
+        for headers in ({}, HX):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, (path, headers)
+            assert response.headers["Cache-Control"] == "no-store", path
