@@ -66,8 +66,15 @@ def comment_count(app) -> int:
         return db.session.scalar(select(func.count(Comment.id)))
 
 
-def add_approved_comment(app, author: str, email: str, body: str) -> int:
-    """A published comment on the article, as if a moderator had approved it; returns its id."""
+def add_comment(
+    app,
+    author: str,
+    email: str,
+    body: str,
+    status: str = CommentStatus.APPROVED.value,
+    reason: str = "Approved by a test.",
+) -> int:
+    """A top-level comment on the demo article, stored as the server would; returns its id."""
     with app.app_context():
         post = db.session.scalar(select(Post).where(Post.slug == SLUG))
         comment = Comment(
@@ -75,9 +82,10 @@ def add_approved_comment(app, author: str, email: str, body: str) -> int:
             depth=0,
             author_name=author,
             author_email=email,
+            author_ip="203.0.113.7",
             body=body,
-            status=CommentStatus.APPROVED.value,
-            moderation_reason="Approved by a test.",
+            status=CommentStatus(status).value,
+            moderation_reason=reason,
         )
         refresh_comment_html(comment)
         db.session.add(comment)
@@ -85,6 +93,11 @@ def add_approved_comment(app, author: str, email: str, body: str) -> int:
         comment.root_id = comment.id
         db.session.commit()
         return comment.id
+
+
+def add_approved_comment(app, author: str, email: str, body: str) -> int:
+    """A published comment on the article, as if a moderator had approved it; returns its id."""
+    return add_comment(app, author, email, body)
 
 
 def approve(app, comment_id: int) -> None:

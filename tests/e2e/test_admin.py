@@ -13,12 +13,11 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import Author, Comment, CommentStatus, Post
+from blog.models import Author, Comment
 from blog.passwords import hash_password
-from blog.sanitize import refresh_comment_html
+from tests.e2e import helpers
 
 USERNAME = "ada"
 PASSWORD = "long enough pass"
@@ -75,25 +74,8 @@ def admin_page(new_page, live_app, live_server, author) -> Page:
 
 
 def add_comment(app, body: str, name: str = "Rosa Reader", status: str = "pending") -> int:
-    """A comment on the demo article as the comment form would store it; returns its id."""
-    with app.app_context():
-        post = db.session.scalar(select(Post).where(Post.slug == SLUG))
-        comment = Comment(
-            post=post,
-            depth=0,
-            author_name=name,
-            author_email=f"{name.split()[0].lower()}@example.org",
-            author_ip="203.0.113.7",
-            body=body,
-            status=CommentStatus(status).value,
-            moderation_reason="Held by a test.",
-        )
-        refresh_comment_html(comment)
-        db.session.add(comment)
-        db.session.flush()
-        comment.root_id = comment.id
-        db.session.commit()
-        return comment.id
+    email = f"{name.split()[0].lower()}@example.org"
+    return helpers.add_comment(app, name, email, body, status, "Held by a test.")
 
 
 def status_of(app, comment_id: int) -> str | None:
