@@ -20,7 +20,7 @@ from blog import create_app
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Author, Comment, Post, Tag, now_utc
-from blog.sanitize import refresh_post_html
+from blog.sanitize import refresh_comment_html, refresh_post_html
 
 
 def build_site(posts: int, comments: int) -> None:
@@ -41,15 +41,15 @@ def build_site(posts: int, comments: int) -> None:
         refresh_post_html(post)
         db.session.add(post)
         for c in range(comments):
-            db.session.add(
-                Comment(
-                    post=post,
-                    author_name=f"R{c}",
-                    author_email=f"r{c}@example.org",
-                    body="Nice.",
-                    status="approved",
-                )
+            comment = Comment(
+                post=post,
+                author_name=f"R{c}",
+                author_email=f"r{c}@example.org",
+                body="Nice.",
+                status="approved",
             )
+            refresh_comment_html(comment)  # as saving a comment does
+            db.session.add(comment)
     db.session.commit()
 
 

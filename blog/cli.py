@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from .database import upgrade_to_head
+from .database import refresh_stale_html, upgrade_to_head
 from .demo import seed_demo
 from .extensions import db
 from .models import Author
@@ -17,6 +17,9 @@ from .passwords import hash_password, password_problem
 def init_db_command() -> None:
     """Create or upgrade the database schema to the latest migration (safe to repeat)."""
     upgrade_to_head()
+    refreshed = refresh_stale_html()
+    if refreshed:
+        click.echo(f"Rendered {refreshed} articles and comments again for the current sanitizer.")
     click.echo("Database is up to date.")
 
 

@@ -27,3 +27,33 @@ def upgrade_to_head() -> None:
     from flask_migrate import upgrade
 
     upgrade()
+
+
+def refresh_stale_html() -> int:
+    """Re-render cached HTML made by an older sanitizer (after an upgrade changed the rules).
+
+    Pages render stale rows on the fly anyway; this stores the result so they need not.
+    """
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Comment, Post
+    from .sanitize import (
+        COMMENT_RENDER_VERSION,
+        POST_RENDER_VERSION,
+        refresh_comment_html,
+        refresh_post_html,
+    )
+
+    count = 0
+    for model, version, refresh in (
+        (Post, POST_RENDER_VERSION, refresh_post_html),
+        (Comment, COMMENT_RENDER_VERSION, refresh_comment_html),
+    ):
+        stale = select(model).where(model.body_render_version != version).limit(500)
+        while rows := db.session.scalars(stale).all():
+            for row in rows:
+                refresh(row)
+            db.session.commit()
+            count += len(rows)
+    return count

@@ -73,3 +73,20 @@ def test_commands_have_help(runner, command):
     result = runner.invoke(args=[command, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+def test_init_db_renders_stale_html_again(runner, make):
+    db.drop_all()
+    assert runner.invoke(args=["init-db"]).exit_code == 0  # the schema from the migrations
+    post = make.post("Stale", body_md="*new rules*")
+    comment = make.comment(post, body="Hello https://example.org")
+    post.body_html, post.body_render_version = "<p>old</p>", 0
+    comment.body_html, comment.body_render_version = "<p>old</p>", 0
+    db.session.commit()
+    result = runner.invoke(args=["init-db"])
+    assert "Rendered 2 articles and comments again" in result.output
+    db.session.refresh(post)
+    db.session.refresh(comment)
+    assert post.body_html == "<p><em>new rules</em></p>"
+    assert 'rel="nofollow ugc noopener"' in comment.body_html
+    assert "Rendered" not in runner.invoke(args=["init-db"]).output
