@@ -14,6 +14,7 @@ from blog.extensions import db
 from blog.models import Comment
 from tests.helpers import HX
 from tests.integration.test_comments import fields
+from tests.unit.test_sanitize_comments import ALLOWED
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,25 +36,6 @@ VECTORS = [
     "<style>body{display:none}</style>",
     "'; DROP TABLE comments;--",
 ]
-
-ALLOWED = {
-    "a": {"href", "title", "rel"},
-    "abbr": {"title"},
-    "acronym": {"title"},
-    "b": set(),
-    "blockquote": {"cite"},
-    "cite": set(),
-    "code": set(),
-    "del": {"datetime"},
-    "em": set(),
-    "i": set(),
-    "q": {"cite"},
-    "s": set(),
-    "strike": set(),
-    "strong": set(),
-    "p": set(),
-    "br": set(),
-}
 
 
 class CommentContent(HTMLParser):
