@@ -11,6 +11,7 @@ from collections import ChainMap
 
 from flask import current_app, g
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 from .models import Setting
@@ -34,7 +35,14 @@ EDITABLE = (
 
 def saved_settings() -> dict:
     if "saved_settings" not in g:
-        rows = db.session.scalars(select(Setting).where(Setting.key.in_(EDITABLE)))
+        try:
+            rows = db.session.scalars(select(Setting).where(Setting.key.in_(EDITABLE))).all()
+        except SQLAlchemyError:
+            # The database is down or not migrated: the error page must still render, so it
+            # falls back to the configured values (the failure itself is logged where it struck).
+            db.session.rollback()
+            current_app.logger.warning("Saved settings unavailable; using configured values.")
+            return {}
         g.saved_settings = {row.key: json.loads(row.value) for row in rows}
     return g.saved_settings
 

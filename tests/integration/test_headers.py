@@ -118,3 +118,16 @@ def test_method_not_allowed_is_styled(client):
     response = client.post("/")
     assert response.status_code == 405
     assert "Method not allowed" in response.get_data(as_text=True)
+
+
+def test_unmigrated_database_gives_a_styled_error_page(app, client):
+    """Code upgraded but init-db not run yet: visitors get the styled 500, no traceback."""
+    from blog.extensions import db
+
+    db.drop_all()
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in html
+    assert "Good News" in html
+    assert "OperationalError" not in html and "Traceback" not in html
