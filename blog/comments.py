@@ -71,6 +71,7 @@ def section_context(post: Post, form: CommentForm | None = None, reply_to=None, 
     own = visitor.own_comments()
     page = request.args.get("cpage", 1, type=int)
     pagination, tree = threads.thread_page(post, page, list(own))
+    total, newest_id = threads.approved_totals(post)
     if form is None:
         form = new_comment_form(reply_to)
     else:
@@ -82,8 +83,8 @@ def section_context(post: Post, form: CommentForm | None = None, reply_to=None, 
         "closed": threads.comments_closed(post),
         "comment_pagination": pagination,
         "thread": tree,
-        "comment_total": threads.approved_count(post),
-        "newest_id": threads.newest_approved_id(post),
+        "comment_total": total,
+        "newest_id": newest_id,
         "own": own,
         "edit_seconds_left": edit_seconds_left,
         "poll_seconds": site_config()["COMMENT_POLL_SECONDS"],

@@ -17,7 +17,7 @@ from . import queries
 from .avatars import avatar_key, identicon_svg, is_avatar_key
 from .extensions import db
 from .models import Tag
-from .sanitize import comment_body, post_body
+from .sanitize import post_body
 from .settings import site_config
 
 bp = Blueprint("public", __name__)
@@ -133,11 +133,7 @@ def robots():
 @bp.app_context_processor
 def sidebar() -> dict:
     # Lazy: only pages that show the sidebar run these queries.
-    return {
-        "archive_months": queries.monthly_archive,
-        "tag_cloud": queries.tags_in_use,
-        "comment_body": comment_body,
-    }
+    return {"archive_months": queries.monthly_archive, "tag_cloud": queries.tags_in_use}
 
 
 @bp.app_template_global()

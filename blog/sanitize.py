@@ -74,11 +74,16 @@ def render_post_body(source: str) -> str:
     return cleaner.clean(_LONG_NUMERIC_REFERENCE_RE.sub("&amp;", _markdown_to_html(source)))
 
 
+def _cached_or_rendered(row, source: str, version: int, render) -> Markup:
+    """A row's cached HTML while it was made by the current renderer, else rendered now."""
+    if row.body_render_version == version and row.body_html:
+        return Markup(row.body_html)  # noqa: S704 - produced by this module's renderer
+    return Markup(render(source))  # noqa: S704 - sanitized just now
+
+
 def post_body(post) -> Markup:
     """The article body as safe markup, from the cache when it is current."""
-    if post.body_render_version == POST_RENDER_VERSION and post.body_html:
-        return Markup(post.body_html)  # noqa: S704 - produced by render_post_body
-    return Markup(render_post_body(post.body_md))  # noqa: S704 - sanitized just now
+    return _cached_or_rendered(post, post.body_md, POST_RENDER_VERSION, render_post_body)
 
 
 def refresh_post_html(post) -> None:
@@ -441,9 +446,7 @@ def render_comment(text: str) -> str:
 
 def comment_body(comment) -> Markup:
     """The comment body as safe markup, from the cache when it is current."""
-    if comment.body_render_version == COMMENT_RENDER_VERSION and comment.body_html:
-        return Markup(comment.body_html)  # noqa: S704 - produced by render_comment
-    return Markup(render_comment(comment.body))  # noqa: S704 - sanitized just now
+    return _cached_or_rendered(comment, comment.body, COMMENT_RENDER_VERSION, render_comment)
 
 
 def refresh_comment_html(comment) -> None:

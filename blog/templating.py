@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask, current_app, url_for
 
 from .models import now_utc
+from .sanitize import comment_body
 from .settings import site_config
 
 WORD = re.compile(r"\w+")
@@ -51,7 +52,10 @@ def init_app(app: Flask) -> None:
         long_date=long_date, iso_datetime=iso_datetime, clock=clock, reading_minutes=reading_minutes
     )
     app.jinja_env.globals.update(
-        count_label=count_label, month_name=lambda month: calendar.month_name[month], now=now_utc
+        count_label=count_label,
+        month_name=lambda month: calendar.month_name[month],
+        now=now_utc,
+        comment_body=comment_body,  # the sanitized body; templates never mark markup safe
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

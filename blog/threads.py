@@ -123,23 +123,14 @@ def placement_of_new(comment: Comment) -> Placement:
     return Placement(node, f"children-{holder.id}")
 
 
-def approved_count(post: Post) -> int:
-    return db.session.scalar(
-        select(func.count(Comment.id)).where(
+def approved_totals(post: Post) -> tuple[int, int]:
+    """(number of approved comments, id of the newest one or 0), in one query."""
+    count, newest = db.session.execute(
+        select(func.count(Comment.id), func.max(Comment.id)).where(
             Comment.post_id == post.id, Comment.status == CommentStatus.APPROVED.value
         )
-    )
-
-
-def newest_approved_id(post: Post) -> int:
-    return (
-        db.session.scalar(
-            select(func.max(Comment.id)).where(
-                Comment.post_id == post.id, Comment.status == CommentStatus.APPROVED.value
-            )
-        )
-        or 0
-    )
+    ).one()
+    return count, newest or 0
 
 
 def approved_since(post: Post, after_id: int, own_ids) -> int:

@@ -124,18 +124,7 @@ def post_new():
     form = PostForm()
     if request.method == "GET":
         return post_form_response(form, None)
-    action = request.form.get("action", "draft")
-    if action not in ACTIONS or not form.validate():
-        return post_form_response(form, None, 422, "Please correct the marked fields.")
-    post = Post(author=g.author, status=PostStatus.DRAFT.value, slug="", title="")
-    db.session.add(post)
-    problem = apply_form(post, form, action)
-    if problem:
-        db.session.rollback()
-        return post_form_response(form, None, 422, problem)
-    db.session.commit()
-    flash(saved_message(post))
-    return redirect(url_for("admin.post_edit", post_id=post.id), 303)
+    return save_post(form, None)
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -148,17 +137,25 @@ def post_edit(post_id: int):
         if post.published_at:
             form.publish_at.data = post.published_at.replace(tzinfo=None)
         return post_form_response(form, post)
+    return save_post(form, post)
+
+
+def save_post(form: PostForm, post: Post | None):
+    """Validate, apply the chosen action, and come back to the editor (PRG)."""
     action = request.form.get("action", "draft")
     if action not in ACTIONS or not form.validate():
         return post_form_response(form, post, 422, "Please correct the marked fields.")
+    target = post or Post(author=g.author, status=PostStatus.DRAFT.value)
+    # No autoflush: a half-filled new post must not reach the database during the slug check.
     with db.session.no_autoflush:
-        problem = apply_form(post, form, action)
+        problem = apply_form(target, form, action)
     if problem:
         db.session.rollback()
         return post_form_response(form, post, 422, problem)
+    db.session.add(target)
     db.session.commit()
-    flash(saved_message(post))
-    return redirect(url_for("admin.post_edit", post_id=post.id), 303)
+    flash(saved_message(target))
+    return redirect(url_for("admin.post_edit", post_id=target.id), 303)
 
 
 def saved_message(post: Post) -> str:
