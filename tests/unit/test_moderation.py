@@ -430,10 +430,21 @@ def test_hostile_input_is_fast(text):
         moderation_words=tuple(f"word{i}" for i in range(50)),
         disallowed_words=tuple(f"bad{i}" for i in range(50)),
     )
-    submission = sub(name=text[:200], url=text[:200], body=text, user_agent=text[:500])
-    start = time.perf_counter()
-    count_links(text)
-    decision = decide(submission, rule_set)
-    elapsed = time.perf_counter() - start
-    assert decision.status in {APPROVED, PENDING}
-    assert elapsed < 0.5, f"took {elapsed:.3f} s"
+
+    def cpu_seconds(body: str) -> float:
+        """Best of two runs in CPU time, so a busy machine moves both sides alike."""
+        submission = sub(name=body[:200], url=body[:200], body=body, user_agent=body[:500])
+        best = float("inf")
+        for _ in range(2):
+            start = time.process_time()
+            count_links(body)
+            decision = decide(submission, rule_set)
+            best = min(best, time.process_time() - start)
+        assert decision.status in {APPROVED, PENDING}
+        return best
+
+    # A guard against super-linear patterns, not a benchmark: compared with plain prose of the
+    # same size checked in the same test.
+    plain = cpu_seconds(("plain words here " * N)[:N])
+    hostile = cpu_seconds(text)
+    assert hostile < 30 * plain + 0.05, f"{hostile:.3f} s against {plain:.3f} s for prose"

@@ -477,13 +477,24 @@ LARGE = [
 ]
 
 
+def cpu_seconds(source: str) -> float:
+    """Best of two renders, in CPU time (a busy shared machine hurts wall time more)."""
+    best = float("inf")
+    for _ in range(2):
+        started = time.process_time()
+        render_comment(source)
+        best = min(best, time.process_time() - started)
+    return best
+
+
 @pytest.mark.parametrize("source", LARGE)
-def test_large_input_renders_quickly(source):
-    # A robustness bound against inputs that are slow to parse, not a benchmark.
-    started = time.perf_counter()
-    html = render_comment(source)
-    assert time.perf_counter() - started < 1.0
-    assert not inspect(html).problems
+def test_large_input_costs_about_as_much_as_plain_text(source):
+    """A guard against inputs that are slow to parse (quadratic ones took 200x and more), not a
+    benchmark: the cost is compared with plain text of the same size rendered in the same test,
+    so a slow or loaded machine moves both. The worst cases here measure about 10x."""
+    plain = cpu_seconds(("The quick brown fox. " * 3200)[:65525])
+    assert cpu_seconds(source) < 40 * plain + 0.05
+    assert not inspect(render_comment(source)).problems
 
 
 def test_rendering_is_thread_safe():
