@@ -57,6 +57,8 @@ class CommentStatus(enum.StrEnum):
     APPROVED = "approved"
     SPAM = "spam"
     TRASH = "trash"
+    # Deleted for good while it had replies: the row keeps only its place in the thread.
+    DELETED = "deleted"
 
 
 post_tags = Table(
@@ -127,7 +129,9 @@ class Post(db.Model):
 class Comment(db.Model):
     __tablename__ = "comments"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'spam', 'trash')", name="status_known"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'spam', 'trash', 'deleted')", name="status_known"
+        ),
         # Thread display and comment counts: approved comments of one post in time order.
         Index("ix_comments_post_status_created", "post_id", "status", "created_at"),
     )
