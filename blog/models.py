@@ -157,6 +157,9 @@ class Comment(db.Model):
     body_render_version: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PENDING.value)
     moderation_reason: Mapped[str] = mapped_column(String(255), default="")
+    # Bumped by every status change (lifecycle.change_status): a one-click email link carries the
+    # version it was made for and dies once anything else moved the comment.
+    status_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

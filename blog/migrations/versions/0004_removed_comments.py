@@ -6,6 +6,7 @@ Create Date: 2026-11-29 10:20:00.000000
 
 """
 from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -24,10 +25,13 @@ def upgrade():
     with op.batch_alter_table('comments', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_comments_status_known'), type_='check')
         batch_op.create_check_constraint('status_known', NEW)
+        # Bumped by every status change, so a one-click email link dies once anything moved it.
+        batch_op.add_column(sa.Column('status_version', sa.Integer(), nullable=False, server_default='0'))
 
 
 def downgrade():
     op.execute("DELETE FROM comments WHERE status = 'deleted'")
     with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_column('status_version')
         batch_op.drop_constraint(op.f('ck_comments_status_known'), type_='check')
         batch_op.create_check_constraint('status_known', OLD)
