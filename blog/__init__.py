@@ -31,6 +31,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=asset_dir("static"),
     )
     load_config(app, test_config)
+    # A moderation setting the rules cannot use stops the start, not the first comment.
+    from .settings import check_rules
+
+    check_rules(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     ensure_secret_key(app)
 

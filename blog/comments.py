@@ -1,47 +1,41 @@
-"""Blueprint for readers' comments: post, reply, edit for a while, follow new comments.
+"""Blueprint for readers' comments: post, reply, follow new comments, edit or delete for a while.
 
-Every view answers htmx with a fragment and a plain browser with a page or a redirect, from the
-same URL; the form works the same with JavaScript off.
+Views only: the checks and the saving live in ``posting``, every status change in ``lifecycle``,
+what the templates need in ``discussion``. Every view answers htmx with a fragment and a plain
+browser with a page or a redirect, from the same URL; nothing a reader typed is ever dropped.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
+import time
 
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
-    g,
-    make_response,
     redirect,
-    render_template,
     request,
-    url_for,
 )
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import func, select
 from werkzeug.exceptions import TooManyRequests
 
-from . import moderation, queries, threads, visitor
+from . import discussion, lifecycle, posting, queries, threads, visitor
 from .extensions import db, limiter
 from .forms import CommentEditForm, CommentForm
-from .htmx import is_htmx, render_page_or_fragment
-from .models import Comment, CommentStatus, Post, now_utc
-from .notify import notify_new_comment
-from .sanitize import post_body, refresh_comment_html
-from .settings import site_config
+from .htmx import is_htmx, render_fragment, render_page_or_fragment
+from .models import Comment, CommentStatus, Post
+from .public import render_article
+from .settings import moderation_rules, site_config
 
 bp = Blueprint("comments", __name__)
 
-TOO_QUICK = "You are posting comments too quickly. Slow down."
-DUPLICATE = "Duplicate comment detected; it looks as though you\u2019ve already said that!"
 SESSION_EXPIRED = "Your session expired \u2014 press Post Comment again."
+STALE_FORM = "This page was open a long time \u2014 press Post Comment again."
 CLOSED = "Comments are closed."
-AWAITING = "Your comment is awaiting moderation."
-EDIT_TOO_LATE = "The time for changing this comment has passed. Your text is still here to copy."
+GONE = "This article is no longer open for comments, so your comment was not posted."
+CHECK_FIELDS = "Your comment was not posted: please check the marked fields."
+POSTED = "Comment posted."
 
 
 def reader_post_or_404(slug: str) -> Post:
@@ -51,80 +45,6 @@ def reader_post_or_404(slug: str) -> Post:
     return post
 
 
-# --- the comment section, shared by the article page and every fragment -------------------------
-
-
-def new_comment_form(reply_to: Comment | None = None) -> CommentForm:
-    """A blank form, prefilled from "Save my name, email, and website" when the visitor chose it."""
-    form = CommentForm(formdata=None)
-    remembered = visitor.remembered_commenter()
-    form.author.data = remembered.get("author", "")
-    form.email.data = remembered.get("email", "")
-    form.url.data = remembered.get("url", "")
-    form.remember.data = bool(remembered)
-    form.parent.data = str(reply_to.id) if reply_to else ""
-    form.stamp.data = visitor.form_stamp()
-    return form
-
-
-def section_context(post: Post, form: CommentForm | None = None, reply_to=None, **extra) -> dict:
-    own = visitor.own_comments()
-    page = request.args.get("cpage", 1, type=int)
-    pagination, tree = threads.thread_page(post, page, list(own))
-    total, newest_id = threads.approved_totals(post)
-    if form is None:
-        form = new_comment_form(reply_to)
-    else:
-        form.stamp.data = visitor.form_stamp()
-    return {
-        "post": post,
-        "form": form,
-        "reply_to": reply_to,
-        "closed": threads.comments_closed(post),
-        "comment_pagination": pagination,
-        "thread": tree,
-        "comment_total": total,
-        "newest_id": newest_id,
-        "own": own,
-        "edit_seconds_left": edit_seconds_left,
-        "poll_seconds": site_config()["COMMENT_POLL_SECONDS"],
-        **extra,
-    }
-
-
-def edit_seconds_left(comment: Comment) -> int:
-    """Seconds the visitor may still edit ``comment`` (0 when it is not theirs or too late)."""
-    if comment.id not in visitor.own_comments():
-        return 0
-    window = timedelta(minutes=site_config()["COMMENT_EDIT_MINUTES"])
-    left = (comment.created_at + window - now_utc()).total_seconds()
-    return max(0, math.floor(left))
-
-
-def render_post_page(post: Post, status: int = 200, **context) -> Response:
-    older, newer = queries.neighbours(post)
-    html = render_template(
-        "public/post.html",
-        body=post_body(post),
-        older=older,
-        newer=newer,
-        **section_context(post, **context),
-    )
-    g.varies_on_hx_request = True
-    response = make_response(html, status)
-    # The page carries this visitor's CSRF token, held comments and saved name: no shared caches.
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def form_response(post: Post, form: CommentForm, status: int, reply_to=None, **extra):
-    """The form again with what the reader typed: a fragment for htmx, else the whole page."""
-    if is_htmx():
-        context = section_context(post, form=form, reply_to=reply_to, **extra)
-        return render_page_or_fragment("public/post.html", "comments/_form.html", status, **context)
-    return render_post_page(post, status, form=form, reply_to=reply_to, **extra)
-
-
 # --- posting ------------------------------------------------------------------------------------
 
 
@@ -132,165 +52,113 @@ def comment_rate_limit() -> str:
     return current_app.config["COMMENT_RATE_LIMIT"]
 
 
-def find_parent(post: Post, raw: str | None) -> tuple[Comment | None, str | None]:
-    """(parent, None) or (None, message) for the parent id a reply form carries."""
-    if not raw:
-        return None, None
+def form_answer(post, form, status, reply_to=None, message=None, retry_after=None) -> Response:
+    """The form again with everything the reader typed and a message beside it: a fragment
+    (plus the live status line) for htmx, the whole article otherwise."""
+    if is_htmx():
+        response = render_fragment(
+            "comments/_form_answer.html",
+            status,
+            status_message=message or CHECK_FIELDS,
+            **discussion.form_context(post, form, reply_to, message),
+        )
+    else:
+        response = render_article(post, status, form=form, reply_to=reply_to, form_message=message)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def parent_for_form(post: Post, form) -> Comment | None:
+    """Where the form sat when it came back with a problem: under the comment it answers."""
     try:
-        parent = db.session.get(Comment, int(raw))
-    except ValueError:
-        parent = None
-    if parent is None or parent.post_id != post.id:
-        return None, "The comment you are replying to does not exist."
-    if parent.status != CommentStatus.APPROVED.value:
-        return None, "You can only reply to published comments; that one is not published."
-    return parent, None
+        return lifecycle.reply_parent(post, form.parent.data)
+    except lifecycle.Refused:
+        form.parent.data = ""
+        return None
 
 
-def seconds_until_allowed(ip: str, email: str) -> int:
-    """WordPress's flood rule: the same IP or email again within COMMENT_FLOOD_SECONDS."""
-    interval = site_config()["COMMENT_FLOOD_SECONDS"]
-    if not interval:
-        return 0
-    latest = db.session.scalar(
-        select(func.max(Comment.created_at)).where(
-            (Comment.author_ip == ip) | (func.lower(Comment.author_email) == email.lower()),
-            Comment.created_at > now_utc() - timedelta(seconds=interval),
-        )
-    )
-    if latest is None:
-        return 0
-    return max(1, math.ceil(interval - (now_utc() - latest).total_seconds()))
-
-
-def is_duplicate(post: Post, parent: Comment | None, form: CommentForm) -> bool:
-    """WordPress's rule: same post, parent, author, email and text, not in the trash."""
-    same_parent = Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None)
-    return (
-        db.session.scalar(
-            select(Comment.id)
-            .where(
-                Comment.post_id == post.id,
-                same_parent,
-                Comment.author_name == form.author.data,
-                func.lower(Comment.author_email) == form.email.data.lower(),
-                Comment.body == form.comment.data,
-                Comment.status != CommentStatus.TRASH.value,
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def has_approved_comment(email: str) -> bool:
-    return (
-        db.session.scalar(
-            select(Comment.id)
-            .where(
-                func.lower(Comment.author_email) == email.lower(),
-                Comment.status == CommentStatus.APPROVED.value,
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def save_comment(post: Post, parent: Comment | None, form: CommentForm) -> Comment:
-    ip = request.remote_addr or ""
-    user_agent = request.user_agent.string[:255]
-    decision = moderation.decide(
-        moderation.Submission(
-            name=form.author.data,
-            email=form.email.data,
-            url=form.url.data or "",
-            body=form.comment.data,
-            ip=ip,
-            user_agent=user_agent,
-            honeypot=form.homepage.data or "",
-            seconds_since_render=visitor.seconds_since_stamp(form.stamp.data),
-            has_approved_comment=has_approved_comment(form.email.data),
-        ),
-        moderation.Rules.from_config(site_config()),
-    )
-    comment = Comment(
-        post=post,
-        parent=parent,
-        depth=parent.depth + 1 if parent else 0,
-        author_name=form.author.data,
-        author_email=form.email.data,
-        author_url=form.url.data or "",
-        author_ip=ip,
-        user_agent=user_agent,
+def new_comment(form, seconds_since_render: float | None) -> posting.NewComment:
+    author = discussion.signed_in_author()
+    if author is not None:
+        name = author.display_name
+        email = author.email or f"{author.username}@authors.invalid"
+        url = ""
+    else:
+        name, email, url = form.author.data, form.email.data, form.url.data or ""
+    return posting.NewComment(
         body=form.comment.data,
-        status=decision.status,
-        moderation_reason=decision.reason,
+        name=name,
+        email=email,
+        url=url,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string[:255],
+        honeypot=form.homepage.data or "",
+        seconds_since_render=seconds_since_render,
+        author=author,
     )
-    refresh_comment_html(comment)
-    db.session.add(comment)
-    db.session.flush()
-    comment.root_id = parent.root_id if parent else comment.id
-    db.session.commit()
-    current_app.logger.info("Comment %s on post %s: %s", comment.id, post.id, decision.reason)
-    notify_new_comment(comment)
-    return comment
 
 
 @bp.post("/posts/<slug>/comments")
 @limiter.limit(comment_rate_limit, methods=["POST"])
 def create(slug: str):
-    post = reader_post_or_404(slug)
+    form = discussion.comment_form(request.form)
+    post = queries.visible_post_by_slug(slug)
+    if post is None:
+        return gone_answer(form)
     if threads.comments_closed(post):
-        return closed_response(post)
-    form = CommentForm()
+        return form_answer(post, form, 403, parent_for_form(post, form), CLOSED)
     if not form.validate():
-        reply_to, _ = find_parent(post, form.parent.data)
-        return form_response(post, form, 422, reply_to=reply_to)
-    parent, problem = find_parent(post, form.parent.data)
-    if problem:
+        return form_answer(post, form, 422, parent_for_form(post, form))
+    try:
+        parent = lifecycle.reply_parent(post, form.parent.data)
+    except lifecycle.Refused as refused:
         form.parent.data = ""
-        return form_response(post, form, 422, form_message=problem)
-    wait = seconds_until_allowed(request.remote_addr or "", form.email.data)
-    if wait:
-        response = form_response(post, form, 429, reply_to=parent, form_message=TOO_QUICK)
-        response.headers["Retry-After"] = str(wait)
-        return response
-    if is_duplicate(post, parent, form):
-        return form_response(post, form, 409, reply_to=parent, form_message=DUPLICATE)
-    comment = save_comment(post, parent, form)
+        return form_answer(post, form, 422, None, refused.message)
+    age = visitor.stamp_age(form.stamp.data)
+    if visitor.stamp_is_stale(age):
+        return form_answer(post, form, 422, parent, STALE_FORM)
+    try:
+        comment = posting.save(post, parent, new_comment(form, age))
+    except posting.Refusal as refusal:
+        if refusal.status == 422:  # the parent went away while the reader typed
+            form.parent.data = ""
+            parent = None
+        return form_answer(post, form, refusal.status, parent, refusal.message, refusal.retry_after)
     visitor.mark_own_comment(comment.id)
-    # Before the fresh form is rendered, so it shows the choice just made.
-    if form.remember.data:
-        visitor.remember_commenter(form.author.data, form.email.data, form.url.data or "")
-    else:
-        visitor.forget_commenter()
+    if isinstance(form, CommentForm):  # before the fresh form renders, so it shows the choice
+        if form.remember.data:
+            visitor.remember_commenter(form.author.data, form.email.data, form.url.data or "")
+        else:
+            visitor.forget_commenter()
     if is_htmx():
-        response = posted_fragment(post, comment)
+        response = posted_answer(post, comment)
     else:
         response = redirect(permalink(comment), 303)
     visitor.add_own_comment(response, comment.id)
     return response
 
 
-def posted_fragment(post: Post, comment: Comment) -> Response:
-    """A fresh form where the old one was, and the new comment in its place in the thread."""
+def posted_answer(post: Post, comment: Comment) -> Response:
+    """A fresh form where the old one was, the new comment in its place in the thread, the new
+    count and the status line; nothing else of the thread is rendered."""
     placement = threads.placement_of_new(comment)
-    context = section_context(post)
-    if comment.status == CommentStatus.APPROVED.value:
-        status_message = "Comment posted."
-    else:
-        status_message = AWAITING
-    html = render_template(
+    total, _ = threads.approved_totals(post)
+    approved = comment.status == CommentStatus.APPROVED.value
+    context = {
+        **discussion.comment_context(post, threads.page_of(comment, [comment.id]) or 1),
+        **discussion.form_context(post),
+    }
+    response = render_fragment(
         "comments/_posted.html",
         node=placement.node,
         container_id=placement.container_id,
         newest_first=site_config()["COMMENT_ORDER"] == "newest",
-        status_message=status_message,
+        status_message=POSTED if approved else discussion.AWAITING,
+        comment_total=total,
+        shown_any=True,
         **context,
     )
-    g.varies_on_hx_request = True
-    response = make_response(html, 200)
     # Wherever the form was (under a comment while replying), the fresh one goes back home.
     response.headers["HX-Retarget"] = "#respond-home"
     response.headers["HX-Reswap"] = "innerHTML"
@@ -298,18 +166,17 @@ def posted_fragment(post: Post, comment: Comment) -> Response:
 
 
 def permalink(comment: Comment) -> str:
-    own = list(visitor.own_comments())
-    page = threads.page_of(comment, own)
-    args = {"cpage": page} if page > 1 else {}
-    return url_for("public.post", slug=comment.post.slug, **args) + f"#comment-{comment.id}"
+    """The comment page that shows ``comment``, anchored at it."""
+    page = threads.page_of(comment, list(visitor.own_comments())) or 1
+    return f"{discussion.thread_links(comment.post, page).page_url}#comment-{comment.id}"
 
 
-def closed_response(post: Post) -> Response:
-    if is_htmx():
-        html = render_template("comments/_closed.html", post=post)
-        g.varies_on_hx_request = True
-        return make_response(html, 403)
-    return render_post_page(post, 403)
+def gone_answer(form) -> Response:
+    """The article went away (unpublished or deleted) while the reader typed: their text comes
+    back to copy, with nothing about the article itself."""
+    return render_page_or_fragment(
+        "comments/gone.html", "comments/_gone.html", 410, text=form.comment.data, message=GONE
+    )
 
 
 @bp.errorhandler(CSRFError)
@@ -320,28 +187,37 @@ def csrf_failed(error: CSRFError):
         from .errors import handle_csrf_error
 
         return handle_csrf_error(error)
-    post = reader_post_or_404(slug)
-    form = CommentForm(meta={"csrf": False})
+    form = discussion.comment_form(request.form)
+    form.meta.csrf = False
+    post = queries.visible_post_by_slug(slug)
+    if post is None:
+        return gone_answer(form)
     form.validate()  # so field problems show too, beside the session notice
-    reply_to, _ = find_parent(post, form.parent.data)
     status = 422 if is_htmx() else 400
-    return form_response(post, form, status, reply_to=reply_to, form_message=SESSION_EXPIRED)
+    return form_answer(post, form, status, parent_for_form(post, form), SESSION_EXPIRED)
 
 
 @bp.errorhandler(TooManyRequests)
 def rate_limited(error: TooManyRequests):
+    wait = retry_after_seconds()
     slug = (request.view_args or {}).get("slug")
-    if request.endpoint != "comments.create" or slug is None:
+    post = queries.visible_post_by_slug(slug) if slug else None
+    if request.endpoint != "comments.create" or post is None:
         from .errors import render_error
 
-        return render_error(429)
-    post = reader_post_or_404(slug)
-    form = CommentForm(meta={"csrf": False})
-    reply_to, _ = find_parent(post, form.parent.data)
-    response = form_response(post, form, 429, reply_to=reply_to, form_message=TOO_QUICK)
-    retry = getattr(error, "retry_after", None)
-    response.headers.setdefault("Retry-After", str(retry or 60))
-    return response
+        response = render_error(429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    form = discussion.comment_form(request.form)
+    return form_answer(post, form, 429, parent_for_form(post, form), posting.TOO_QUICK, wait)
+
+
+def retry_after_seconds() -> int:
+    """When the per-IP limit that was hit lets this client post again."""
+    limit = limiter.current_limit
+    if limit is None:
+        return 60
+    return max(1, int(limit.reset_at - time.time()) + 1)
 
 
 # --- replying: move the form under a comment ----------------------------------------------------
@@ -350,18 +226,16 @@ def rate_limited(error: TooManyRequests):
 @bp.get("/posts/<slug>/respond")
 def respond(slug: str):
     post = reader_post_or_404(slug)
-    reply_to = None
-    raw = request.args.get("replytocom")
-    if raw:
-        reply_to, problem = find_parent(post, raw)
-        if problem:
-            abort(404)
+    try:
+        reply_to = lifecycle.reply_parent(post, request.args.get("replytocom"))
+    except lifecycle.Refused:
+        abort(404)
     if not is_htmx():
-        args = {"replytocom": reply_to.id} if reply_to else {}
-        return redirect(url_for("public.post", slug=post.slug, **args) + "#respond", 303)
-    html = render_template("comments/_respond_move.html", post=post, reply_to=reply_to)
-    g.varies_on_hx_request = True
-    return make_response(html)
+        if reply_to is None:
+            return redirect(discussion.thread_links(post, 1).page_url + "#respond", 303)
+        links = discussion.thread_links(post, threads.page_of(reply_to, []) or 1)
+        return redirect(f"{links.reply_url}{reply_to.id}#respond", 303)
+    return render_fragment("comments/_respond_move.html", post=post, reply_to=reply_to)
 
 
 # --- following the thread -----------------------------------------------------------------------
@@ -369,139 +243,145 @@ def respond(slug: str):
 
 @bp.get("/posts/<slug>/comments")
 def thread(slug: str):
+    """The thread of one comment page again ("N new comments — show"); a reply form open in it
+    is kept as it is, with its text (hx-preserve)."""
     post = reader_post_or_404(slug)
+    page = discussion.comment_page()
     if not is_htmx():
-        page = request.args.get("cpage", 1, type=int)
-        args = {"cpage": page} if page > 1 else {}
-        return redirect(url_for("public.post", slug=post.slug, **args) + "#comments", 303)
-    return render_page_or_fragment(
-        "public/post.html", "comments/_thread.html", **section_context(post)
+        return redirect(discussion.thread_links(post, page).page_url + "#comments", 303)
+    reply_to = parent_for_form(post, discussion.comment_form(request.args))
+    return render_fragment(
+        "comments/_thread.html",
+        preserve_form=True,
+        **discussion.thread_context(post, page, reply_to),
     )
 
 
 @bp.get("/posts/<slug>/comments/new")
 def new_comments(slug: str):
-    """Polled by the open article: how many approved comments arrived since it was shown."""
+    """Polled by the open article: how many approved comments arrived since it was shown, and
+    whether they are on the comment page the reader is on."""
     post = reader_post_or_404(slug)
-    after = request.args.get("after", 0, type=int)
-    count = threads.approved_since(post, after, list(visitor.own_comments()))
-    html = render_template("comments/_new_banner.html", post=post, count=count)
-    g.varies_on_hx_request = True
-    response = make_response(html)
+    after = request.args.get("after", "0")
+    after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 19 else 0
+    own = list(visitor.own_comments())
+    arrived = threads.new_since(post, after_id, own)
+    page = discussion.comment_page()
+    pages = {}
+    for comment in arrived:
+        found = threads.page_of(comment, own)
+        pages.setdefault(found, comment)
+    response = render_fragment(
+        "comments/_new_banner.html",
+        post=post,
+        count=len(arrived),
+        here=page in pages,
+        elsewhere=None if page in pages else next(iter(pages.values()), None),
+        page=page,
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/c/<int:comment_id>")
 def goto(comment_id: int):
-    comment = db.get_or_404(Comment, comment_id)
+    """A comment's stable address: the comment page that shows it, or 404."""
+    comment = db.session.get(Comment, comment_id)
     own = visitor.own_comments()
-    if (
-        not threads.is_visible(comment, own)
-        or queries.visible_post_by_slug(comment.post.slug) is None
-    ):
+    if comment is None or not threads.is_visible(comment, own):
+        abort(404)
+    if queries.visible_post_by_slug(comment.post.slug) is None:
+        abort(404)
+    page = threads.page_of(comment, list(own))
+    if page is None:
         abort(404)
     if is_htmx():
-        return render_comment_fragment(comment)  # "Cancel" in the inline editor
-    return redirect(permalink(comment), 302)
+        return render_comment(comment, page)  # "Cancel" in the inline editor
+    return redirect(f"{discussion.thread_links(comment.post, page).page_url}#comment-{comment.id}")
+
+
+def render_comment(comment: Comment, page: int) -> Response:
+    level = min(comment.depth + 1, site_config()["COMMENT_THREAD_DEPTH"])
+    return render_fragment(
+        "comments/_comment_article.html",
+        node=threads.Node(comment, level),
+        **discussion.comment_context(comment.post, page),
+    )
 
 
 # --- the poster's own comment: edit or delete for a while ---------------------------------------
 
 
+def own_comment_or_404(comment_id: int) -> Comment:
+    """The visitor's own comment; anything else is the same 404 whatever it is, so nobody can
+    learn what a comment that is not theirs says, or whether it exists."""
+    comment = db.session.get(Comment, comment_id)
+    if (
+        comment is None
+        or comment.id not in visitor.own_comments()
+        or comment.status in (CommentStatus.TRASH.value, CommentStatus.DELETED.value)
+    ):
+        abort(404)
+    return comment
+
+
+def poster_refusal(comment: Comment) -> str | None:
+    post = comment.post
+    article_open = queries.visible_post_by_slug(
+        post.slug
+    ) is not None and not threads.comments_closed(post)
+    try:
+        lifecycle.check_poster_may_change(
+            comment, article_open, discussion.edit_seconds_left(comment)
+        )
+    except lifecycle.Refused as refused:
+        return refused.message
+    return None
+
+
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 def edit(comment_id: int):
-    comment = db.get_or_404(Comment, comment_id)
-    if comment.status == CommentStatus.TRASH.value:
-        abort(404)
-    seconds_left = edit_seconds_left(comment)
-    form = CommentEditForm(data={"comment": comment.body})
-    status, message = 200, None
+    comment = own_comment_or_404(comment_id)
+    refusal = poster_refusal(comment)
     if request.method == "GET":
-        if not seconds_left:
-            abort(403)
-    elif not seconds_left:
-        # Too late (or not theirs): refuse, but hand the typed text back rather than lose it.
-        status, message = 403, EDIT_TOO_LATE
-    elif form.validate():
-        apply_edit(comment, form.comment.data)
-        if not is_htmx():
-            return redirect(permalink(comment), 303)
-        return render_comment_fragment(comment)
+        form = CommentEditForm(data={"comment": comment.body})
+        status = 403 if refusal else 200
     else:
-        status = 422
-    context = {
-        "post": comment.post,
-        "comment": comment,
-        "form": form,
-        "seconds_left": seconds_left,
-        "form_message": message,
-    }
+        form = CommentEditForm()
+        if refusal:
+            # Too late or closed: refuse, but hand the typed text back rather than lose it.
+            status, refusal = 403, f"{refusal} Your text is still here to copy."
+        elif form.validate():
+            lifecycle.poster_edit(comment, form.comment.data, moderation_rules())
+            db.session.commit()
+            if not is_htmx():
+                return redirect(permalink(comment), 303)
+            return render_comment(comment, threads.page_of(comment, [comment.id]) or 1)
+        else:
+            status = 422
     return render_page_or_fragment(
-        "comments/edit.html", "comments/_edit_form.html", status, **context
-    )
-
-
-def apply_edit(comment: Comment, text: str) -> None:
-    """Validated by the form, sanitized and checked again: an edit can be held, never freed."""
-    decision = moderation.decide(
-        moderation.Submission(
-            name=comment.author_name,
-            email=comment.author_email,
-            url=comment.author_url,
-            body=text,
-            ip=comment.author_ip,
-            user_agent=comment.user_agent,
-            # The timing and trap checks are for new forms; an edit only re-checks its content.
-            seconds_since_render=float(site_config()["COMMENT_EDIT_MINUTES"] * 60),
-            has_approved_comment=True,
-        ),
-        moderation.Rules.from_config(site_config()),
-    )
-    comment.body = text
-    comment.edited_at = now_utc()
-    refresh_comment_html(comment)
-    if decision.status != CommentStatus.APPROVED.value:
-        comment.status = decision.status
-        comment.moderation_reason = f"After an edit: {decision.reason}"
-    db.session.commit()
-
-
-def render_comment_fragment(comment: Comment) -> Response:
-    own = visitor.own_comments()
-    node = threads.Node(comment, min(comment.depth + 1, site_config()["COMMENT_THREAD_DEPTH"]))
-    html = render_template(
-        "comments/_comment_article.html",
-        node=node,
+        "comments/edit.html",
+        "comments/_edit_form.html",
+        status,
         post=comment.post,
-        own=own,
-        closed=threads.comments_closed(comment.post),
-        edit_seconds_left=edit_seconds_left,
+        comment=comment,
+        form=form,
+        seconds_left=0 if refusal else discussion.edit_seconds_left(comment),
+        form_message=refusal,
     )
-    g.varies_on_hx_request = True
-    return make_response(html)
 
 
 @bp.post("/comments/<int:comment_id>/delete")
 def delete(comment_id: int):
-    comment = db.get_or_404(Comment, comment_id)  # CSRFProtect has already checked the token
-    if comment.status == CommentStatus.TRASH.value:
-        abort(404)
-    if not edit_seconds_left(comment):
+    comment = own_comment_or_404(comment_id)  # CSRFProtect has already checked the token
+    if poster_refusal(comment):
         abort(403)
     post = comment.post
-    comment.status = CommentStatus.TRASH.value
-    comment.moderation_reason = "Deleted by its author."
+    lifecycle.poster_delete(comment)
     db.session.commit()
     if is_htmx():
-        response = make_response(render_template("comments/_deleted.html", comment=comment))
-        g.varies_on_hx_request = True
+        response = render_fragment("comments/_deleted.html", comment=comment)
     else:
-        response = redirect(url_for("public.post", slug=post.slug) + "#comments", 303)
+        response = redirect(discussion.thread_links(post, 1).page_url + "#comments", 303)
     visitor.remove_own_comment(response, comment.id)
     return response
-
-
-@bp.app_template_global()
-def comment_url(comment: Comment) -> str:
-    return url_for("comments.goto", comment_id=comment.id)

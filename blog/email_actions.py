@@ -1,24 +1,23 @@
 """The one-click links in notification emails: a signed link shows what it will do and asks for
-confirmation; only the POST that follows changes anything."""
+confirmation; only the POST that follows changes anything, through the comment lifecycle.
+
+A link is single-use: it carries the comment's status version, which every status change moves
+on, so it dies once it was used or once the comment was moderated by any other route.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
+from . import lifecycle
 from .auth import no_store
 from .extensions import db
 from .forms import EmptyForm
-from .models import Comment, CommentStatus
+from .models import Comment
 from .notify import read_moderation_token
 
 bp = Blueprint("moderation", __name__)
 bp.after_request(no_store)
-
-OUTCOME = {
-    "approve": (CommentStatus.APPROVED, "Approved from the notification email."),
-    "spam": (CommentStatus.SPAM, "Marked as spam from the notification email."),
-    "trash": (CommentStatus.TRASH, "Moved to the trash from the notification email."),
-}
 
 
 @bp.route("/moderate/<token>", methods=["GET", "POST"])
@@ -26,14 +25,16 @@ def confirm(token: str):
     found = read_moderation_token(token)
     if found is None:
         abort(404)
-    comment_id, action = found
-    comment = db.get_or_404(Comment, comment_id)
+    comment_id, action, version = found
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status == lifecycle.DELETED:
+        abort(404)
+    if comment.status_version != version:
+        return render_template("moderation/used.html", comment=comment), 410
     form = EmptyForm()
     done = False
     if request.method == "POST" and form.validate():
-        status, reason = OUTCOME[action]
-        comment.status = status.value
-        comment.moderation_reason = reason
+        lifecycle.moderate(comment, action, lifecycle.EMAIL_LINK)
         db.session.commit()
         done = True
     return render_template(

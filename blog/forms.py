@@ -58,6 +58,7 @@ def not_blank(message: str):
         if not (field.data or "").strip():
             raise ValidationError(message)
 
+    check.field_flags = {"required": True}  # rendered as the HTML attribute
     return check
 
 
@@ -110,6 +111,15 @@ class CommentForm(BaseForm):
     parent = HiddenField()
     # Bots fill every field; people never see this one (see the template).
     homepage = StringField("Leave this field empty")
+    stamp = HiddenField()
+
+
+class AuthorCommentForm(BaseForm):
+    """A signed-in author comments under their own name: no name, email or website to give."""
+
+    comment = CommentForm.comment
+    parent = HiddenField()
+    homepage = CommentForm.homepage
     stamp = HiddenField()
 
 

@@ -27,6 +27,8 @@ HTMX_CONFIG = {
         {"code": "409", "swap": True, "error": False},
         {"code": "422", "swap": True, "error": False},
         {"code": "429", "swap": True, "error": False},
+        # The article went away while a reader typed: their text comes back to copy.
+        {"code": "410", "swap": True, "error": False},
         {"code": "[45]..", "swap": False, "error": True},
     ],
 }
@@ -43,6 +45,12 @@ def render_page_or_fragment(page: str, fragment: str, status: int = 200, **conte
     """Render ``fragment`` for htmx and ``page`` (which includes the fragment) otherwise."""
     g.varies_on_hx_request = True
     template = fragment if is_htmx() else page
+    return make_response(render_template(template, **context), status)
+
+
+def render_fragment(template: str, status: int = 200, **context) -> Response:
+    """A fragment only htmx asks for; still marked, since its URL may also serve a page."""
+    g.varies_on_hx_request = True
     return make_response(render_template(template, **context), status)
 
 

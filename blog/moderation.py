@@ -15,11 +15,14 @@ Checks, first match wins:
 5. mode "all"                                                     -> pending
 6. ``max_links`` links or more                                    -> pending
 7. a moderation word appears in any field                         -> pending
-8. mode "first-time" and the email has no approved comment yet    -> pending
+8. mode "first-time" and this name and email have no approved
+   comment yet                                                    -> pending
 9. otherwise                                                      -> approved
 
 As in WordPress, the link limit and the moderation words still hold comments when moderation is
-off (mode "none"). "Silent" spam is answered exactly like a held comment, so a bot (or a person)
+off (mode "none"). An edit (``is_edit``) runs only the content rules 3, 4, 6 and 7; a site
+author's comment skips the traps 1 and 2 (the signed-in session already proves a person).
+"Silent" spam is answered exactly like a held comment, so a bot (or a person)
 cannot learn which trap caught it or what is on the word list. The "trash" status is never chosen
 here; it is only ever a moderator's action.
 """
@@ -301,7 +304,11 @@ class Submission:
     # None = the signed form timestamp was missing, invalid or tampered with.
     seconds_since_render: float | None = None
     by_site_author: bool = False  # a signed-in author replying from the site
-    has_approved_comment: bool = False  # this email already has an approved comment
+    # This name and email together already have an approved comment (WordPress's rule).
+    has_approved_comment: bool = False
+    # The poster changed the text of a comment already sent: only the content rules apply
+    # (disallowed words, links, moderation words); the bot traps and the mode were passed then.
+    is_edit: bool = False
 
 
 @dataclass(frozen=True)
@@ -359,18 +366,11 @@ def _approved(reason: str) -> Decision:
 
 def decide(submission: Submission, rules: Rules) -> Decision:
     """Approve, hold or mark as spam one submitted comment; see the module docstring."""
-    if (submission.honeypot or "").strip():
-        return _spam("Spam: the hidden trap field was filled in.")
-
-    seconds = submission.seconds_since_render
-    # NaN would slip past "<", and an infinite age is no real timestamp either.
-    if seconds is None or isinstance(seconds, bool) or not math.isfinite(seconds):
-        return _spam("Spam: the form timestamp was missing or invalid.")
-    if seconds < rules.min_seconds:
-        return _spam(
-            f"Spam: sent {_seconds_text(seconds)} s after the form was shown "
-            f"(minimum {rules.min_seconds:g} s)."
-        )
+    # The traps are for anonymous forms: a signed-in author has proved who they are.
+    if not submission.is_edit and not submission.by_site_author:
+        trapped = _bot_trap(submission, rules)
+        if trapped:
+            return trapped
 
     fields = submission_fields(submission)
     found = find_word(rules.disallowed_words, *fields)
@@ -381,7 +381,7 @@ def decide(submission: Submission, rules: Rules) -> Decision:
     if submission.by_site_author:
         return _approved("Approved: written by a site author.")
 
-    if rules.mode == "all":
+    if rules.mode == "all" and not submission.is_edit:
         return _held("Held: every comment waits for moderation.")
 
     if rules.max_links:
@@ -395,8 +395,25 @@ def decide(submission: Submission, rules: Rules) -> Decision:
         word, label = found
         return _held(f"Held: contains the moderation word {_quote(word)} in the {label}.")
 
+    if submission.is_edit:
+        return _approved("Approved: the edited text passed the content checks.")
     if rules.mode == "first-time":
         if not submission.has_approved_comment:
-            return _held("Held: first comment from this email address.")
-        return _approved("Approved: this email address has an approved comment.")
+            return _held("Held: first comment from this name and email address.")
+        return _approved("Approved: this name and email address have an approved comment.")
     return _approved("Approved: moderation is off.")
+
+
+def _bot_trap(submission: Submission, rules: Rules) -> Decision | None:
+    if (submission.honeypot or "").strip():
+        return _spam("Spam: the hidden trap field was filled in.")
+    seconds = submission.seconds_since_render
+    # NaN would slip past "<", and an infinite age is no real timestamp either.
+    if seconds is None or isinstance(seconds, bool) or not math.isfinite(seconds):
+        return _spam("Spam: the form timestamp was missing or invalid.")
+    if seconds < rules.min_seconds:
+        return _spam(
+            f"Spam: sent {_seconds_text(seconds)} s after the form was shown "
+            f"(minimum {rules.min_seconds:g} s)."
+        )
+    return None

@@ -32,11 +32,15 @@ def _signer() -> URLSafeTimedSerializer:
 
 
 def moderation_token(comment: Comment, action: str) -> str:
-    return _signer().dumps({"comment": comment.id, "action": action})
+    # The status version makes the link single-use: any status change, by this link or any
+    # other route, moves the version on and the link dies.
+    return _signer().dumps(
+        {"comment": comment.id, "action": action, "version": comment.status_version or 0}
+    )
 
 
-def read_moderation_token(token: str) -> tuple[int, str] | None:
-    """(comment id, action), or None when the link is forged or older than allowed."""
+def read_moderation_token(token: str) -> tuple[int, str, int] | None:
+    """(comment id, action, status version), or None when forged or older than allowed."""
     max_age = current_app.config["MODERATION_LINK_DAYS"] * 86_400
     try:
         data = _signer().loads(token, max_age=max_age)
@@ -44,7 +48,7 @@ def read_moderation_token(token: str) -> tuple[int, str] | None:
         return None
     if not isinstance(data, dict) or data.get("action") not in MODERATION_ACTIONS:
         return None
-    return int(data["comment"]), data["action"]
+    return int(data["comment"]), data["action"], int(data.get("version", -1))
 
 
 # --- building the message -----------------------------------------------------------------------

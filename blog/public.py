@@ -7,16 +7,18 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 
-from . import queries
+from . import discussion, lifecycle, queries, threads, visitor
 from .avatars import avatar_key, identicon_svg, is_avatar_key
 from .extensions import db
-from .models import Tag
+from .models import Post, Tag
 from .sanitize import post_body
 from .settings import site_config
 
@@ -41,8 +43,6 @@ def index():
 
 @bp.get("/posts/<slug>")
 def post(slug: str):
-    from .comments import find_parent, render_post_page
-
     article = queries.visible_post_by_slug(slug)
     if article is None:
         moved = queries.post_moved_from(slug)
@@ -51,9 +51,36 @@ def post(slug: str):
         abort(404)
     reply_to = None
     if request.args.get("replytocom"):
-        # ?replytocom=ID#respond: the no-JavaScript way to reply under a comment.
-        reply_to, _ = find_parent(article, request.args["replytocom"])
-    return render_post_page(article, reply_to=reply_to)
+        # ?replytocom=ID#respond: the no-JavaScript way to reply under a comment, on the
+        # comment page that shows it whatever page the link was made on.
+        try:
+            reply_to = lifecycle.reply_parent(article, request.args["replytocom"])
+        except lifecycle.Refused:
+            reply_to = None
+        page = threads.page_of(reply_to, list(visitor.own_comments())) if reply_to else None
+        if page is not None and page != discussion.comment_page():
+            links = discussion.thread_links(article, page)
+            return redirect(f"{links.reply_url}{reply_to.id}#respond", 303)
+    return render_article(article, reply_to=reply_to)
+
+
+def render_article(
+    post: Post, status: int = 200, form=None, reply_to=None, form_message=None
+) -> Response:
+    """The article with its discussion; the comment views use it for no-JavaScript answers."""
+    older, newer = queries.neighbours(post)
+    html = render_template(
+        "public/post.html",
+        body=post_body(post),
+        older=older,
+        newer=newer,
+        **discussion.section_context(post, form, reply_to, form_message),
+    )
+    g.varies_on_hx_request = True
+    response = make_response(html, status)
+    # The page carries this visitor's CSRF token, held comments and saved name: no shared caches.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.get("/tag/<slug>")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from .extensions import db
 from .models import Comment, CommentStatus, Post, now_utc
 from .settings import site_config
 
-HIDDEN_FROM_OWNER = (CommentStatus.TRASH.value,)
+HIDDEN_FROM_OWNER = (CommentStatus.TRASH.value, CommentStatus.DELETED.value)
 
 
 @dataclass
@@ -20,14 +22,17 @@ class Node:
     level: int
     children: list[Node] = field(default_factory=list)
     in_reply_to: str | None = None  # shown when the reply sits away from what it answers
+    # Not public (any status, or deleted for good) but it has visible replies: its place in the
+    # thread shows "This comment was removed." and nothing of what it said or who said it.
+    removed: bool = False
 
 
-def visible_condition(own_ids):
+def visible_condition(own_ids, entity=Comment):
     """Approved comments, plus the visitor's own comments that wait (held or silently spammed)."""
-    approved = Comment.status == CommentStatus.APPROVED.value
+    approved = entity.status == CommentStatus.APPROVED.value
     if not own_ids:
         return approved
-    own_waiting = and_(Comment.id.in_(own_ids), Comment.status.not_in(HIDDEN_FROM_OWNER))
+    own_waiting = and_(entity.id.in_(own_ids), entity.status.not_in(HIDDEN_FROM_OWNER))
     return or_(approved, own_waiting)
 
 
@@ -35,6 +40,19 @@ def is_visible(comment: Comment, own_ids) -> bool:
     if comment.status == CommentStatus.APPROVED.value:
         return True
     return comment.id in own_ids and comment.status not in HIDDEN_FROM_OWNER
+
+
+def top_level_condition(own_ids):
+    """Top-level comments the thread shows: visible ones, and placeholders for removed ones
+    that still have a visible reply somewhere below them."""
+    reply = aliased(Comment)
+    has_visible_reply = (
+        select(reply.id)
+        .where(reply.root_id == Comment.id, reply.id != Comment.id)
+        .where(visible_condition(own_ids, reply))
+        .exists()
+    )
+    return and_(Comment.parent_id.is_(None), or_(visible_condition(own_ids), has_visible_reply))
 
 
 def _order():
@@ -47,19 +65,19 @@ def _order():
 def top_level_query(post: Post, own_ids):
     return (
         select(Comment)
-        .where(Comment.post_id == post.id, Comment.parent_id.is_(None))
-        .where(visible_condition(own_ids))
+        .where(Comment.post_id == post.id, top_level_condition(own_ids))
         .order_by(*_order())
     )
 
 
 def thread_page(post: Post, page: int, own_ids):
     """A page of top-level comments (Flask-SQLAlchemy pagination) plus the nested trees."""
+    per_page = site_config()["COMMENTS_PER_PAGE"]
     pagination = db.paginate(
         top_level_query(post, own_ids),
         page=page,
-        per_page=site_config()["COMMENTS_PER_PAGE"],
-        max_per_page=site_config()["COMMENTS_PER_PAGE"],
+        per_page=per_page,
+        max_per_page=per_page,
         error_out=True,
         count=True,
     )
@@ -75,31 +93,65 @@ def thread_page(post: Post, page: int, own_ids):
 
 
 def build_tree(roots, replies, own_ids) -> list[Node]:
+    """Nest ``replies`` (oldest first) under ``roots``; removed comments keep their place while
+    a visible reply hangs below them, and replies deeper than the setting sit beside the comment
+    they answer, at the deepest level, with "in reply to NAME"."""
     max_level = site_config()["COMMENT_THREAD_DEPTH"]
     by_id = {c.id: c for c in [*roots, *replies]}
-    nodes: dict[int, Node] = {c.id: Node(c, 1) for c in roots}
-    parent_of: dict[int, Node | None] = {c.id: None for c in roots}
+    visible = {c.id: is_visible(c, own_ids) for c in by_id.values()}
+    children: dict[int, list[Comment]] = defaultdict(list)
     for reply in replies:
-        if not is_visible(reply, own_ids):
+        children[reply.parent_id].append(reply)
+    keep = _kept(roots, children, visible)
+
+    nodes: dict[int, Node] = {}
+    holder_of: dict[int, Node | None] = {}
+    result = []
+    for root in roots:
+        if not keep.get(root.id):
             continue
-        # The nearest visible ancestor carries the reply (a trashed parent leaves no hole).
-        ancestor_id = reply.parent_id
-        while ancestor_id is not None and ancestor_id not in nodes:
-            ancestor = by_id.get(ancestor_id)
-            ancestor_id = ancestor.parent_id if ancestor else None
-        if ancestor_id is None:
-            continue
-        holder = nodes[ancestor_id]
-        if holder.level >= max_level:
-            # Too deep: sit beside the comment answered, at the deepest level.
-            holder = parent_of[ancestor_id] or holder
-        node = Node(reply, holder.level + 1)
-        if holder.comment.id != reply.parent_id:
-            node.in_reply_to = by_id[reply.parent_id].author_name
-        holder.children.append(node)
-        nodes[reply.id] = node
-        parent_of[reply.id] = holder
-    return [nodes[c.id] for c in roots]
+        nodes[root.id] = Node(root, 1, removed=not visible[root.id])
+        holder_of[root.id] = None
+        result.append(nodes[root.id])
+    # Oldest first, so replies flattened at the deepest level read in the order they were
+    # written; one written "before" its parent (imported dates) waits for the parent.
+    waiting = [reply for reply in replies if keep.get(reply.id)]
+    while waiting:
+        later = []
+        for reply in waiting:
+            parent_node = nodes.get(reply.parent_id)
+            if parent_node is None:
+                later.append(reply)
+                continue
+            holder = parent_node
+            if holder.level >= max_level:
+                holder = holder_of[parent_node.comment.id] or holder
+            node = Node(reply, holder.level + 1, removed=not visible[reply.id])
+            if holder is not parent_node and visible[reply.parent_id]:
+                node.in_reply_to = by_id[reply.parent_id].author_name
+            holder.children.append(node)
+            nodes[reply.id] = node
+            holder_of[reply.id] = holder
+        if len(later) == len(waiting):
+            break  # parents outside these threads: nothing more can be placed
+        waiting = later
+    return result
+
+
+def _kept(roots, children, visible) -> dict[int, bool]:
+    """Which comments the thread shows: visible ones and every ancestor of a visible one."""
+    order = []
+    stack = list(roots)
+    while stack:  # iterative: imported threads can be deeper than Python's recursion limit
+        comment = stack.pop()
+        order.append(comment)
+        stack.extend(children.get(comment.id, ()))
+    keep: dict[int, bool] = {}
+    for comment in reversed(order):  # children before their parents
+        keep[comment.id] = visible[comment.id] or any(
+            keep.get(child.id, False) for child in children.get(comment.id, ())
+        )
+    return keep
 
 
 @dataclass
@@ -133,21 +185,12 @@ def approved_totals(post: Post) -> tuple[int, int]:
     return count, newest or 0
 
 
-def approved_since(post: Post, after_id: int, own_ids) -> int:
-    """Approved comments newer than what the page showed, not counting the visitor's own."""
-    query = select(func.count(Comment.id)).where(
-        Comment.post_id == post.id,
-        Comment.status == CommentStatus.APPROVED.value,
-        Comment.id > after_id,
-    )
-    if own_ids:
-        query = query.where(Comment.id.not_in(own_ids))
-    return db.session.scalar(query)
-
-
-def page_of(comment: Comment, own_ids) -> int:
-    """The comment page (cpage) that shows ``comment``: the page of its top-level comment."""
+def page_of(comment: Comment, own_ids) -> int | None:
+    """The comment page (cpage) that shows ``comment``: the page of its top-level comment;
+    None when its thread is broken (no top-level comment)."""
     root = db.session.get(Comment, comment.root_id or comment.id)
+    if root is None or root.parent_id is not None or root.post_id != comment.post_id:
+        return None
     newest_first = site_config()["COMMENT_ORDER"] == "newest"
     if newest_first:
         before = or_(
@@ -161,11 +204,27 @@ def page_of(comment: Comment, own_ids) -> int:
         )
     ahead = db.session.scalar(
         select(func.count(Comment.id))
-        .where(Comment.post_id == root.post_id, Comment.parent_id.is_(None))
-        .where(visible_condition(own_ids))
+        .where(Comment.post_id == root.post_id, top_level_condition(own_ids))
         .where(before)
     )
     return ahead // site_config()["COMMENTS_PER_PAGE"] + 1
+
+
+def new_since(post: Post, after_id: int, own_ids, limit: int = 50) -> list[Comment]:
+    """Approved comments newer than what the page showed, not the visitor's own, oldest first."""
+    query = (
+        select(Comment)
+        .where(
+            Comment.post_id == post.id,
+            Comment.status == CommentStatus.APPROVED.value,
+            Comment.id > after_id,
+        )
+        .order_by(Comment.id)
+        .limit(limit)
+    )
+    if own_ids:
+        query = query.where(Comment.id.not_in(own_ids))
+    return list(db.session.scalars(query))
 
 
 def comments_closed(post: Post) -> bool:

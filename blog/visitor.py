@@ -41,7 +41,7 @@ def form_stamp() -> str:
     return signer.sign(b"comment-form").decode()
 
 
-def seconds_since_stamp(stamp: str | None) -> float | None:
+def stamp_age(stamp: str | None) -> float | None:
     """None when the stamp is missing or was not made by us."""
     if not stamp:
         return None
@@ -51,6 +51,13 @@ def seconds_since_stamp(stamp: str | None) -> float | None:
     except BadSignature:
         return None
     return max(0.0, time.time() - signed_at.timestamp())
+
+
+def stamp_is_stale(age: float | None) -> bool:
+    """Older than the CSRF token it was sent with may live: the page sat open too long (or the
+    stamp is being replayed). Such a form is sent again with a fresh stamp, not judged a bot."""
+    lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT") or DAY
+    return age is not None and age > lifetime
 
 
 # Own comments: {comment id: unix time posted}, newest kept.

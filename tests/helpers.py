@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -35,3 +36,37 @@ def require_service(env_var: str, what: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}; in CI nothing may skip for lack of a service")
     pytest.skip(message)
+
+
+# --- a reader posting through the real form ---------------------------------------------------
+
+TEXT = "What a lovely story about the library!"
+READER = "Rosa Reader"
+READER_EMAIL = "rosa@example.org"
+
+
+def fields(client, post, **overrides):
+    """What a browser would send: the fields from the rendered form plus the reader's input."""
+    html = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    found = re.search(r'name="stamp" value="([^"]+)"', html)
+    stamp = found.group(1) if found else ""  # no form on a closed post
+    data = {
+        "comment": TEXT,
+        "author": READER,
+        "email": READER_EMAIL,
+        "url": "",
+        "parent": "",
+        "homepage": "",
+        "stamp": stamp,
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def approve_reader(make, post, name=READER, email=READER_EMAIL):
+    """An approved comment by this name and email, so their next one passes the first-time rule."""
+    from blog.models import CommentStatus
+
+    return make.comment(
+        post, author_name=name, author_email=email, status=CommentStatus.APPROVED.value
+    )

@@ -9,8 +9,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 
+from .. import lifecycle, posting
 from ..extensions import db
 from ..forms import AdminCommentEditForm, AdminReplyForm
 from ..htmx import is_htmx, render_page_or_fragment
@@ -20,15 +21,6 @@ from . import bp
 
 VIEWS = ("all", "pending", "approved", "spam", "trash")
 PER_PAGE = 20
-# action -> (new status, moderation reason); "delete" removes the row for good.
-ACTIONS = {
-    "approve": (CommentStatus.APPROVED, "Approved by {name}."),
-    "unapprove": (CommentStatus.PENDING, "Unapproved by {name}."),
-    "spam": (CommentStatus.SPAM, "Marked as spam by {name}."),
-    "notspam": (CommentStatus.PENDING, "Marked as not spam by {name}."),
-    "trash": (CommentStatus.TRASH, "Moved to the trash by {name}."),
-    "restore": (CommentStatus.PENDING, "Restored from the trash by {name}."),
-}
 ACTION_LABELS = {
     "approve": "Approve",
     "unapprove": "Unapprove",
@@ -37,13 +29,6 @@ ACTION_LABELS = {
     "trash": "Trash",
     "restore": "Restore",
     "delete": "Delete permanently",
-}
-# Which actions each status offers, in WordPress's order.
-ROW_ACTIONS = {
-    CommentStatus.PENDING.value: ("approve", "spam", "trash"),
-    CommentStatus.APPROVED.value: ("unapprove", "spam", "trash"),
-    CommentStatus.SPAM.value: ("notspam", "delete"),
-    CommentStatus.TRASH.value: ("restore", "delete"),
 }
 
 
@@ -62,7 +47,12 @@ def row_context() -> dict:
         if request.endpoint in ("admin.comments", "admin.dashboard")
         else list_url()
     )
-    return {"row_actions": ROW_ACTIONS, "action_labels": ACTION_LABELS, "back": back.rstrip("?")}
+    return {
+        "row_actions": lifecycle.ROW_ACTIONS,
+        "action_labels": ACTION_LABELS,
+        "may_reply": lifecycle.MAY_BE_PUBLIC,
+        "back": back.rstrip("?"),
+    }
 
 
 def list_query(view: str, search: str, post_id: int | None):
@@ -136,29 +126,29 @@ def back_to_list():
     return redirect(list_url(), 303)
 
 
-def moderate(comment: Comment, action: str) -> None:
-    status, reason = ACTIONS[action]
-    comment.status = status.value
-    comment.moderation_reason = reason.format(name=g.author.display_name)
+def moderate(comment: Comment, action: str) -> bool:
+    """One row's action through the comment lifecycle; True when the row still exists."""
+    if action not in ACTION_LABELS:
+        abort(404)
+    try:
+        return lifecycle.moderate(comment, action, lifecycle.moderator(g.author))
+    except lifecycle.Refused:
+        abort(404)
 
 
 @bp.post("/comments/<int:comment_id>/<action>")
 def comment_action(comment_id: int, action: str):
     comment = db.get_or_404(Comment, comment_id)
-    if action == "delete":
-        db.session.delete(comment)
-        db.session.commit()
-        if is_htmx():
-            return render_template("admin/_comment_deleted.html", comment_id=comment_id)
-        flash("The comment was deleted permanently.")
-        return back_to_list()
-    if action not in ACTIONS:
-        abort(404)
     moderate(comment, action)
     db.session.commit()
     if is_htmx():
+        if action == lifecycle.DELETE:
+            return render_template("admin/_comment_deleted.html", comment_id=comment_id)
         return render_row(comment)
-    flash(f"{ACTION_LABELS[action]}: done.")
+    if action == lifecycle.DELETE:
+        flash("The comment was deleted permanently.")
+    else:
+        flash(f"{ACTION_LABELS[action]}: done.")
     return back_to_list()
 
 
@@ -177,17 +167,18 @@ def render_row(comment: Comment, **extra):
 def comment_bulk():
     action = request.form.get("action", "")
     ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
-    if action not in ACTIONS and action != "delete":
+    if action not in ACTION_LABELS:
         flash("Choose an action to apply.")
     elif not ids:
         flash("Select at least one comment.")
     else:
-        chosen = db.session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
+        chosen = db.session.scalars(
+            select(Comment)
+            .where(Comment.id.in_(ids), Comment.status != CommentStatus.DELETED.value)
+            .order_by(Comment.depth.desc())  # replies first: a deleted parent then has none
+        ).all()
         for comment in chosen:
-            if action == "delete":
-                db.session.delete(comment)
-            else:
-                moderate(comment, action)
+            moderate(comment, action)
         db.session.commit()
         flash(f"{ACTION_LABELS[action]}: {len(chosen)} comment{'s' if len(chosen) != 1 else ''}.")
     return back_to_list()
@@ -197,44 +188,48 @@ def comment_bulk():
 def comment_empty(status: str):
     if status not in (CommentStatus.SPAM.value, CommentStatus.TRASH.value):
         abort(404)
-    result = db.session.execute(delete(Comment).where(Comment.status == status))
+    count = lifecycle.delete_all_with_status(status, lifecycle.moderator(g.author))
     db.session.commit()
-    flash(f"Deleted {result.rowcount} comment{'s' if result.rowcount != 1 else ''} for good.")
+    flash(f"Deleted {count} comment{'s' if count != 1 else ''} for good.")
     return back_to_list()
 
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
 def comment_reply(comment_id: int):
+    """Reply as the signed-in author: offered on comments that are or may become public, and
+    never changes the status of the comment replied to."""
     parent = db.get_or_404(Comment, comment_id)
+    if parent.status not in lifecycle.MAY_BE_PUBLIC:
+        abort(404)
     form = AdminReplyForm()
+    message = None
     if request.method == "POST" and form.validate():
-        if parent.status != CommentStatus.APPROVED.value:
-            moderate(parent, "approve")  # replying to it publishes it, as in WordPress
-        reply = Comment(
-            post=parent.post,
-            parent=parent,
-            depth=parent.depth + 1,
-            root_id=parent.root_id or parent.id,
-            author_name=g.author.display_name,
-            author_email=f"{g.author.username}@authors.invalid",
-            author_id=g.author.id,
-            author_ip=request.remote_addr or "",
-            body=form.comment.data,
-            status=CommentStatus.APPROVED.value,
-            moderation_reason="Approved: written by a site author.",
-            created_at=now_utc(),
-        )
-        refresh_comment_html(reply)
-        db.session.add(reply)
-        db.session.commit()
-        if is_htmx():
-            return render_row(parent, replied=reply)
-        flash("Your reply was published.")
-        return back_to_list()
+        try:
+            reply = posting.save(
+                parent.post,
+                lifecycle.reply_parent(parent.post, parent.id, allowed=lifecycle.MAY_BE_PUBLIC),
+                posting.NewComment(
+                    body=form.comment.data,
+                    name=g.author.display_name,
+                    email=g.author.email or f"{g.author.username}@authors.invalid",
+                    url="",
+                    ip=request.remote_addr or "",
+                    user_agent=request.user_agent.string[:255],
+                    author=g.author,
+                ),
+                parent_statuses=lifecycle.MAY_BE_PUBLIC,
+            )
+        except (lifecycle.Refused, posting.Refusal) as refused:
+            message = refused.message
+        else:
+            if is_htmx():
+                return render_row(parent, replied=reply)
+            flash("Your reply was published.")
+            return back_to_list()
     status = 422 if request.method == "POST" else 200
     return render_page_or_fragment(
         "admin/comment_form.html", "admin/_comment_reply_form.html", status,
-        comment=parent, form=form, **row_context(),
+        comment=parent, form=form, form_message=message, **row_context(),
     )  # fmt: skip
 
 

@@ -14,9 +14,13 @@ def settings():
     form = SettingsForm()
     status = 200
     if form.validate_on_submit():
-        save_settings(form.values())
-        flash("Settings saved.")
-        return redirect(url_for("admin.settings"), 303)
+        try:
+            save_settings(form.values())
+        except ValueError as problem:  # the moderation rules could not use these values
+            form.form_errors.append(str(problem))
+        else:
+            flash("Settings saved.")
+            return redirect(url_for("admin.settings"), 303)
     if form.is_submitted():
         status = 422
     else:

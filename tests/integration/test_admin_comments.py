@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Comment
-from tests.helpers import HX
-from tests.integration.test_comments import fields
+from tests.helpers import HX, approve_reader, fields
 
 
 @pytest.fixture
@@ -159,7 +158,7 @@ def test_inline_reply_is_published_with_author_badge(app, client, signed_in, mak
     reply = db.session.scalars(select(Comment).where(Comment.parent_id == parent.id)).one()
     assert reply.status == "approved" and reply.author_id == signed_in.author.id
     db.session.refresh(parent)
-    assert parent.status == "approved"  # replying approves, as in WordPress
+    assert parent.status == "pending"  # a reply never changes the status of what it answers
     page = app.test_client().get(f"/posts/{post.slug}").get_data(as_text=True)
     assert "Thanks for asking!" in page
     assert '<span class="badge">Author</span>' in page
@@ -236,7 +235,7 @@ def test_settings_take_effect(app, client, signed_in, make, post):
     assert "Better News" in home and "Only the good bits" in home
     assert home.count('class="post-summary"') == 2
     app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0)
-    make.comment(post, author_email="rosa@example.org")  # approved before, but mode is "all"
+    approve_reader(make, post)  # approved before, but mode is "all"
     reader.post(f"/posts/{post.slug}/comments", data=fields(reader, post, comment="Held now"))
     held = db.session.scalars(select(Comment).where(Comment.body == "Held now")).one()
     assert held.status == "pending"

@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Comment
-from tests.helpers import HX
-from tests.integration.test_comments import fields
+from tests.helpers import HX, fields
 from tests.unit.test_sanitize_comments import ALLOWED
 
 REPO = Path(__file__).resolve().parents[2]

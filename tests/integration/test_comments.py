@@ -10,10 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.models import Comment, CommentStatus, now_utc
-from tests.helpers import HX
-
-TEXT = "What a lovely story about the library!"
+from blog.models import Comment, now_utc
+from tests.helpers import HX, TEXT, approve_reader, fields
 
 
 @pytest.fixture(autouse=True)
@@ -27,24 +25,6 @@ def post(make):
     return make.post("Library news")
 
 
-def fields(client, post, **overrides):
-    """What a browser would send: the fields from the rendered form plus the reader's input."""
-    html = client.get(f"/posts/{post.slug}").get_data(as_text=True)
-    found = re.search(r'name="stamp" value="([^"]+)"', html)
-    stamp = found.group(1) if found else ""  # no form on a closed post
-    data = {
-        "comment": TEXT,
-        "author": "Rosa Reader",
-        "email": "rosa@example.org",
-        "url": "",
-        "parent": "",
-        "homepage": "",
-        "stamp": stamp,
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
 def count(**where) -> int:
     query = select(func.count(Comment.id))
     for key, value in where.items():
@@ -53,7 +33,7 @@ def count(**where) -> int:
 
 
 def approve_email(make, post, email="rosa@example.org"):
-    make.comment(post, author_email=email, status=CommentStatus.APPROVED.value)
+    approve_reader(make, post, email=email)
 
 
 # --- the form -----------------------------------------------------------------------------------
@@ -113,7 +93,7 @@ def test_htmx_valid_but_held_says_awaiting_moderation(client, post):
     assert "Your comment is awaiting moderation." in html
     comment = db.session.scalars(select(Comment)).one()
     assert comment.status == "pending"
-    assert comment.moderation_reason == "Held: first comment from this email address."
+    assert comment.moderation_reason == "Held: first comment from this name and email address."
 
 
 def test_plain_valid_redirects_to_the_comment(client, make, post):
@@ -358,6 +338,7 @@ def test_csrf_expired_then_retry_posts_once(app, csrf_client, post, monkeypatch)
     new_token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     assert new_token != old_token
     data["csrf_token"] = new_token
+    data["stamp"] = re.search(r'name="stamp" value="([^"]+)"', html).group(1)
     retry = csrf_client.post(f"/posts/{post.slug}/comments", data=data, headers=HX)
     assert retry.status_code == 200
     again = csrf_client.post(f"/posts/{post.slug}/comments", data=data, headers=HX)

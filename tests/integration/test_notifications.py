@@ -18,7 +18,7 @@ from sqlalchemy import select
 from blog.extensions import db
 from blog.models import Comment
 from blog.notify import mailer
-from tests.integration.test_comments import fields
+from tests.helpers import approve_reader, fields
 
 
 class Inbox:
@@ -67,7 +67,7 @@ def test_held_comment_sends_please_moderate_with_working_links(app, client, inbo
     assert message["To"] == "writer@example.org"
     body = message.get_content()
     assert "Rosa Reader" in body and "rosa@example.org" in body
-    assert "Held: first comment from this email address." in body
+    assert "Held: first comment from this name and email address." in body
     links = dict(re.findall(r"(Approve it|Mark it as spam|Move it to the trash): (\S+)", body))
     approve = links["Approve it"].replace("http://localhost", "")
     comment = db.session.scalars(select(Comment)).one()
@@ -81,11 +81,11 @@ def test_held_comment_sends_please_moderate_with_working_links(app, client, inbo
     assert done.status_code == 200
     db.session.refresh(comment)
     assert comment.status == "approved"
-    assert comment.moderation_reason == "Approved from the notification email."
+    assert comment.moderation_reason == "Approved by a link in the notification email."
 
 
 def test_approved_comment_sends_new_comment(client, inbox, post, make):
-    make.comment(post, author_email="rosa@example.org")
+    approve_reader(make, post)
     client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
     assert mailer.wait_idle()
     assert [m["Subject"] for m in inbox.messages] == ["New comment on Bridge reopens"]

@@ -1,0 +1,171 @@
+"""What a new comment must pass before it is saved, and the saving itself (isso's Guard).
+
+The checks that read other rows (flood, duplicate, the first-time facts, the parent still being
+public) run in the same transaction as the insert, under a lock that serialises comment posting:
+parallel posts from several workers or hosts cannot both pass a check before either is written.
+On SQLite the lock is the database's write lock (BEGIN IMMEDIATE); on PostgreSQL a transaction
+advisory lock. Posting comments is rare next to reading, so one lock for all of them costs little.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, text
+
+from . import lifecycle, moderation
+from .extensions import db
+from .models import Author, Comment, CommentStatus, Post, now_utc
+from .notify import notify_new_comment
+from .sanitize import refresh_comment_html
+from .settings import moderation_rules, site_config
+
+TOO_QUICK = "You are posting comments too quickly. Slow down."
+DUPLICATE = "Duplicate comment detected; it looks as though you\u2019ve already said that!"
+# Any constant works: it only has to be the same number in every worker.
+POSTING_LOCK_KEY = 7_031_946
+APPROVED = CommentStatus.APPROVED.value
+
+
+class Refusal(Exception):
+    """The comment is not saved: the reader gets ``message`` beside their text."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """What the reader sent, with the facts about the request the rules need."""
+
+    body: str
+    name: str
+    email: str
+    url: str
+    ip: str
+    user_agent: str
+    honeypot: str = ""
+    seconds_since_render: float | None = None
+    author: Author | None = None  # a signed-in site author
+
+
+def save(
+    post: Post, parent: Comment | None, new: NewComment, parent_statuses=(APPROVED,)
+) -> Comment:
+    """Check and store a new comment in one serialised transaction; Refusal when it may not be.
+
+    Readers reply to published comments; an author from the admin also to held ones
+    (``parent_statuses``)."""
+    _serialise_posting()
+    try:
+        if parent is not None:
+            db.session.refresh(parent)  # removed while the reader typed?
+            if parent.status not in parent_statuses:
+                raise Refusal(422, lifecycle.PARENT_NOT_PUBLIC)
+        if new.author is None:
+            wait = seconds_until_allowed(new.ip, new.email)
+            if wait:
+                raise Refusal(429, TOO_QUICK, retry_after=wait)
+        if is_duplicate(post, parent, new):
+            raise Refusal(409, DUPLICATE)
+        decision = moderation.decide(
+            moderation.Submission(
+                name=new.name,
+                email=new.email,
+                url=new.url,
+                body=new.body,
+                ip=new.ip,
+                user_agent=new.user_agent,
+                honeypot=new.honeypot,
+                seconds_since_render=new.seconds_since_render,
+                by_site_author=new.author is not None,
+                has_approved_comment=has_approved_comment(new.name, new.email),
+            ),
+            moderation_rules(),
+        )
+        comment = Comment(
+            post=post,
+            author_name=new.name,
+            author_email=new.email,
+            author_url=new.url,
+            author_ip=new.ip,
+            user_agent=new.user_agent,
+            author_id=new.author.id if new.author else None,
+            body=new.body,
+            status=decision.status,
+            moderation_reason=decision.reason,
+        )
+        db.session.add(comment)
+        lifecycle.attach(comment, parent)
+        refresh_comment_html(comment)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    current_app.logger.info("Comment %s on post %s: %s", comment.id, post.id, decision.reason)
+    if new.author is None:  # an author does not need to be told about their own comment
+        notify_new_comment(comment)
+    return comment
+
+
+def _serialise_posting() -> None:
+    db.session.commit()  # end whatever the request read so far; the lock starts a fresh one
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        db.session.execute(text("BEGIN IMMEDIATE"))
+    elif dialect == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTING_LOCK_KEY})
+
+
+def seconds_until_allowed(ip: str, email: str) -> int:
+    """WordPress's flood rule: the same IP or email again within COMMENT_FLOOD_SECONDS."""
+    interval = site_config()["COMMENT_FLOOD_SECONDS"]
+    if not interval:
+        return 0
+    latest = db.session.scalar(
+        select(func.max(Comment.created_at)).where(
+            (Comment.author_ip == ip) | (func.lower(Comment.author_email) == email.lower()),
+            Comment.created_at > now_utc() - timedelta(seconds=interval),
+        )
+    )
+    if latest is None:
+        return 0
+    return max(1, math.ceil(interval - (now_utc() - latest).total_seconds()))
+
+
+def is_duplicate(post: Post, parent: Comment | None, new: NewComment) -> bool:
+    """WordPress's rule: same post, parent, author, email and text, not in the trash."""
+    same_parent = Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None)
+    found = db.session.scalar(
+        select(Comment.id)
+        .where(
+            Comment.post_id == post.id,
+            same_parent,
+            Comment.author_name == new.name,
+            func.lower(Comment.author_email) == new.email.lower(),
+            Comment.body == new.body,
+            Comment.status != CommentStatus.TRASH.value,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def has_approved_comment(name: str, email: str) -> bool:
+    """WordPress's first-time rule: this name *and* email already have an approved comment."""
+    found = db.session.scalar(
+        select(Comment.id)
+        .where(
+            func.lower(Comment.author_email) == email.lower(),
+            func.lower(Comment.author_name) == name.lower(),
+            Comment.status == CommentStatus.APPROVED.value,
+        )
+        .limit(1)
+    )
+    return found is not None
