@@ -27,6 +27,26 @@ def upgrade():
         batch_op.create_check_constraint('status_known', NEW)
         # Bumped by every status change, so a one-click email link dies once anything moved it.
         batch_op.add_column(sa.Column('status_version', sa.Integer(), nullable=False, server_default='0'))
+    repair_threads()
+
+
+def repair_threads():
+    """Earlier versions deleted parents outright (parent_id SET NULL): their replies became
+    top-level comments whose root_id named a missing row. Recompute root and depth from the
+    parent links, one level per pass, until nothing changes."""
+    op.execute("UPDATE comments SET root_id = id, depth = 0 WHERE parent_id IS NULL")
+    bind = op.get_bind()
+    for _ in range(1000):
+        changed = bind.execute(sa.text(
+            "UPDATE comments SET "
+            " root_id = (SELECT p.root_id FROM comments p WHERE p.id = comments.parent_id),"
+            " depth = (SELECT p.depth + 1 FROM comments p WHERE p.id = comments.parent_id) "
+            "WHERE parent_id IS NOT NULL AND ("
+            " root_id IS NULL OR root_id <> (SELECT p.root_id FROM comments p WHERE p.id = comments.parent_id)"
+            " OR depth <> (SELECT p.depth + 1 FROM comments p WHERE p.id = comments.parent_id))"
+        )).rowcount
+        if not changed:
+            break
 
 
 def downgrade():
