@@ -188,7 +188,8 @@ def attach(comment: Comment, parent: Comment | None) -> None:
     comment.parent = parent
     comment.depth = parent.depth + 1 if parent else 0
     if parent is not None:
-        comment.root_id = parent.root_id or parent.id
+        # A top-level parent is its own root, whatever an old row's root_id says.
+        comment.root_id = parent.id if parent.parent_id is None else parent.root_id or parent.id
     else:
         db.session.flush()  # the id is the root of a new thread
         comment.root_id = comment.id

@@ -82,8 +82,8 @@ def comment_message(comment: Comment) -> EmailMessage | None:
             post=post,
             held=held,
             links=links,
-            permalink=url_for("public.post", slug=post.slug, _external=True)
-            + f"#comment-{comment.id}",
+            # The comment's stable address finds the comment page that shows it.
+            permalink=url_for("comments.goto", comment_id=comment.id, _external=True),
             moderate_url=url_for("admin.comments", status="pending", _external=True),
         )
     )

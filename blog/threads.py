@@ -188,8 +188,12 @@ def approved_totals(post: Post) -> tuple[int, int]:
 def page_of(comment: Comment, own_ids) -> int | None:
     """The comment page (cpage) that shows ``comment``: the page of its top-level comment;
     None when its thread is broken (no top-level comment)."""
-    root = db.session.get(Comment, comment.root_id or comment.id)
-    if root is None or root.parent_id is not None or root.post_id != comment.post_id:
+    root = comment if comment.parent_id is None else db.session.get(Comment, comment.root_id)
+    if root is None or root.parent_id is not None:  # an old row's root link: follow parents
+        root = comment
+        while root.parent is not None:
+            root = root.parent
+    if root.post_id != comment.post_id:
         return None
     newest_first = site_config()["COMMENT_ORDER"] == "newest"
     if newest_first:

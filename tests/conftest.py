@@ -105,8 +105,15 @@ class Factory:
         fields.setdefault("author_email", f"reader{n}@example.org")
         fields.setdefault("body", f"Comment {n}")
         fields.setdefault("status", CommentStatus.APPROVED.value)
+        parent = fields.get("parent")
+        if parent is not None:  # placed in its thread as lifecycle.attach places it
+            fields.setdefault("depth", parent.depth + 1)
+            fields.setdefault("root_id", parent.root_id or parent.id)
         comment = Comment(post=post, **fields)
         db.session.add(comment)
+        db.session.flush()
+        if comment.root_id is None and parent is None:
+            comment.root_id = comment.id
         db.session.commit()
         return comment
 

@@ -103,3 +103,67 @@ def test_delete_own_comment(client, posted):
     db.session.refresh(posted)
     assert posted.status == "trash"
     assert TEXT not in client.get(f"/posts/{posted.post.slug}").get_data(as_text=True)
+
+
+# --- the poster's edit goes through the same rules as everything else ---------------------------
+
+
+@pytest.mark.parametrize("status", ["spam", "trash"])
+def test_poster_edit_never_undoes_a_moderators_decision(client, posted, status):
+    posted.status = status
+    db.session.commit()
+    response = client.post(f"/comments/{posted.id}/edit", data={"comment": "Please publish"})
+    db.session.refresh(posted)
+    assert posted.status == status
+    if status == "trash":
+        assert response.status_code == 404
+    else:
+        assert posted.body == "Please publish"  # their text, still held back from readers
+
+
+@pytest.mark.parametrize(
+    ("setting", "word", "status"),
+    [
+        ("COMMENT_DISALLOWED_WORDS", "casino", "spam"),
+        ("COMMENT_MODERATION_WORDS", "refund", "pending"),
+    ],
+)
+def test_edit_of_approved_comment_meets_the_word_lists(app, client, posted, setting, word, status):
+    assert posted.status == "approved"
+    app.config[setting] = [word]
+    client.post(f"/comments/{posted.id}/edit", data={"comment": f"Now with {word} inside"})
+    db.session.refresh(posted)
+    assert posted.status == status
+    assert posted.moderation_reason.startswith("After an edit:")
+
+
+def test_edit_skips_the_time_trap(app, client, posted):
+    app.config.update(COMMENT_MIN_SECONDS=120, COMMENT_EDIT_MINUTES=1)
+    client.post(f"/comments/{posted.id}/edit", data={"comment": "A quick fix"})
+    db.session.refresh(posted)
+    assert posted.status == "approved"
+    assert posted.body == "A quick fix"
+
+
+@pytest.mark.parametrize("change", ["closed", "unpublished"])
+def test_no_edit_or_delete_once_the_article_is_not_open(client, posted, change):
+    post = posted.post
+    if change == "closed":
+        post.comments_open = False
+    else:
+        post.status = "draft"
+    db.session.commit()
+    response = client.post(f"/comments/{posted.id}/edit", data={"comment": "Changed later"})
+    assert response.status_code == 403
+    assert "Changed later" in response.get_data(as_text=True)  # the typed text comes back
+    assert client.post(f"/comments/{posted.id}/delete").status_code == 403
+    db.session.refresh(posted)
+    assert posted.body == TEXT and posted.status == "approved"
+
+
+def test_poster_delete_of_spam_keeps_it_spam(client, posted):
+    posted.status = "spam"
+    db.session.commit()
+    assert client.post(f"/comments/{posted.id}/delete").status_code == 303
+    db.session.refresh(posted)
+    assert posted.status == "spam"

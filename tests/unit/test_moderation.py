@@ -448,3 +448,22 @@ def test_hostile_input_is_fast(text):
     plain = cpu_seconds(("plain words here " * N)[:N])
     hostile = cpu_seconds(text)
     assert hostile < 30 * plain + 0.05, f"{hostile:.3f} s against {plain:.3f} s for prose"
+
+
+# An edit re-runs the content rules only: never the traps, the mode or the first-time rule.
+EDIT_CASES = [
+    ("edit skips the timestamp", sub(is_edit=True, seconds_since_render=None), rules(), APPROVED),
+    ("edit skips too fast", sub(is_edit=True, seconds_since_render=0.1), rules(), APPROVED),
+    ("edit skips first-time", sub(is_edit=True, has_approved_comment=False), rules(), APPROVED),
+    ("edit skips mode all", sub(is_edit=True), rules(mode="all"), APPROVED),
+    ("edit meets disallowed words", sub(is_edit=True, body="casino"),
+     rules(disallowed_words=("casino",)), SPAM),
+    ("edit meets the link limit", sub(is_edit=True, body=LINKS_3), rules(), PENDING),
+    ("edit meets moderation words", sub(is_edit=True, body="refund"),
+     rules(moderation_words=("refund",)), PENDING),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "submission", "rule_set", "status"), EDIT_CASES)
+def test_edit_decisions(name, submission, rule_set, status):
+    assert decide(submission, rule_set).status == status
