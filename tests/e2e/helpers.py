@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from blog import lifecycle
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Post
 from blog.sanitize import refresh_comment_html
@@ -17,6 +18,11 @@ ARTICLE = f"/posts/{SLUG}"
 # refuse a test's second post: off unless a test is about them. (RATELIMIT_ENABLED is read at
 # create_app time, so it belongs in the app_config marker, not in a later config update.)
 FAST_POSTING = {"COMMENT_MIN_SECONDS": 0, "COMMENT_FLOOD_SECONDS": 0, "RATELIMIT_ENABLED": False}
+
+# The author the admin tests sign in as.
+USERNAME = "ada"
+PASSWORD = "long enough pass"
+DISPLAY_NAME = "Ada Author"
 
 POSTED = "Comment posted."
 AWAITING = "Your comment is awaiting moderation."
@@ -73,13 +79,14 @@ def add_comment(
     body: str,
     status: str = CommentStatus.APPROVED.value,
     reason: str = "Approved by a test.",
+    parent_id: int | None = None,
 ) -> int:
-    """A top-level comment on the demo article, stored as the server would; returns its id."""
+    """A comment on the demo article (a reply when ``parent_id`` is given), stored as the server
+    would; returns its id."""
     with app.app_context():
         post = db.session.scalar(select(Post).where(Post.slug == SLUG))
         comment = Comment(
             post=post,
-            depth=0,
             author_name=author,
             author_email=email,
             author_ip="203.0.113.7",
@@ -89,8 +96,7 @@ def add_comment(
         )
         refresh_comment_html(comment)
         db.session.add(comment)
-        db.session.flush()
-        comment.root_id = comment.id
+        lifecycle.attach(comment, db.session.get(Comment, parent_id) if parent_id else None)
         db.session.commit()
         return comment.id
 
