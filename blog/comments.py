@@ -175,7 +175,11 @@ def gone_answer(form) -> Response:
     """The article went away (unpublished or deleted) while the reader typed: their text comes
     back to copy, with nothing about the article itself."""
     return render_page_or_fragment(
-        "comments/gone.html", "comments/_gone.html", 410, text=form.comment.data, message=GONE
+        "comments/gone.html",
+        "comments/_gone_answer.html",
+        410,
+        text=form.comment.data,
+        message=GONE,
     )
 
 

@@ -10,6 +10,7 @@ advisory lock. Posting comments is rare next to reading, so one lock for all of 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ DUPLICATE = "Duplicate comment detected; it looks as though you\u2019ve already 
 # Any constant works: it only has to be the same number in every worker.
 POSTING_LOCK_KEY = 7_031_946
 APPROVED = CommentStatus.APPROVED.value
+_in_process = threading.Lock()
 
 
 class Refusal(Exception):
@@ -62,56 +64,62 @@ def save(
 
     Readers reply to published comments; an author from the admin also to held ones
     (``parent_statuses``)."""
-    _serialise_posting()
-    try:
-        if parent is not None:
-            db.session.refresh(parent)  # removed while the reader typed?
-            if parent.status not in parent_statuses:
-                raise Refusal(422, lifecycle.PARENT_NOT_PUBLIC)
-        if new.author is None:
-            wait = seconds_until_allowed(new.ip, new.email)
-            if wait:
-                raise Refusal(429, TOO_QUICK, retry_after=wait)
-        if is_duplicate(post, parent, new):
-            raise Refusal(409, DUPLICATE)
-        decision = moderation.decide(
-            moderation.Submission(
-                name=new.name,
-                email=new.email,
-                url=new.url,
-                body=new.body,
-                ip=new.ip,
-                user_agent=new.user_agent,
-                honeypot=new.honeypot,
-                seconds_since_render=new.seconds_since_render,
-                by_site_author=new.author is not None,
-                has_approved_comment=has_approved_comment(new.name, new.email),
-            ),
-            moderation_rules(),
-        )
-        comment = Comment(
-            post=post,
-            author_name=new.name,
-            author_email=new.email,
-            author_url=new.url,
-            author_ip=new.ip,
-            user_agent=new.user_agent,
-            author_id=new.author.id if new.author else None,
-            body=new.body,
-            status=decision.status,
-            moderation_reason=decision.reason,
-        )
-        db.session.add(comment)
-        lifecycle.attach(comment, parent)
-        refresh_comment_html(comment)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    comment = Comment(
+        post_id=post.id,
+        author_name=new.name,
+        author_email=new.email,
+        author_url=new.url,
+        author_ip=new.ip,
+        user_agent=new.user_agent,
+        author_id=new.author.id if new.author else None,
+        body=new.body,
+    )
+    refresh_comment_html(comment)  # the slow part, done before anyone waits for the lock
+    with _in_process:  # threads of one worker queue here instead of polling SQLite's lock
+        _serialise_posting()
+        try:
+            decision = _checked_decision(post, parent, new, parent_statuses)
+            comment.status = decision.status
+            comment.moderation_reason = decision.reason
+            db.session.add(comment)
+            lifecycle.attach(comment, parent)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
     current_app.logger.info("Comment %s on post %s: %s", comment.id, post.id, decision.reason)
     if new.author is None:  # an author does not need to be told about their own comment
         notify_new_comment(comment)
     return comment
+
+
+def _checked_decision(post, parent, new: NewComment, parent_statuses) -> moderation.Decision:
+    """The checks that read other rows, inside the posting lock; Refusal or the decision."""
+    if parent is not None:
+        db.session.refresh(parent)  # removed while the reader typed?
+        if parent.status not in parent_statuses:
+            raise Refusal(422, lifecycle.PARENT_NOT_PUBLIC)
+    if new.author is None:
+        wait = seconds_until_allowed(new.ip, new.email)
+        if wait:
+            raise Refusal(429, TOO_QUICK, retry_after=wait)
+    if is_duplicate(post, parent, new):
+        raise Refusal(409, DUPLICATE)
+    return moderation.decide(
+        moderation.Submission(
+            name=new.name,
+            email=new.email,
+            url=new.url,
+            body=new.body,
+            ip=new.ip,
+            user_agent=new.user_agent,
+            honeypot=new.honeypot,
+            seconds_since_render=new.seconds_since_render,
+            by_site_author=new.author is not None,
+            has_approved_comment=has_approved_comment(new.name, new.email),
+        ),
+        moderation_rules(),
+    )
 
 
 def _serialise_posting() -> None:

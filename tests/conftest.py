@@ -123,6 +123,12 @@ def make(app, password_hash) -> Factory:
     return Factory(password_hash)
 
 
+@pytest.fixture
+def fast_posting(app):
+    """Tests post straight away: the too-fast, flood and rate rules get their own tests."""
+    app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0, RATELIMIT_ENABLED=False)
+
+
 class AdminActions:
     """Signs an author in and out through the real login form (flaskr's AuthActions)."""
 

@@ -17,9 +17,7 @@ from tests.helpers import HX, TEXT, fields
 REMOVED = "This comment was removed."
 
 
-@pytest.fixture(autouse=True)
-def _rules(app):
-    app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0, RATELIMIT_ENABLED=False)
+pytestmark = pytest.mark.usefixtures("fast_posting")
 
 
 @pytest.fixture

@@ -11,10 +11,7 @@ from blog.extensions import db
 from blog.models import Comment
 from tests.helpers import HX, TEXT, approve_reader, fields
 
-
-@pytest.fixture(autouse=True)
-def _rules(app):
-    app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0, RATELIMIT_ENABLED=False)
+pytestmark = pytest.mark.usefixtures("fast_posting")
 
 
 @pytest.fixture
