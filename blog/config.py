@@ -49,7 +49,9 @@ COMMENT_FEED_SIZE = 20
 # between worker processes. RATELIMIT_ENABLED=False switches it off for load tests.
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"
-RATELIMIT_HEADERS_ENABLED = True
+# Off: Flask-Limiter would put Retry-After on successful answers too. The comment views set
+# Retry-After themselves, on 429 only, with the true wait.
+RATELIMIT_HEADERS_ENABLED = False
 
 # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
 TRUSTED_PROXIES = 0
