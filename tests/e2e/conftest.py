@@ -7,12 +7,16 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from blog import create_app
 from blog.database import upgrade_to_head
 from blog.demo import seed_demo
 from blog.extensions import db
+from blog.models import Author
+from blog.passwords import hash_password
+from tests.e2e.helpers import DISPLAY_NAME, PASSWORD, USERNAME
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium tries to reach outside services this machine cannot reach.
@@ -141,3 +145,37 @@ def new_page(browser, live_server):
 def page(new_page):
     """A fresh browser context per test, recording console errors and CSP violations."""
     return new_page()
+
+
+# --- an author signed in (test_admin.py, test_layout.py) -------------------------------------
+
+
+@pytest.fixture
+def author(live_app) -> int:
+    with live_app.app_context():
+        account = Author(
+            username=USERNAME, display_name=DISPLAY_NAME, password_hash=hash_password(PASSWORD)
+        )
+        db.session.add(account)
+        db.session.commit()
+        return account.id
+
+
+@pytest.fixture
+def admin_page(new_page, live_app, live_server, author) -> Page:
+    """A browser context already signed in, on the dashboard.
+
+    The session cookie is made the way the login view makes it (test_sign_in_and_out and the
+    axe test go through the real form), which saves each test a round of typing and argon2.
+    """
+    with live_app.app_context():
+        epoch = db.session.get(Author, author).session_epoch
+    serializer = live_app.session_interface.get_signing_serializer(live_app)
+    cookie = serializer.dumps({"author_id": author, "epoch": epoch, "_permanent": True})
+    page = new_page()
+    page.context.add_cookies(
+        [{"name": live_app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server.url}]
+    )
+    page.goto("/admin/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    return page

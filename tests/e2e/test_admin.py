@@ -15,13 +15,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from blog.extensions import db
-from blog.models import Author, Comment
-from blog.passwords import hash_password
+from blog.models import Comment
 from tests.e2e import helpers
+from tests.e2e.helpers import DISPLAY_NAME, PASSWORD, USERNAME
 
-USERNAME = "ada"
-PASSWORD = "long enough pass"
-DISPLAY_NAME = "Ada Author"
 # A seeded demo article (blog/demo_content.py) with open comments.
 SLUG = "riverside-library-tool-lending-shelf"
 ARTICLE = f"/posts/{SLUG}"
@@ -34,43 +31,12 @@ CONTRAST_ONLY = {"runOnly": ["color-contrast"], "resultTypes": ["violations"]}
 # --- setup ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def author(live_app) -> int:
-    with live_app.app_context():
-        account = Author(
-            username=USERNAME, display_name=DISPLAY_NAME, password_hash=hash_password(PASSWORD)
-        )
-        db.session.add(account)
-        db.session.commit()
-        return account.id
-
-
 def sign_in(page: Page, password: str = PASSWORD, *, open_form: bool = True) -> None:
     if open_form:
         page.goto("/admin/login")
     page.get_by_label("Username").fill(USERNAME)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log In").click()
-
-
-@pytest.fixture
-def admin_page(new_page, live_app, live_server, author) -> Page:
-    """A browser context already signed in, on the dashboard.
-
-    The session cookie is made the way the login view makes it (test_sign_in_and_out and the
-    axe test go through the real form), which saves each test a round of typing and argon2.
-    """
-    with live_app.app_context():
-        epoch = db.session.get(Author, author).session_epoch
-    serializer = live_app.session_interface.get_signing_serializer(live_app)
-    cookie = serializer.dumps({"author_id": author, "epoch": epoch, "_permanent": True})
-    page = new_page()
-    page.context.add_cookies(
-        [{"name": live_app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server.url}]
-    )
-    page.goto("/admin/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
-    return page
 
 
 def add_comment(app, body: str, name: str = "Rosa Reader", status: str = "pending") -> int:
