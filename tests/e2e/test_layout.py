@@ -33,7 +33,10 @@ TARGET = 24  # CSS px
 THREAD = [
     ("Ana Ortiz", "Does the shelf lend ladders too? Ours is broken and the gutters are full."),
     ("Ben Okafor", "It does: two step ladders and one long extension ladder, booked a week ahead."),
-    ("Cai Lindqvist", "The long one needs a second person to hold it, the volunteers say so twice."),
+    (
+        "Cai Lindqvist",
+        "The long one needs a second person to hold it, the volunteers say so twice.",
+    ),
     ("Dee Moreau", "I can be that second person on Saturdays if anyone on our street asks."),
     ("Eli Haddad", "Saturday works. Shall we meet at the library door at ten, with gloves?"),
     ("Fay Nakamura", "Count me in as well. I will bring the gutter scoop and a bucket or two."),
@@ -65,7 +68,7 @@ SMALL_TARGETS = """selector => Array.from(document.querySelectorAll(selector))
     return {name: element.tagName.toLowerCase() + ' ' + name,
             width: Math.round(rect.width * 10) / 10, height: Math.round(rect.height * 10) / 10};
   })
-  .filter(box => box.width < %d || box.height < %d)""" % (TARGET, TARGET)
+  .filter(box => box.width < TARGET || box.height < TARGET)""".replace("TARGET", str(TARGET))
 
 
 @pytest.fixture
@@ -192,7 +195,7 @@ def test_admin_screens_fit_and_their_controls_are_big_enough(admin_page, deep_th
     page.goto("/admin/comments")
     for action in page.locator(".row-actions :is(a, button)").all():
         box = action.bounding_box()
-        assert box and 0 <= box["x"] and box["x"] + box["width"] <= 360, box
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
 
 
 def test_login_form_is_narrow(page):
