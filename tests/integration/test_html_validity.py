@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Comment, now_utc
+from blog.notify import moderation_token
 from tests.integration.test_comments import fields
 
 VNU_JAR = Path(__file__).resolve().parents[2] / "node_modules/vnu-jar/build/dist/vnu.jar"
@@ -139,6 +140,14 @@ def test_every_page_type_is_valid_html(app, client, make, admin, tmp_path):
     pages["article with the visitor's own comment, no longer editable"] = get(
         reader, f"/posts/{quiet.slug}"
     )
+
+    token = moderation_token(pending, "approve")
+    pages["confirm a moderation link from an email"] = get(client, f"/moderate/{token}")
+    done = client.post(f"/moderate/{token}")
+    assert done.status_code == 200
+    pages["moderation link, done"] = done.get_data(as_text=True)
+    pending.status = "pending"
+    db.session.commit()
 
     pages["log in"] = get(client, "/admin/login")
     bad_login = client.post("/admin/login", data={"username": "editor", "password": "wrong"})
