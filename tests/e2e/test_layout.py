@@ -139,6 +139,12 @@ def test_deep_thread_keeps_the_column_on_every_width(page, deep_thread):
     for width in each_width(page):
         page.goto(ARTICLE)
         expect(page.locator(f"#li-comment-{deepest}")).to_have_class(f"comment {expect_level}")
+        # On a phone only two levels indent: the flattened replies say whom they answer.
+        answers = page.locator(f"#comment-{deepest} .in-reply-to-flattened")
+        if width < 640:
+            expect(answers).to_have_text(f"in reply to {THREAD[-2][0]}")
+        else:
+            expect(answers).to_be_hidden()
         column = page.evaluate(MEASURE, "#comments")
         text = page.evaluate(MEASURE, f"#comment-{deepest} .comment-content")
         if width in (360, 1280):
@@ -215,3 +221,22 @@ def test_login_form_is_narrow(page):
     assert width <= 480, f"the login form is {width}px wide"
     for width in each_width(page):
         assert_fits(page, f"login at {width}px")
+
+
+@pytest.mark.app_config(COMMENT_THREAD_DEPTH=10)
+def test_the_deepest_setting_still_keeps_the_column(page, live_app):
+    """Ten levels (the settings page's maximum): indents stop at five, replies name whom they
+    answer beyond, and the deepest text keeps its share at the widest and narrowest width."""
+    ids = [add_approved_comment(live_app, "Ana Ortiz", "ana@example.org", THREAD[0][1])]
+    for level in range(2, 11):
+        name, text = THREAD[(level - 1) % len(THREAD)]
+        ids.append(add_reply(live_app, ids[-1], f"{name} {level}", "x@example.org", text))
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(ARTICLE)
+        expect(page.locator(f"#li-comment-{ids[-1]}")).to_have_class("comment depth-10")
+        expect(page.locator(f"#comment-{ids[-1]} .in-reply-to-flattened")).to_be_visible()
+        column = page.evaluate(MEASURE, "#comments")
+        text = page.evaluate(MEASURE, f"#comment-{ids[-1]} .comment-content")
+        assert text >= MIN_SHARE * column, f"{width}px: {text:.0f} of {column:.0f}px"
+        assert horizontal_overflow(page) <= 0
