@@ -77,7 +77,8 @@ def check(pages: dict[str, str], folder: Path) -> list[str]:
         url = message.get("url", "?")
         page = files.get(url.rsplit("/", 1)[-1], url)
         line = message.get("lastLine", "?")
-        problems.append(f"{page}, line {line}: {message['type']}: {message['message']}")
+        kind = message.get("subType") or message["type"]  # "error", "fatal" or "warning"
+        problems.append(f"{page}, line {line}: {kind}: {message['message']}")
     return problems
 
 
@@ -180,11 +181,13 @@ def test_every_page_type_is_valid_html(app, client, make, admin, tmp_path):
     pages["reply without JavaScript, with an error"] = bad_reply.get_data(as_text=True)
 
     assert all("<!doctype html>" in html.lower() for html in pages.values())
-    # A control in the same run: one known mistake must come through the filter.
+    # A control in the same run: a known error and a known warning come through the filter.
     pages["control"] = CONTROL
     problems = check(pages, tmp_path)
     control = [line for line in problems if line.startswith("control,")]
-    assert len(control) == 1 and "“form” not allowed as child of element “span”" in control[0]
+    assert len(control) == 2, control
+    assert "error: Element “form” not allowed as child of element “span”" in control[0]
+    assert "warning: Article lacks heading." in control[1]
     problems = [line for line in problems if line not in control]
     assert problems == [], f"{len(problems)} messages:\n" + "\n".join(problems)
 
@@ -192,5 +195,6 @@ def test_every_page_type_is_valid_html(app, client, make, admin, tmp_path):
 CONTROL = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Control</title></head>'
     '<body><p hx-get="/ignored">An hx-* attribute is filtered, a form in a span is not.</p>'
-    '<span><form action="/"><button>Go</button></form></span></body></html>'
+    '<span><form action="/"><button>Go</button></form></span>'
+    "<article><p>An article without a heading is a warning.</p></article></body></html>"
 )
