@@ -15,6 +15,7 @@ Set LAYOUT_SCREENSHOTS=<folder> to also save full-page screenshots of the deep t
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -166,7 +167,12 @@ def test_deep_thread_keeps_the_column_on_every_width(page, deep_thread):
 def test_comment_controls_are_big_enough_to_tap(page, live_app, deep_thread):
     from tests.e2e.helpers import fill_form, post_button
 
+    page.set_viewport_size({"width": 360, "height": 900})
     page.goto(ARTICLE)
+    # The form showing its mistakes (htmx, 422) fits a phone.
+    post_button(page).click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    assert_fits(page, "the form showing mistakes at 360px")
     # The visitor's own comment brings Edit, Delete and the edit timer.
     fill_form(page, "Ladders for the school garden too, please.", "Gus Green", "gus@example.org")
     post_button(page).click()
@@ -175,8 +181,10 @@ def test_comment_controls_are_big_enough_to_tap(page, live_app, deep_thread):
         page.set_viewport_size({"width": width, "height": 900})
         small = page.evaluate(SMALL_TARGETS, COMMENT_CONTROLS)
         assert small == [], f"targets under {TARGET}px at {width}px: {small}"
+        assert_fits(page, f"article with the visitor's own comment at {width}px")
         page.get_by_role("link", name=f"Reply to {THREAD[0][0]}").click()
         expect(page.locator("#cancel-comment-reply-link")).to_be_visible()
+        assert_fits(page, f"reply form moved by htmx at {width}px")
         small = page.evaluate(SMALL_TARGETS, COMMENT_CONTROLS)
         assert small == [], f"targets under {TARGET}px at {width}px, replying: {small}"
         page.get_by_role("link", name="Cancel reply").click()
@@ -212,6 +220,11 @@ def test_admin_screens_fit_and_their_controls_are_big_enough(admin_page, deep_th
     for action in page.locator(".row-actions :is(a, button)").all():
         box = action.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    # A row opened for a reply in place (htmx) fits as well.
+    first_row = page.locator(f"#admin-comment-{deep_thread[-1]}")
+    first_row.get_by_role("link", name=re.compile(r"^Reply")).click()
+    expect(page.locator(f"#reply-{deep_thread[-1]}")).to_be_visible()
+    assert_fits(page, "admin comments at 360px, replying in a row")
 
 
 def test_login_form_is_narrow(page):
