@@ -30,6 +30,8 @@ $(VENV)/.installed: pyproject.toml
 
 assets: static/vendor/.htmx-copied
 
+# npm ci also installs the devDependency vnu-jar: the Nu Html Checker the test suite runs (on Java;
+# its postinstall finds the system Java that .ci/run installs first, and downloads nothing then).
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 

@@ -179,8 +179,11 @@ class PostForm(BaseForm):
     summary = TextAreaField("Summary", filters=[strip], validators=[Length(max=1000)])
     tags = StringField("Tags", filters=[strip], validators=[Length(max=500)])
     comments_open = BooleanField("Allow comments", default=True)
+    # The editor shows a text field in ISO form ("2026-05-01 09:30"); the "T" forms still count.
     publish_at = DateTimeLocalField(
-        "Publish at (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
+        "Publish at (UTC)",
+        format=["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
     )
 
     def tag_names(self) -> list[str]:

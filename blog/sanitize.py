@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 # Bump when the allow-lists or the Markdown set-up change: cached HTML with an older version is
 # rendered again from its source text.
-POST_RENDER_VERSION = 1
+POST_RENDER_VERSION = 2  # 2: smart quotes and dashes
 
 POST_TAGS = frozenset(
     {
@@ -49,11 +49,28 @@ def _post_attribute_allowed(tag: str, name: str, value: str) -> bool:
     return tag == "code" and name == "class" and value.startswith("language-")
 
 
+# Typographer's quotes and dashes in articles ("smarty"): "--" an en dash, "---" an em dash,
+# "..." an ellipsis. Written as the characters themselves rather than the extension's named
+# entities, so the cached HTML, the feed and the sanitizer all see plain text (code stays as typed).
+_SMART_PUNCTUATION = {
+    "left-single-quote": "\u2018",
+    "right-single-quote": "\u2019",
+    "left-double-quote": "\u201c",
+    "right-double-quote": "\u201d",
+    "ndash": "\u2013",
+    "mdash": "\u2014",
+    "ellipsis": "\u2026",
+}
+
+
 def _markdown_to_html(source: str) -> str:
     return markdown.markdown(
         source,
-        extensions=["fenced_code", "tables", "sane_lists"],
-        extension_configs={"tables": {"use_align_attribute": True}},
+        extensions=["fenced_code", "tables", "sane_lists", "smarty"],
+        extension_configs={
+            "tables": {"use_align_attribute": True},
+            "smarty": {"substitutions": _SMART_PUNCTUATION},
+        },
         output_format="html",
     )
 

@@ -147,7 +147,7 @@ def page(new_page):
     return new_page()
 
 
-# --- a signed-in author ---------------------------------------------------------------------
+# --- an author signed in (test_admin.py, test_layout.py) -------------------------------------
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ ARTICLE = f"/posts/{SLUG}"
 # create_app time, so it belongs in the app_config marker, not in a later config update.)
 FAST_POSTING = {"COMMENT_MIN_SECONDS": 0, "COMMENT_FLOOD_SECONDS": 0, "RATELIMIT_ENABLED": False}
 
-# The author the admin tests sign in as.
+# The author the admin tests sign in as (the author fixture in conftest.py creates them).
 USERNAME = "ada"
 PASSWORD = "long enough pass"
 DISPLAY_NAME = "Ada Author"
@@ -97,6 +97,28 @@ def add_comment(
         refresh_comment_html(comment)
         db.session.add(comment)
         lifecycle.attach(comment, db.session.get(Comment, parent_id) if parent_id else None)
+        db.session.commit()
+        return comment.id
+
+
+def add_reply(app, parent_id: int, author: str, email: str, body: str) -> int:
+    """An approved reply to ``parent_id`` on the demo article, stored as the server would."""
+    with app.app_context():
+        parent = db.session.get(Comment, parent_id)
+        comment = Comment(
+            post_id=parent.post_id,
+            parent=parent,
+            depth=parent.depth + 1,
+            root_id=parent.root_id or parent.id,
+            author_name=author,
+            author_email=email,
+            author_ip="203.0.113.7",
+            body=body,
+            status=CommentStatus.APPROVED.value,
+            moderation_reason="Approved by a test.",
+        )
+        refresh_comment_html(comment)
+        db.session.add(comment)
         db.session.commit()
         return comment.id
 

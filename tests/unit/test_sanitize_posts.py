@@ -52,3 +52,28 @@ def test_cached_html_is_used_until_the_renderer_changes():
 def test_absurd_numeric_reference_does_not_crash():
     html = render_post_body('<a title="&#' + "1" * 5000 + ';">x</a> and &#' + "9" * 5000 + ";")
     assert "x" in html
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('"Good" news', "<p>\u201cGood\u201d news</p>"),
+        ("it's 'fine'", "<p>it\u2019s \u2018fine\u2019</p>"),
+        ("1990--2000 --- then...", "<p>1990\u20132000 \u2014 then\u2026</p>"),
+        # Typed entities survive the sanitizer as the characters they name.
+        ("a &mdash; b &ldquo;c&rdquo;", "<p>a &mdash; b &ldquo;c&rdquo;</p>"),
+        # Code keeps its straight quotes and double hyphens.
+        ('`say "hi" -- x`', '<p><code>say "hi" -- x</code></p>'),
+        ('```\nx = "a" -- b\n```', "<pre><code>x = &quot;a&quot; -- b\n</code></pre>"),
+    ],
+)
+def test_smart_quotes_and_dashes_outside_code(source, expected):
+    assert render_post_body(source) == expected
+
+
+def test_articles_cached_before_smart_quotes_are_rendered_again():
+    post = Post(body_md='"quoted"')
+    post.body_html = '<p>"quoted"</p>'
+    post.body_render_version = 1
+    assert POST_RENDER_VERSION > 1
+    assert str(post_body(post)) == "<p>\u201cquoted\u201d</p>"
