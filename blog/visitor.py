@@ -57,7 +57,8 @@ def stamp_is_stale(age: float | None) -> bool:
     """Older than the CSRF token it was sent with may live: the page sat open too long (or the
     stamp is being replayed). Such a form is sent again with a fresh stamp, not judged a bot."""
     lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT") or DAY
-    return age is not None and age > lifetime
+    # The stamp's clock counts whole seconds: allow the one it may have rounded away.
+    return age is not None and age > lifetime + 1
 
 
 # Own comments: {comment id: unix time posted}, newest kept.

@@ -387,3 +387,21 @@ def test_one_click_link_is_single_use_and_dies_on_other_changes(app, moderator, 
     assert stranger.post(late).status_code == 410
     db.session.refresh(other)
     assert other.status == "spam"
+
+
+def test_a_stale_form_stamp_is_sent_again_not_judged_a_bot(app, client, post, monkeypatch):
+    import time
+
+    data = fields(client, post)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 60
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3600)
+    response = client.post(f"/posts/{post.slug}/comments", data=data, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "press Post Comment again" in html and TEXT in html
+    assert db.session.scalar(select(func.count(Comment.id))) == 0  # not filed as spam
+    data["stamp"] = re.search(r'name="stamp" value="([^"]+)"', html).group(1)
+    again = client.post(f"/posts/{post.slug}/comments", data=data, headers=HX)
+    assert again.status_code == 200
+    assert db.session.scalars(select(Comment)).one().status != "spam"
