@@ -147,13 +147,34 @@ def test_every_page_type_is_valid_html(app, client, make, admin, tmp_path):
     done = client.post(f"/moderate/{token}")
     assert done.status_code == 200
     pages["moderation link, done"] = done.get_data(as_text=True)
+    pages["moderation link, already used"] = get(client, f"/moderate/{token}", 410)
     pending.status = "pending"
     db.session.commit()
+
+    typed = fields(reader, closed)
+    pages["comments closed while typing, text kept"] = reader.post(
+        f"/posts/{closed.slug}/comments", data=typed
+    ).get_data(as_text=True)
+    gone = make.post("Soon a draft")
+    typed = fields(reader, gone)
+    gone.status = "draft"
+    db.session.commit()
+    answer = reader.post(f"/posts/{gone.slug}/comments", data=typed)
+    assert answer.status_code == 410
+    pages["article gone while typing, text given back"] = answer.get_data(as_text=True)
 
     pages["log in"] = get(client, "/admin/login")
     bad_login = client.post("/admin/login", data={"username": "editor", "password": "wrong"})
     pages["log in, wrong password"] = bad_login.get_data(as_text=True)
     admin.login()
+    pages["article for a signed-in author (Logged in as)"] = get(client, f"/posts/{post.slug}")
+    first.status = "trash"
+    db.session.commit()
+    pages["article with a removed comment kept for its replies"] = get(
+        reader, f"/posts/{post.slug}"
+    )
+    first.status = "approved"
+    db.session.commit()
     pages |= {
         "dashboard": get(client, "/admin/"),
         "comments": get(client, "/admin/comments"),
