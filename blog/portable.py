@@ -15,11 +15,32 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import Boolean, Integer, String, Table, Text, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from .database import reset_id_sequences
 from .extensions import db
-from .models import Author, Comment, Post, Setting, SlugRedirect, Tag, UTCDateTime, now_utc, post_tags
+from .models import (
+    Author,
+    Comment,
+    Post,
+    Setting,
+    SlugRedirect,
+    Tag,
+    UTCDateTime,
+    now_utc,
+    post_tags,
+)
 from .passwords import NO_PASSWORD
 
 FORMAT = "good-news-export"
@@ -83,7 +104,9 @@ def write_export(out) -> dict[str, int]:
             counts[name] = 0
             for row in rows:
                 record = {c.name: encode(c, value) for c, value in zip(columns, row, strict=True)}
-                out.write(("," if counts[name] else "") + "\n" + json.dumps(record, ensure_ascii=False))
+                out.write(
+                    ("," if counts[name] else "") + "\n" + json.dumps(record, ensure_ascii=False)
+                )
                 counts[name] += 1
             out.write("\n]")
         out.write("\n}}\n")
@@ -158,14 +181,14 @@ def existing_rows() -> dict[str, int]:
 def restore(data) -> dict[str, int]:
     """Insert an export into an empty database, all or nothing; returns rows per table."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise RestoreError(f"This is not a {FORMAT} file (no \"format\": \"{FORMAT}\").")
+        raise RestoreError(f'This is not a {FORMAT} file (no "format": "{FORMAT}").')
     if data.get("version") != VERSION:
         raise RestoreError(
             f"Export version {data.get('version')!r} is not supported (this blog reads {VERSION})."
         )
     tables = data.get("tables")
     if not isinstance(tables, dict) or set(tables) - {name for name, _ in TABLES}:
-        raise RestoreError(f"\"tables\" must be an object with the keys {[n for n, _ in TABLES]}.")
+        raise RestoreError(f'"tables" must be an object with the keys {[n for n, _ in TABLES]}.')
     if found := existing_rows():
         listed = ", ".join(f"{n} {name}" for name, n in found.items())
         raise RestoreError(
@@ -230,7 +253,8 @@ def import_json_command(file) -> None:
         counts = restore(data)
     except SQLAlchemyError as error:
         raise RestoreError(
-            f"The database refused the data ({getattr(error, 'orig', error)}); nothing was restored."
+            f"The database refused the data ({getattr(error, 'orig', error)}); "
+            "nothing was restored."
         ) from None
     click.echo("Restored " + ", ".join(f"{n} {name}" for name, n in counts.items()) + ".")
     click.echo("Authors have no password yet: give each one with `flask --app blog set-password`.")
@@ -277,7 +301,7 @@ def backup_command(file: Path, force: bool) -> None:
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(
             "backup copies SQLite databases. On PostgreSQL use pg_dump, e.g. "
-            "pg_dump --format=custom --file=blog.dump \"$DATABASE_URL\" "
+            'pg_dump --format=custom --file=blog.dump "$DATABASE_URL" '
             "(restore with pg_restore --clean --dbname=...)."
         )
     if not url.database or url.database == ":memory:":

@@ -1,4 +1,4 @@
-"""Builds WordPress export files for the tests (the hand-written one is tests/data/wordpress.xml)."""
+"""WordPress export files for the tests (the hand-written one: tests/data/wordpress.xml)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <wp:author><wp:author_id>1</wp:author_id><wp:author_login>gen</wp:author_login></wp:author>
 """
 ITEM = """<item><title>Post {n}</title><dc:creator>gen</dc:creator>
-<content:encoded><![CDATA[<!-- wp:paragraph --><p>{text}</p><!-- /wp:paragraph -->]]></content:encoded>
+<content:encoded><![CDATA[<!-- wp:paragraph --><p>{text}</p><!-- /wp:paragraph -->]]>
+</content:encoded>
 <wp:post_id>{n}</wp:post_id><wp:post_date_gmt>2021-05-01 10:00:00</wp:post_date_gmt>
-<wp:post_name>post-{n}</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<wp:post_name>post-{n}</wp:post_name><wp:status>publish</wp:status>
+<wp:post_type>post</wp:post_type>
 <category domain="post_tag" nicename="generated"><![CDATA[Generated]]></category>
 <wp:comment><wp:comment_id>{n}</wp:comment_id><wp:comment_author>Reader</wp:comment_author>
 <wp:comment_content>First! {text}</wp:comment_content><wp:comment_approved>1</wp:comment_approved>

@@ -66,7 +66,6 @@ COMMENT_STATUS = {
 SKIPPED_TYPES = {"page": "pages", "attachment": "attachments", "revision": "revisions"}
 
 
-
 IMPORT_REASON = "Imported from WordPress"
 # WordPress's default category, on every post that has no other: not worth a tag.
 DEFAULT_CATEGORY = "uncategorized"
@@ -97,7 +96,11 @@ class Report:
         for kind in ("authors", "tags", "posts", "comments"):
             detail = ""
             if self.statuses.get(kind):
-                detail = " (" + ", ".join(f"{n} {s}" for s, n in sorted(self.statuses[kind].items())) + ")"
+                detail = (
+                    " ("
+                    + ", ".join(f"{n} {s}" for s, n in sorted(self.statuses[kind].items()))
+                    + ")"
+                )
             out.append(
                 f"  {kind}: {self.imported[kind]} new{detail}, {self.present[kind]} already there"
             )
@@ -327,7 +330,7 @@ class Importer:
             if domain not in ("category", "post_tag"):
                 self.report.skipped[f"{domain or 'unknown'} terms"] += 1
                 continue
-            if domain == "category" and slug == DEFAULT_CATEGORY or not name:
+            if (domain == "category" and slug == DEFAULT_CATEGORY) or not name:
                 continue
             tag_id = self.tag_by_slug.get(slug)
             if tag_id is None:
@@ -379,7 +382,9 @@ class Importer:
         self.spare_id = None
         for start in range(0, len(new), 500):
             taken.update(
-                db.session.scalars(select(Comment.id).where(Comment.id.in_(new[start : start + 500])))
+                db.session.scalars(
+                    select(Comment.id).where(Comment.id.in_(new[start : start + 500]))
+                )
             )
         for number in new:
             # Walk up to an ancestor already placed (or the top), then place downwards.
@@ -452,7 +457,9 @@ def import_wxr(stream: BinaryIO) -> Report:
     except SQLAlchemyError as error:
         db.session.rollback()
         detail = getattr(error, "orig", None) or error
-        raise WXRError(f"the database refused the element there ({detail})", importer.line) from None
+        raise WXRError(
+            f"the database refused the element there ({detail})", importer.line
+        ) from None
     except BaseException:
         db.session.rollback()
         raise

@@ -44,7 +44,9 @@ def post_url_args(post: Post, comment_page: int | None = None) -> dict:
 
 
 def wp_number(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
+    return (
+        int(text) if text and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
+    )
 
 
 @bp.before_app_request

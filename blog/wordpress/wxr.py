@@ -101,7 +101,7 @@ def read_channel(stream: BinaryIO) -> Iterator[Node]:
             raise WXRError(f"not a WordPress export: the root element is <{tag}>, not <rss>", 1)
         if depth == 2 and tag == "channel":
             is_wxr = True
-        if depth >= 3 and (stack or is_wxr and depth == 3):
+        if depth >= 3 and (stack or (is_wxr and depth == 3)):
             node = Node(tag, {_name(k): v for k, v in attrs.items()}, parser.CurrentLineNumber)
             if stack:
                 stack[-1].children.append(node)

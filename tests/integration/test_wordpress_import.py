@@ -47,9 +47,7 @@ def test_import_prints_what_it_imported_and_skipped(imported):
     assert "authors: 2 new, 0 already there" in lines
     assert "tags: 3 new, 0 already there" in lines
     assert "posts: 6 new (3 draft, 2 published, 1 scheduled), 0 already there" in lines
-    assert (
-        "comments: 11 new (8 approved, 1 pending, 1 spam, 1 trash), 0 already there" in lines
-    )
+    assert "comments: 11 new (8 approved, 1 pending, 1 spam, 1 trash), 0 already there" in lines
     for skipped in (
         "pages: 1",
         "attachments: 1",
@@ -141,7 +139,15 @@ def test_hostile_comment_is_sanitized_like_a_new_one(imported, client):
     article = html.split('id="comment-107"', 1)[1]
     body = article.split('class="comment-content"', 1)[1].split("</div>", 1)[0]
     assert "Hostile" in body and "fine link" in body
-    for bad in ("<script", "javascript:", "hx-get", "hx-trigger", "data-hx-post", "onerror", "onclick"):
+    for bad in (
+        "<script",
+        "javascript:",
+        "hx-get",
+        "hx-trigger",
+        "data-hx-post",
+        "onerror",
+        "onclick",
+    ):
         assert bad not in body
     assert "javascript:" not in html and "onmouseover" not in html
 
@@ -219,7 +225,9 @@ def broken_copy(tmp_path, replace: str, by: str):
 
 def test_a_malformed_file_rolls_back_everything_and_names_the_line(runner, tmp_path):
     # The error sits in the last item: everything before it was already read and written.
-    broken, line = broken_copy(tmp_path, "<title><![CDATA[Thrown away]]></title>", "<title>x</titel>")
+    broken, line = broken_copy(
+        tmp_path, "<title><![CDATA[Thrown away]]></title>", "<title>x</titel>"
+    )
     result = runner.invoke(args=["import-wxr", str(broken)])
     assert result.exit_code == 1
     assert f"line {line}: the file is not well-formed XML (mismatched tag" in result.output
@@ -261,7 +269,10 @@ def test_files_that_are_not_exports_are_refused(runner, tmp_path, content, messa
 
 def test_set_password_refuses_unknown_users_and_weak_passwords(runner, make):
     make.author("ada")
-    assert "No author named 'bob'" in runner.invoke(args=["set-password", "bob", "--password", PASSWORD]).output
+    assert (
+        "No author named 'bob'"
+        in runner.invoke(args=["set-password", "bob", "--password", PASSWORD]).output
+    )
     weak = runner.invoke(args=["set-password", "ada", "--password", "short"])
     assert weak.exit_code == 1 and "at least 8 characters" in weak.output
 
