@@ -305,9 +305,10 @@ class Importer:
 
     def free_slug(self, wanted: str, title: str, number: int) -> str:
         """WordPress's slug (decoded) if no post or old address of ours uses it, else slug-2..."""
-        base = (_CONTROL_RE.sub("", wanted).strip().strip("/") or slugify(title))[:190]
-        if not base or base == "tag":  # slugify's fallback for a title without letters
-            base = f"post-{number}"
+        base = _CONTROL_RE.sub("", wanted).strip().strip("/").replace("/", "-")[:190]
+        if not base:  # a draft WordPress never gave a slug: from the title, as ours are
+            has_latin = re.search("[a-z0-9]", title.lower())
+            base = slugify(title) if has_latin else f"post-{number}"
         candidate, n = base, 1
         while db.session.scalar(select(Post.id).where(Post.slug == candidate)) or db.session.get(
             SlugRedirect, candidate
@@ -330,7 +331,7 @@ class Importer:
             if domain not in ("category", "post_tag"):
                 self.report.skipped[f"{domain or 'unknown'} terms"] += 1
                 continue
-            if (domain == "category" and slug == DEFAULT_CATEGORY) or not name:
+            if not name or (domain == "category" and slug == DEFAULT_CATEGORY):
                 continue
             tag_id = self.tag_by_slug.get(slug)
             if tag_id is None:
@@ -378,6 +379,19 @@ class Importer:
                 placed[number] = (our_id, root_id or our_id, depth)
         self.report.present["comments"] += len(set(by_wp_id) & set(placed))
         new = [n for n in by_wp_id if n not in placed]
+        # An id already imported under another post (a damaged export): the first one stays.
+        elsewhere: set[int] = set()
+        for start in range(0, len(new), 500):
+            elsewhere.update(
+                db.session.scalars(
+                    select(Comment.wp_id).where(Comment.wp_id.in_(new[start : start + 500]))
+                )
+            )
+        if elsewhere:
+            self.report.skipped["comments whose WordPress id another post has"] += len(elsewhere)
+            new = [n for n in new if n not in elsewhere]
+            for number in elsewhere:
+                del by_wp_id[number]
         taken: set[int] = set()
         self.spare_id = None
         for start in range(0, len(new), 500):

@@ -88,31 +88,34 @@ def read_channel(stream: BinaryIO) -> Iterator[Node]:
     stack: list[Node] = []
     done: list[Node] = []
     depth = 0
-    is_wxr = False
+    is_wxr = False  # a <channel> was found below <rss>
+    in_channel = False
 
     def refuse_doctype(*args) -> None:
         raise WXRError("a DOCTYPE is not allowed in a WordPress export", parser.CurrentLineNumber)
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal depth, is_wxr
+        nonlocal depth, is_wxr, in_channel
         depth += 1
         tag = _name(name)
         if depth == 1 and tag != "rss":
             raise WXRError(f"not a WordPress export: the root element is <{tag}>, not <rss>", 1)
         if depth == 2 and tag == "channel":
-            is_wxr = True
-        if depth >= 3 and (stack or (is_wxr and depth == 3)):
+            is_wxr = in_channel = True
+        if stack or (in_channel and depth == 3):
             node = Node(tag, {_name(k): v for k, v in attrs.items()}, parser.CurrentLineNumber)
             if stack:
                 stack[-1].children.append(node)
             stack.append(node)
 
     def end(name: str) -> None:
-        nonlocal depth
-        if depth >= 3 and stack:
+        nonlocal depth, in_channel
+        if stack:
             node = stack.pop()
             if not stack:
                 done.append(node)
+        elif depth == 2:
+            in_channel = False
         depth -= 1
 
     def text(data: str) -> None:

@@ -310,3 +310,22 @@ def test_memory_does_not_grow_with_the_file(app, tmp_path):
     # far less than the file itself.
     assert large_peak < small_peak * 3
     assert large_peak < size / 5
+
+
+def test_a_damaged_export_with_one_comment_id_twice_keeps_the_first(runner, tmp_path):
+    from tests.wxr import HEAD, TAIL
+
+    item = (
+        "<item><title>{t}</title><dc:creator>gen</dc:creator><wp:post_id>{n}</wp:post_id>"
+        "<wp:post_date_gmt>2021-05-01 10:00:00</wp:post_date_gmt><wp:status>publish</wp:status>"
+        "<wp:post_type>post</wp:post_type><wp:comment><wp:comment_id>5</wp:comment_id>"
+        "<wp:comment_content>{t}</wp:comment_content><wp:comment_approved>1"
+        "</wp:comment_approved></wp:comment></item>"
+    )
+    path = tmp_path / "damaged.xml"
+    path.write_text(HEAD + item.format(t="First", n=1) + item.format(t="Second", n=2) + TAIL)
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "comments whose WordPress id another post has: 1" in result.output
+    assert comment(5).body == "First" and comment(5).post.title == "First"
+    assert post_by_wp_id(2).slug == "second"  # no slug in the export: made from the title
