@@ -37,6 +37,9 @@ _BLOCK = (
 _BLOCK_OPEN_RE = re.compile(rf"(<(?:{_BLOCK})\b[^>]*>)", re.IGNORECASE)
 _BLOCK_CLOSE_RE = re.compile(rf"(</(?:{_BLOCK})\s*>)", re.IGNORECASE)
 _STARTS_WITH_BLOCK_RE = re.compile(rf"</?(?:{_BLOCK})\b", re.IGNORECASE)
+# Containers of paragraphs: their tags stand alone, so the text inside gets its own <p>s.
+_CONTAINER = r"address|article|aside|blockquote|details|div|footer|form|header|section"
+_CONTAINER_TAG_RE = re.compile(rf"(</?(?:{_CONTAINER})\b[^>]*>)", re.IGNORECASE)
 # Kept verbatim: preformatted text, and figures (an image and its caption, one unit).
 _VERBATIM_RE = re.compile(r"<(pre|figure)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 _PLACEHOLDER_RE = re.compile("^\ue000(\\d+)\ue000$")
@@ -72,6 +75,7 @@ def autop(text: str) -> str:
     text = _VERBATIM_RE.sub(keep, text)
     text = _BLOCK_OPEN_RE.sub(r"\n\n\1", text)
     text = _BLOCK_CLOSE_RE.sub(r"\1\n\n", text)
+    text = _CONTAINER_TAG_RE.sub(r"\n\n\1\n\n", text)
     out = []
     for chunk in _BLANK_LINES_RE.split(text):
         chunk = chunk.strip()

@@ -122,7 +122,9 @@ def clean_line(text: str, limit: int) -> str:
 
 def wp_id(text: str) -> int | None:
     """A WordPress id that fits our integer columns, or None."""
-    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    return int(text) if 0 < int(text) <= MAX_ID else None
 
 
 def wp_date(text: str) -> datetime | None:
