@@ -86,13 +86,21 @@ def set_password_command(username: str, password: str | None) -> None:
 
 @click.command("import-wxr")
 @click.argument("file", type=click.File("rb"))
-def import_wxr_command(file) -> None:
+@click.option(
+    "--media-url",
+    metavar="URL",
+    help="Where the old wp-content/uploads/ folder is served now, e.g. /uploads/: images and "
+    "links to the old site's uploads are rewritten to it.",
+)
+def import_wxr_command(file, media_url: str | None) -> None:
     """Import a WordPress export file (Tools → Export → All content); safe to repeat."""
     from .wordpress.importer import import_wxr
     from .wordpress.wxr import WXRError
 
+    if media_url is not None and not media_url.endswith("/"):
+        media_url += "/"
     try:
-        report = import_wxr(file)
+        report = import_wxr(file, media_url=media_url)
     except WXRError as error:
         raise click.ClickException(f"{file.name}, {error}. Nothing was imported.") from None
     for line in report.lines():

@@ -149,8 +149,11 @@ def safe_url(url: str) -> str:
 
 
 class Importer:
-    def __init__(self) -> None:
+    def __init__(self, media_url: str | None = None) -> None:
         self.report = Report()
+        # Where the old site's wp-content/uploads/ now lives (None: links left as they are).
+        self.media_url = media_url
+        self.uploads_re: re.Pattern | None = None
         self.author_by_login: dict[str, int] = {}
         self.author_by_wp_id: dict[int, int] = {}
         self.tag_by_slug: dict[str, int] = {}
@@ -163,6 +166,8 @@ class Importer:
             "title": self.site_title,
             "description": self.site_tagline,
             "wp:wxr_version": self.wxr_version,
+            "wp:base_site_url": self.base_url,
+            "wp:base_blog_url": self.base_url,
             "wp:author": self.author,
             "item": self.item,
         }
@@ -189,6 +194,28 @@ class Importer:
 
     def wxr_version(self, node: Node) -> None:
         self.report.version = node.text.strip()
+
+    def base_url(self, node: Node) -> None:
+        """The old site's address: its uploads are at <address>/wp-content/uploads/."""
+        parts = urlsplit(node.text.strip())
+        if not parts.netloc:
+            return
+        old = re.escape(parts.netloc + parts.path.rstrip("/"))
+        pattern = rf"(?:https?:)?//{old}/wp-content/uploads/"
+        if self.uploads_re is not None:
+            pattern = f"{self.uploads_re.pattern}|{pattern}"
+        self.uploads_re = re.compile(pattern, re.IGNORECASE)
+
+    def body_source(self, content: str) -> str:
+        """The post's source, its images and links to the old uploads moved to ``media_url``."""
+        source = post_source(content)
+        if self.uploads_re is None or not self.uploads_re.search(source):
+            return source
+        if self.media_url is None:
+            self.report.notes["posts using files on the old site (see --media-url)"] += 1
+            return source
+        self.report.notes["posts whose uploads now point to --media-url"] += 1
+        return self.uploads_re.sub(lambda _: self.media_url, source)
 
     def save_settings(self) -> None:
         """Title and tagline, unless they were already set on the settings page."""
@@ -285,7 +312,7 @@ class Importer:
             wp_id=number,
             title=title,
             slug=self.free_slug(unquote(node.value("wp:post_name")), title, number),
-            body_md=post_source(node.value("content:encoded")),
+            body_md=self.body_source(node.value("content:encoded")),
             summary=plain_text(node.value("excerpt:encoded")),
             status=status,
             published_at=published_at,
@@ -461,9 +488,13 @@ class Importer:
         return comment.id, comment.root_id, comment.depth
 
 
-def import_wxr(stream: BinaryIO) -> Report:
-    """Import the export file; all or nothing. Raises WXRError (nothing kept) on a bad file."""
-    importer = Importer()
+def import_wxr(stream: BinaryIO, media_url: str | None = None) -> Report:
+    """Import the export file; all or nothing. Raises WXRError (nothing kept) on a bad file.
+
+    ``media_url``: where the old site's ``wp-content/uploads/`` folder is served now (ending in
+    "/"); links and images in posts that point there are rewritten to it.
+    """
+    importer = Importer(media_url)
     try:
         report = importer.run(stream)
         db.session.commit()

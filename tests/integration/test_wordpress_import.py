@@ -105,7 +105,7 @@ def test_block_markup_captions_and_paragraphs_are_converted(imported, client):
     assert "<p>First paragraph of a classic post<br>\nwith a line break.</p>" in classic
     assert "<p>Second paragraph mit Ümlauten.</p>" in classic
     assert "<figcaption>A cat, <em>sleeping</em></figcaption>" in classic
-    assert '<img src="https://old.example.org/small.jpg" alt="A cat"' in classic
+    assert '<img src="https://old.example.org/wp-content/uploads/2022/02/small.jpg"' in classic
     assert "[caption" not in classic and "[gallery" not in classic
     assert "<pre>  code keeps\n  its    spacing</pre>" in classic
 
@@ -329,3 +329,21 @@ def test_a_damaged_export_with_one_comment_id_twice_keeps_the_first(runner, tmp_
     assert "comments whose WordPress id another post has: 1" in result.output
     assert comment(5).body == "First" and comment(5).post.title == "First"
     assert post_by_wp_id(2).slug == "second"  # no slug in the export: made from the title
+
+
+def test_images_on_the_old_site_are_reported_or_moved(runner, client):
+    # The Content-Security-Policy allows images from this site only, so images left on the old
+    # WordPress site would not show: the import says so, and --media-url moves them.
+    result = runner.invoke(args=["import-wxr", str(SAMPLE)])
+    assert "posts using files on the old site (see --media-url): 2" in result.output
+    assert "https://old.example.org/wp-content/uploads/river.jpg" in post_by_wp_id(10).body_md
+
+
+def test_media_url_points_old_uploads_to_their_new_place(runner, client):
+    result = runner.invoke(args=["import-wxr", str(SAMPLE), "--media-url", "/uploads"])
+    assert "posts whose uploads now point to --media-url: 2" in result.output
+    html = client.get("/posts/good-news-from-the-river").get_data(as_text=True)
+    assert '<img src="/uploads/river.jpg" alt="The river">' in html
+    assert "old.example.org" not in html
+    classic = client.get("/posts/日本語-café").get_data(as_text=True)
+    assert '<a href="/uploads/2022/02/big.jpg"><img src="/uploads/2022/02/small.jpg"' in classic
