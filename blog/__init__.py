@@ -46,12 +46,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         database,  # noqa: F401  (registers the SQLite connection pragmas)
         email_actions,
         errors,
+        health,
         htmx,
         public,
         security,
         templating,
     )
     from .extensions import csrf, db, limiter, migrate
+    from .wordpress import redirects as wordpress_redirects
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
@@ -63,11 +65,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    health.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(email_actions.bp)
+    app.register_blueprint(wordpress_redirects.bp)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Command-line tools: flask --app blog init-db | seed-demo | create-user."""
+"""Command-line tools: flask --app blog init-db | seed-demo | create-user | set-password |
+import-wxr | export | import-json | backup."""
 
 from __future__ import annotations
 
@@ -61,6 +62,62 @@ def create_user_command(
     click.echo(f"Created author {username!r}.")
 
 
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password", help="The new password; prompted for (hidden) when omitted.")
+def set_password_command(username: str, password: str | None) -> None:
+    """Give an author a new password (authors imported from WordPress have none yet).
+
+    Signs the author out everywhere else.
+    """
+    author = db.session.scalar(select(Author).where(Author.username == username))
+    if author is None:
+        raise click.ClickException(f"No author named {username!r}.")
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(f"Password refused: {problem}")
+    author.password_hash = hash_password(password)
+    author.session_epoch += 1  # copied session cookies stop working
+    db.session.commit()
+    click.echo(f"Password of {username!r} changed.")
+
+
+@click.command("import-wxr")
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--media-url",
+    metavar="URL",
+    help="Where the old wp-content/uploads/ folder is served now, e.g. /uploads/: images and "
+    "links to the old site's uploads are rewritten to it.",
+)
+def import_wxr_command(file, media_url: str | None) -> None:
+    """Import a WordPress export file (Tools → Export → All content); safe to repeat."""
+    from .wordpress.importer import import_wxr
+    from .wordpress.wxr import WXRError
+
+    if media_url is not None and not media_url.endswith("/"):
+        media_url += "/"
+    try:
+        report = import_wxr(file, media_url=media_url)
+    except WXRError as error:
+        raise click.ClickException(f"{file.name}, {error}. Nothing was imported.") from None
+    for line in report.lines():
+        click.echo(line)
+
+
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command):
+    from . import portable
+
+    for command in (
+        init_db_command,
+        seed_demo_command,
+        create_user_command,
+        set_password_command,
+        import_wxr_command,
+        portable.export_command,
+        portable.import_json_command,
+        portable.backup_command,
+    ):
         app.cli.add_command(command)

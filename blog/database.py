@@ -29,6 +29,21 @@ def upgrade_to_head() -> None:
     upgrade()
 
 
+def reset_id_sequences(*models) -> None:
+    """After rows were inserted with explicit ids, PostgreSQL's id sequences must continue after
+    the largest one (SQLite takes the largest id + 1 by itself)."""
+    from sqlalchemy import func, select
+
+    from .extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        following = select(func.coalesce(func.max(model.id), 0) + 1).scalar_subquery()
+        sequence = func.pg_get_serial_sequence(model.__tablename__, "id")
+        db.session.execute(select(func.setval(sequence, following, False)))
+
+
 def refresh_stale_html() -> int:
     """Re-render cached HTML made by an older sanitizer (after an upgrade changed the rules).
 

@@ -117,6 +117,8 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     comments_open: Mapped[bool] = mapped_column(Boolean, default=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), index=True)
+    # The WordPress post id of an imported post: re-imports skip it, /?p=ID redirects to it.
+    wp_id: Mapped[int | None] = mapped_column(Integer, unique=True)
 
     author: Mapped[Author] = relationship(back_populates="posts", lazy="joined")
     tags: Mapped[list[Tag]] = relationship(
@@ -162,6 +164,8 @@ class Comment(db.Model):
     status_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The WordPress comment id of an imported comment (usually equal to id, see blog/wordpress).
+    wp_id: Mapped[int | None] = mapped_column(Integer, unique=True)
 
     post: Mapped[Post] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])

@@ -53,3 +53,8 @@ COMMON_PASSWORDS = frozenset(
 
 def is_common(password: str) -> bool:
     return password.lower() in COMMON_PASSWORDS
+
+
+# Stored for authors who came from an import (WordPress, JSON): no argon2 hash looks like this,
+# so nobody signs in as them until `flask set-password` gives them a password.
+NO_PASSWORD = "!no-password: set one with flask set-password"  # noqa: S105 - not a password

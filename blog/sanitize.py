@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 # Bump when the allow-lists or the Markdown set-up change: cached HTML with an older version is
 # rendered again from its source text.
-POST_RENDER_VERSION = 2  # 2: smart quotes and dashes
+POST_RENDER_VERSION = 3  # 2: smart quotes and dashes; 3: <figure> and <figcaption> (WordPress)
 
 POST_TAGS = frozenset(
     {
@@ -26,7 +26,7 @@ POST_TAGS = frozenset(
         "a", "img", "strong", "b", "em", "i", "s", "del", "code", "pre", "kbd",
         "blockquote", "q", "cite", "abbr", "sup", "sub",
         "ul", "ol", "li", "dl", "dt", "dd",
-        "table", "thead", "tbody", "tr", "th", "td", "caption",
+        "table", "thead", "tbody", "tr", "th", "td", "caption", "figure", "figcaption",
     }
 )  # fmt: skip
 POST_PROTOCOLS = frozenset({"http", "https", "mailto"})

@@ -68,7 +68,19 @@ def test_create_user_refuses_duplicates(runner):
     assert "already exists" in result.output
 
 
-@pytest.mark.parametrize("command", ["init-db", "seed-demo", "create-user"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "init-db",
+        "seed-demo",
+        "create-user",
+        "set-password",
+        "import-wxr",
+        "export",
+        "import-json",
+        "backup",
+    ],
+)
 def test_commands_have_help(runner, command):
     result = runner.invoke(args=[command, "--help"])
     assert result.exit_code == 0

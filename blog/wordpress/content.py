@@ -1,0 +1,128 @@
+"""WordPress HTML -> what our posts and comments store.
+
+A post's HTML becomes the post's Markdown source: WordPress HTML is already valid Markdown input
+once every paragraph is an HTML block (Markdown passes raw HTML blocks through untouched, so a
+``*`` or an indented line in the text is not reinterpreted). It then goes through the same post
+sanitizer as any article. Nothing here makes anything safe; it only reshapes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+# Gutenberg's block delimiters (<!-- wp:paragraph {...} --> and <!-- /wp:paragraph -->) and the
+# classic editor's <!--more--> / <!--nextpage--> markers.
+_EDITOR_COMMENT_RE = re.compile(r"<!--\s*(?:/?wp:|more\b|nextpage\b|noteaser\b).*?-->", re.DOTALL)
+
+# [caption id="" align="" width="" caption="..."]<a><img></a> Caption text[/caption]
+_CAPTION_RE = re.compile(r"\[caption\b([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.IGNORECASE)
+_CAPTION_ATTRIBUTE_RE = re.compile(r"""\bcaption=(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_CAPTION_IMAGE_RE = re.compile(
+    r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.DOTALL | re.IGNORECASE
+)
+# [embed]URL[/embed]: the URL alone on its line is what WordPress shows without the oEmbed call.
+_EMBED_RE = re.compile(r"\[embed\b[^\]]*\]\s*(\S+?)\s*\[/embed\]", re.IGNORECASE)
+# Core shortcodes that only make sense with WordPress behind them (gallery, players): dropped.
+_CORE_SHORTCODE_RE = re.compile(
+    r"\[/?(?:gallery|audio|video|playlist|embed)\b[^\]]*\]", re.IGNORECASE
+)
+
+# Block-level tags: wpautop never wraps them in <p>, and each starts its own chunk.
+_BLOCK = (
+    r"address|article|aside|blockquote|dd|details|div|dl|dt|figcaption|figure|footer|form|"
+    r"h[1-6]|header|hr|li|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul"
+)
+_BLOCK_OPEN_RE = re.compile(rf"(<(?:{_BLOCK})\b[^>]*>)", re.IGNORECASE)
+_BLOCK_CLOSE_RE = re.compile(rf"(</(?:{_BLOCK})\s*>)", re.IGNORECASE)
+_STARTS_WITH_BLOCK_RE = re.compile(rf"</?(?:{_BLOCK})\b", re.IGNORECASE)
+# Containers of paragraphs: their tags stand alone, so the text inside gets its own <p>s.
+_CONTAINER = r"address|article|aside|blockquote|details|div|footer|form|header|section"
+_CONTAINER_TAG_RE = re.compile(rf"(</?(?:{_CONTAINER})\b[^>]*>)", re.IGNORECASE)
+# Kept verbatim: preformatted text, and figures (an image and its caption, one unit).
+_VERBATIM_RE = re.compile(r"<(pre|figure)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_PLACEHOLDER_RE = re.compile("^\ue000(\\d+)\ue000$")
+_BLANK_LINES_RE = re.compile(r"\n[ \t]*\n\s*")
+_TAG_RE = re.compile(r"(<[^>]*>)")
+
+
+def _caption_to_figure(match: re.Match) -> str:
+    attributes, inner = match.group(1), match.group(2)
+    parts = _CAPTION_IMAGE_RE.match(inner)
+    if parts is None:  # no image inside: keep the text
+        return inner
+    image, caption = parts.group(1), parts.group(2).strip()
+    if not caption and (named := _CAPTION_ATTRIBUTE_RE.search(attributes)):
+        caption = named.group(1) or named.group(2) or ""
+    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return f"<figure>{image}{figcaption}</figure>"
+
+
+def autop(text: str) -> str:
+    """A simple wpautop: blank lines separate paragraphs, single line breaks become <br>.
+
+    Block-level elements stay as they are and get chunks of their own; <pre> and <figure> are
+    kept verbatim.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ue000", "")
+    kept: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        kept.append(match.group(0))
+        return f"\n\n\ue000{len(kept) - 1}\ue000\n\n"
+
+    text = _VERBATIM_RE.sub(keep, text)
+    text = _BLOCK_OPEN_RE.sub(r"\n\n\1", text)
+    text = _BLOCK_CLOSE_RE.sub(r"\1\n\n", text)
+    text = _CONTAINER_TAG_RE.sub(r"\n\n\1\n\n", text)
+    out = []
+    for chunk in _BLANK_LINES_RE.split(text):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if placeholder := _PLACEHOLDER_RE.match(chunk):
+            out.append(kept[int(placeholder.group(1))])
+        elif _STARTS_WITH_BLOCK_RE.match(chunk):
+            out.append(chunk)
+        else:
+            lines = [line.strip() for line in chunk.split("\n")]
+            out.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return "\n\n".join(out)
+
+
+def post_source(content: str) -> str:
+    """A WordPress post's HTML (content:encoded) -> the Markdown source our posts store."""
+    text = _EDITOR_COMMENT_RE.sub("", content)
+    text = _CAPTION_RE.sub(_caption_to_figure, text)
+    text = _EMBED_RE.sub(lambda m: f'<a href="{html.escape(m.group(1))}">{m.group(1)}</a>', text)
+    text = _CORE_SHORTCODE_RE.sub("", text)
+    return autop(text)
+
+
+def comment_text(content: str) -> str:
+    """A WordPress comment's stored HTML -> the text a reader typed, as our comments store it.
+
+    WordPress keeps comments with their text entity-encoded ("Tom &amp; Jerry"); ours keep the text
+    as typed and show a typed "&amp;" literally, so entities in the text (not inside tags) are
+    decoded. The comment sanitizer renders the result like any new comment.
+    """
+    parts = _TAG_RE.split(content.replace("\r\n", "\n"))
+    return "".join(part if index % 2 else html.unescape(part) for index, part in enumerate(parts))
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(content: str) -> str:
+    """Text only (tags dropped, entities decoded, whitespace collapsed): titles, names, excerpts."""
+    collector = _TextCollector()
+    collector.feed(_EDITOR_COMMENT_RE.sub("", content))
+    collector.close()
+    return " ".join("".join(collector.parts).split())
