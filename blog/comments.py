@@ -20,7 +20,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
-from . import discussion, lifecycle, posting, queries, threads, visitor
+from . import discussion, lifecycle, moderation, posting, queries, threads, visitor
 from .extensions import db, limiter
 from .forms import CommentEditForm, CommentForm
 from .htmx import is_htmx, render_fragment, render_page_or_fragment
@@ -78,7 +78,8 @@ def parent_for_form(post: Post, form) -> Comment | None:
         return None
 
 
-def new_comment(form, seconds_since_render: float | None) -> posting.NewComment:
+def sent_comment(form, seconds_since_render: float | None) -> moderation.Submission:
+    """What the reader sent; a signed-in author's name and email are their own."""
     author = discussion.signed_in_author()
     if author is not None:
         name = author.display_name
@@ -86,7 +87,7 @@ def new_comment(form, seconds_since_render: float | None) -> posting.NewComment:
         url = ""
     else:
         name, email, url = form.author.data, form.email.data, form.url.data or ""
-    return posting.NewComment(
+    return moderation.Submission(
         body=form.comment.data,
         name=name,
         email=email,
@@ -95,7 +96,6 @@ def new_comment(form, seconds_since_render: float | None) -> posting.NewComment:
         user_agent=request.user_agent.string[:255],
         honeypot=form.homepage.data or "",
         seconds_since_render=seconds_since_render,
-        author=author,
     )
 
 
@@ -119,7 +119,9 @@ def create(slug: str):
     if visitor.stamp_is_stale(age):
         return form_answer(post, form, 422, parent, STALE_FORM)
     try:
-        comment = posting.save(post, parent, new_comment(form, age))
+        comment = posting.save(
+            post, parent, sent_comment(form, age), author=discussion.signed_in_author()
+        )
     except posting.Refusal as refusal:
         if refusal.status == 422:  # the parent went away while the reader typed
             form.parent.data = ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -42,43 +42,33 @@ class Refusal(Exception):
         self.retry_after = retry_after
 
 
-@dataclass(frozen=True)
-class NewComment:
-    """What the reader sent, with the facts about the request the rules need."""
-
-    body: str
-    name: str
-    email: str
-    url: str
-    ip: str
-    user_agent: str
-    honeypot: str = ""
-    seconds_since_render: float | None = None
-    author: Author | None = None  # a signed-in site author
-
-
 def save(
-    post: Post, parent: Comment | None, new: NewComment, parent_statuses=(APPROVED,)
+    post: Post,
+    parent: Comment | None,
+    sent: moderation.Submission,
+    author: Author | None = None,
+    parent_statuses=(APPROVED,),
 ) -> Comment:
     """Check and store a new comment in one serialised transaction; Refusal when it may not be.
 
-    Readers reply to published comments; an author from the admin also to held ones
-    (``parent_statuses``)."""
+    ``sent`` is what the reader sent (the facts the moderation rules read); ``author`` a
+    signed-in site author. Readers reply to published comments; an author from the admin also
+    to held ones (``parent_statuses``)."""
     comment = Comment(
         post_id=post.id,
-        author_name=new.name,
-        author_email=new.email,
-        author_url=new.url,
-        author_ip=new.ip,
-        user_agent=new.user_agent,
-        author_id=new.author.id if new.author else None,
-        body=new.body,
+        author_name=sent.name,
+        author_email=sent.email,
+        author_url=sent.url,
+        author_ip=sent.ip,
+        user_agent=sent.user_agent,
+        author_id=author.id if author else None,
+        body=sent.body,
     )
     refresh_comment_html(comment)  # the slow part, done before anyone waits for the lock
     with _in_process:  # threads of one worker queue here instead of polling SQLite's lock
         _serialise_posting()
         try:
-            decision = _checked_decision(post, parent, new, parent_statuses)
+            decision = _checked_decision(post, parent, sent, author, parent_statuses)
             comment.status = decision.status
             comment.moderation_reason = decision.reason
             db.session.add(comment)
@@ -88,38 +78,29 @@ def save(
             db.session.rollback()
             raise
     current_app.logger.info("Comment %s on post %s: %s", comment.id, post.id, decision.reason)
-    if new.author is None:  # an author does not need to be told about their own comment
+    if author is None:  # an author does not need to be told about their own comment
         notify_new_comment(comment)
     return comment
 
 
-def _checked_decision(post, parent, new: NewComment, parent_statuses) -> moderation.Decision:
+def _checked_decision(post, parent, sent, author, parent_statuses) -> moderation.Decision:
     """The checks that read other rows, inside the posting lock; Refusal or the decision."""
     if parent is not None:
         db.session.refresh(parent)  # removed while the reader typed?
         if parent.status not in parent_statuses:
             raise Refusal(422, lifecycle.PARENT_NOT_PUBLIC)
-    if new.author is None:
-        wait = seconds_until_allowed(new.ip, new.email)
+    if author is None:
+        wait = seconds_until_allowed(sent.ip, sent.email)
         if wait:
             raise Refusal(429, TOO_QUICK, retry_after=wait)
-    if is_duplicate(post, parent, new):
+    if is_duplicate(post, parent, sent):
         raise Refusal(409, DUPLICATE)
-    return moderation.decide(
-        moderation.Submission(
-            name=new.name,
-            email=new.email,
-            url=new.url,
-            body=new.body,
-            ip=new.ip,
-            user_agent=new.user_agent,
-            honeypot=new.honeypot,
-            seconds_since_render=new.seconds_since_render,
-            by_site_author=new.author is not None,
-            has_approved_comment=has_approved_comment(new.name, new.email),
-        ),
-        moderation_rules(),
+    facts = replace(
+        sent,
+        by_site_author=author is not None,
+        has_approved_comment=has_approved_comment(sent.name, sent.email),
     )
+    return moderation.decide(facts, moderation_rules())
 
 
 def _serialise_posting() -> None:
@@ -147,7 +128,7 @@ def seconds_until_allowed(ip: str, email: str) -> int:
     return max(1, math.ceil(interval - (now_utc() - latest).total_seconds()))
 
 
-def is_duplicate(post: Post, parent: Comment | None, new: NewComment) -> bool:
+def is_duplicate(post: Post, parent: Comment | None, sent: moderation.Submission) -> bool:
     """WordPress's rule: same post, parent, author, email and text, not in the trash."""
     same_parent = Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None)
     found = db.session.scalar(
@@ -155,9 +136,9 @@ def is_duplicate(post: Post, parent: Comment | None, new: NewComment) -> bool:
         .where(
             Comment.post_id == post.id,
             same_parent,
-            Comment.author_name == new.name,
-            func.lower(Comment.author_email) == new.email.lower(),
-            Comment.body == new.body,
+            Comment.author_name == sent.name,
+            func.lower(Comment.author_email) == sent.email.lower(),
+            Comment.body == sent.body,
             Comment.status != CommentStatus.TRASH.value,
         )
         .limit(1)

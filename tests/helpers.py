@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import uuid
 
 import pytest
 
@@ -70,3 +72,27 @@ def approve_reader(make, post, name=READER, email=READER_EMAIL):
     return make.comment(
         post, author_name=name, author_email=email, status=CommentStatus.APPROVED.value
     )
+
+
+@contextlib.contextmanager
+def throwaway_postgres(count: int = 1):
+    """URLs of ``count`` new databases on the server named by TEST_DATABASE_URL, dropped after
+    (skips locally without it, fails in CI)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from blog import normalise_database_url
+
+    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
+    names = [f"blog_test_{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield [base.set(database=n).render_as_string(hide_password=False) for n in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

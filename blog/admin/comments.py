@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
-from .. import lifecycle, posting
+from .. import lifecycle, moderation, posting
 from ..extensions import db
 from ..forms import AdminCommentEditForm, AdminReplyForm
 from ..htmx import is_htmx, render_page_or_fragment
@@ -208,15 +208,15 @@ def comment_reply(comment_id: int):
             reply = posting.save(
                 parent.post,
                 lifecycle.reply_parent(parent.post, parent.id, allowed=lifecycle.MAY_BE_PUBLIC),
-                posting.NewComment(
+                moderation.Submission(
                     body=form.comment.data,
                     name=g.author.display_name,
                     email=g.author.email or f"{g.author.username}@authors.invalid",
                     url="",
                     ip=request.remote_addr or "",
                     user_agent=request.user_agent.string[:255],
-                    author=g.author,
                 ),
+                author=g.author,
                 parent_statuses=lifecycle.MAY_BE_PUBLIC,
             )
         except (lifecycle.Refused, posting.Refusal) as refused:

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import feedparser
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
-from blog import create_app, normalise_database_url
+from blog import create_app
 from blog.database import upgrade_to_head
 from blog.demo import seed_demo
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Post
-from tests.helpers import require_service
+from tests.helpers import throwaway_postgres
 
 pytestmark = pytest.mark.postgres
 
@@ -25,15 +23,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture(scope="module")
 def pg_url():
     """A throwaway database on the server named by TEST_DATABASE_URL, dropped afterwards."""
-    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
-    name = f"blog_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres() as (url,):
+        yield url
 
 
 @pytest.fixture(scope="module")

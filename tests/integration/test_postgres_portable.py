@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
-from blog import create_app, normalise_database_url
+from blog import create_app
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Author, Comment, Post, Tag
-from tests.helpers import require_service
+from tests.helpers import throwaway_postgres
 from tests.integration.test_export_backup import dump_every_column
 from tests.wxr import SAMPLE
 
@@ -22,17 +19,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def pg_urls():
     """Two throwaway databases (a site and the place it is restored to), dropped afterwards."""
-    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
-    names = [f"blog_test_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield [base.set(database=n).render_as_string(hide_password=False) for n in names]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres(2) as urls:
+        yield urls
 
 
 def pg_app(url, tmp_path, monkeypatch):

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
-from blog import create_app, normalise_database_url
+from blog import create_app
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Comment
-from tests.helpers import require_service
+from tests.helpers import throwaway_postgres
 
 WORKERS = 4
 SLUG = "race-day"
@@ -67,15 +65,8 @@ def database_url(request, tmp_path, monkeypatch):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'race.sqlite'}"
         return
-    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
-    name = f"blog_race_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres() as (url,):
+        yield url
 
 
 def race(database_url, tmp_path, flood_seconds: int, same_text: bool):
