@@ -33,7 +33,13 @@ def render_error(code: int, detail: str | None = None):
 
 
 def handle_http_error(error: HTTPException):
-    return render_error(error.code or 500)
+    response = render_error(error.code or 500)
+    # The exception's own headers carry meaning the styled page must keep: Allow on a 405
+    # (RFC 9110 requires it), WWW-Authenticate, Retry-After.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def handle_csrf_error(error: CSRFError):

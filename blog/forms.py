@@ -23,17 +23,19 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from .passwords import password_problem
+from .slugs import is_slug
+from .text import clean_multiline, one_line
 
 # WordPress's limits (wp_get_comment_fields_max_lengths).
 NAME_MAX = 245
 EMAIL_MAX = 100
 URL_MAX = 200
 COMMENT_MAX = 65_525
+USERNAME_MAX = 64  # Author.username
 
 
 def strip(value):
@@ -47,10 +49,20 @@ def add_scheme(value):
     return value
 
 
+BAD_WEB_ADDRESS = "Enter a web address starting with http:// or https://."
+
+
 def web_address(form, field) -> None:
-    parts = urlsplit(field.data or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("Enter a web address starting with http:// or https://.")
+    try:
+        # urllib raises ValueError on brackets that are not an IPv6 literal ("my[site].example",
+        # "http://[evil") and on a bad port; both are a typing mistake, not a server error.
+        parts = urlsplit(field.data or "")
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - read for its ValueError
+    except ValueError:
+        raise ValidationError(BAD_WEB_ADDRESS) from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise ValidationError(BAD_WEB_ADDRESS)
 
 
 def not_blank(message: str):
@@ -61,7 +73,23 @@ def not_blank(message: str):
     return check
 
 
+# Fields whose text keeps its line breaks and tabs; every other text field is one line.
+MULTILINE_FIELDS = (TextAreaField,)
+
+
 class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            """Every text field of every form is cleaned first (blog.text): no NUL, control
+            characters, noncharacters or lone surrogates reach the database, and only text areas
+            keep line breaks. Passwords are left as typed (they are only ever hashed)."""
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                clean = clean_multiline if issubclass(field_class, MULTILINE_FIELDS) else one_line
+                filters = unbound_field.kwargs.get("filters", ())
+                options = {**options, "filters": [clean, *filters]}
+            return unbound_field.bind(form=form, **options)
+
     def first_error_field(self):
         """The field that gets the focus when the form comes back with errors."""
         return next((field for field in self if field.errors), None)
@@ -123,7 +151,12 @@ class EmptyForm(BaseForm):
 
 class LoginForm(BaseForm):
     username = StringField(
-        "Username", filters=[strip], validators=[InputRequired("Enter your username.")]
+        "Username",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your username."),
+            Length(max=USERNAME_MAX, message=f"Usernames have at most {USERNAME_MAX} characters."),
+        ],
     )
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
 
@@ -147,7 +180,13 @@ class PasswordChangeForm(BaseForm):
             raise ValidationError(problem)
 
 
-SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
+
+
+def slug_shape(form, field) -> None:
+    """Letters of any script (Latin ones without accents), digits, single hyphens."""
+    if field.data and not is_slug(field.data):
+        raise ValidationError(SLUG_MESSAGE)
 
 
 class PostForm(BaseForm):
@@ -162,7 +201,7 @@ class PostForm(BaseForm):
         validators=[
             Optional(),
             Length(max=200),
-            Regexp(SLUG_RE, message="Use lower-case letters, digits and single hyphens."),
+            slug_shape,
         ],
     )
     body = TextAreaField("Body (Markdown)", validators=[Length(max=500_000)])

@@ -1,0 +1,88 @@
+"""Numbers and text from the URL, parsed in one place so bad input is a 4xx, never a 500.
+
+Python integers have no size limit but database integers do: ``/c/99999999999999999999999``
+reached SQLite as an integer too large to bind (OverflowError, a 500). Every ``<int:...>`` in a
+route and every number read from the query string is bounded here; a NUL byte in the path or the
+query string (which PostgreSQL refuses in any text) is refused before a view runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+# Ids are INTEGER columns, 32 bits on PostgreSQL.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000
+_NUMBER = re.compile(r"(-?)0*([0-9]+)")
+# Control characters (C0, DEL, C1) in a path are never part of a real address.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """Flask's ``int`` converter with an upper bound: a larger number does not match (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max, signed)
+
+
+class PlainTextConverter(UnicodeConverter):
+    """The default ``string`` converter without control characters: such a path is a 404."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):
+        super().__init__(map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f-\\x9f]", 1)
+
+
+def int_arg(
+    name: str,
+    default: int,
+    minimum: int = 0,
+    maximum: int = MAX_ID,
+    *,
+    clamp: bool = False,
+    error: int = 404,
+) -> int:
+    """``?name=`` as an int between minimum and maximum.
+
+    Missing or empty: ``default``. Not a plain number: ``abort(error)``. Out of range: clamped
+    into it when ``clamp``, otherwise ``abort(error)``. A page number that does not exist is a
+    404 (like a missing page); a size is clamped (like Flask-SQLAlchemy's max_per_page).
+    """
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    number = _NUMBER.fullmatch(raw)
+    if number is None:
+        abort(error)
+    sign, digits = number.groups()
+    if len(digits) > 18:
+        # Not worth converting (int() refuses past 4,300 digits): just "far out of range".
+        value = minimum - 1 if sign else maximum + 1
+    else:
+        value = int(sign + digits)
+    if minimum <= value <= maximum:
+        return value
+    if clamp:
+        return min(max(value, minimum), maximum)
+    abort(error)
+
+
+def refuse_control_characters():
+    """A path with control characters is a 404, a query string with NUL a 400, before any view
+    (or database) sees it. Other characters in query values are the views' to judge."""
+    if _CONTROL.search(request.path):
+        abort(404)
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        abort(400)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Must run before the blueprints register: rules pick their converters when added."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.url_map.converters["default"] = PlainTextConverter
+    app.url_map.converters["string"] = PlainTextConverter
+    app.before_request(refuse_control_characters)

@@ -1,0 +1,39 @@
+"""Characters that have no business in stored text, removed before anything reaches the database.
+
+NUL breaks PostgreSQL ("string literal cannot contain NUL"); C0/C1 control characters and the
+Unicode noncharacters (U+FFFE, U+FFFF, ...) are not allowed in XML, so one of them in a name made
+both comment feeds ill-formed; lone surrogates cannot be encoded at all; and a line break in a
+name let it forge lines such as "Approve it:" in the notification email.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NONCHARACTERS = "".join(
+    [
+        "\ufdd0-\ufdef",
+        *(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)),
+    ]
+)
+# Everything unwanted except tab, line feed and carriage return, which depend on the field.
+_UNWANTED = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+_LINE_BREAKS = re.compile("\r\n|[\r\n\t\u2028\u2029]")
+
+
+def clean_multiline(value):
+    """Text of several lines (a comment, an article): tab and newline stay, CR LF becomes LF."""
+    if not isinstance(value, str):
+        return value
+    return _UNWANTED.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def one_line(value):
+    """Text of one line (a name, an address): line breaks and tabs become spaces."""
+    if not isinstance(value, str):
+        return value
+    return _UNWANTED.sub("", _LINE_BREAKS.sub(" ", value))
+
+
+def has_unwanted(value: str) -> bool:
+    return bool(_UNWANTED.search(value))
