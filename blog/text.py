@@ -8,6 +8,7 @@ name let it forge lines such as "Approve it:" in the notification email.
 
 from __future__ import annotations
 
+import html
 import re
 
 _NONCHARACTERS = "".join(
@@ -37,3 +38,17 @@ def one_line(value):
 
 def has_unwanted(value: str) -> bool:
     return bool(_UNWANTED.search(value))
+
+
+# A numeric character reference with this many digits or more is no character: html.unescape would
+# call int() on it, which refuses past 4,300 digits (ValueError) and is slow well before.
+_LONG_NUMERIC_REFERENCE = re.compile(r"&(#[xX]?[0-9a-fA-F]{16,})")
+
+
+def unescape(text: str) -> str:
+    """html.unescape that cannot raise: an over-long numeric reference stays as typed."""
+    parts = _LONG_NUMERIC_REFERENCE.split(text)
+    # Odd items are the long references (without their "&"): kept verbatim, the rest decoded.
+    return "".join(
+        "&" + part if index % 2 else html.unescape(part) for index, part in enumerate(parts)
+    )

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..forms import EmptyForm, PostForm
 from ..htmx import is_htmx, render_page_or_fragment
 from ..models import Post, PostStatus, SlugRedirect, now_utc
+from ..params import MAX_PAGE, int_arg
 from ..sanitize import refresh_post_html, render_post_preview
 from ..slugs import slugify, unique_slug
 from . import bp
@@ -37,7 +38,11 @@ def posts():
     if search:
         like = f"%{search}%"
         query = query.where(or_(Post.title.ilike(like), Post.body_md.ilike(like)))
-    pagination = db.paginate(query, per_page=20, max_per_page=100)
+    pagination = db.paginate(
+        query,
+        page=int_arg("page", 1, minimum=1, maximum=MAX_PAGE),
+        per_page=int_arg("per_page", 20, minimum=1, maximum=100, clamp=True),
+    )
     counts = dict(
         db.session.execute(select(Post.status, func.count(Post.id)).group_by(Post.status)).all()
     )
