@@ -13,7 +13,7 @@ from flask import Flask, current_app, url_for
 from .models import now_utc
 from .sanitize import comment_body
 from .settings import site_config
-from .text import one_line
+from .text import one_line, xml_safe
 
 WORD = re.compile(r"\w+")
 
@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
         clock=clock,
         reading_minutes=reading_minutes,
         one_line=one_line,  # plain-text emails: a stored value can never start a new line
+        xml_safe=xml_safe,  # feeds stay well-formed whatever a stored row holds
     )
     app.jinja_env.globals.update(
         count_label=count_label,

@@ -36,8 +36,12 @@ def one_line(value):
     return _UNWANTED.sub("", _LINE_BREAKS.sub(" ", value))
 
 
-def has_unwanted(value: str) -> bool:
-    return bool(_UNWANTED.search(value))
+def xml_safe(value):
+    """For feeds: rows stored before the form filters existed may still hold characters that
+    make an XML document ill-formed; tab and line breaks are fine there."""
+    if not isinstance(value, str):
+        value = "" if value is None else str(value)
+    return _UNWANTED.sub("", value)
 
 
 # A numeric character reference with this many digits or more is no character: html.unescape would

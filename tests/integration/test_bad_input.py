@@ -228,3 +228,12 @@ def test_405_keeps_its_allow_header(client, method, path, allowed):
     assert response.status_code == 405
     assert set(response.headers["Allow"].replace(" ", "").split(",")) == allowed
     assert "Method not allowed" in response.get_data(as_text=True)
+
+
+def test_feeds_stay_well_formed_with_rows_stored_before_the_filters(client, make):
+    post = make.post("Bridge\x0b reopens\ufffe", slug="bridge", tags=[make.tag("Tra\x01vel")])
+    make.comment(post, author_name="Old\x00 row\x1b\uffff", body="Text\x0c with\x08 controls")
+    for path in ("/feed.xml", "/comments/feed.xml", f"/posts/{post.slug}/comments.xml"):
+        parsed = feedparser.parse(client.get(path).get_data())
+        assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
+        assert parsed.entries

@@ -1,0 +1,379 @@
+"""Every route and every form with hostile values: no response is a 5xx.
+
+Two passes per database (SQLite always, PostgreSQL from TEST_DATABASE_URL) and per visitor
+(anonymous, signed-in author):
+- a sweep: every rule of the URL map, with every method it allows and one it does not, each URL
+  argument and a set of query and form fields filled with each hostile value in turn;
+- Hypothesis: random rules, methods, arguments, query strings and form bodies built from hostile
+  values and arbitrary text (lone surrogates and control characters included).
+A 5xx is reported with the request and the place in blog/ where the exception was raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wtforms.fields.core import UnboundField
+
+from blog import forms
+from blog.avatars import avatar_key
+from blog.database import upgrade_to_head
+from blog.extensions import db
+from blog.models import Author, Comment, CommentStatus, Post, PostStatus, Tag, now_utc
+from blog.notify import moderation_token
+from blog.sanitize import refresh_post_html
+from tests.databases import postgres_database
+from tests.helpers import make_test_app
+
+HUGE_NUMBERS = [
+    "99999999999999999999999",
+    "-99999999999999999999999",
+    "9223372036854775808",
+    "2147483648",
+    "-1",
+    "0",
+    "9" * 5000,
+    "1.5",
+    "1e9",
+    " 7",
+    "0x10",
+    "\u00b2",  # a superscript two: str.isdigit() says yes, int() says no
+    "\u0664\u0662",  # Arabic-Indic digits: int() accepts them
+]
+HOSTILE_TEXT = [
+    "",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "x\udfffy",
+    "\x01\x02\x1b[31m\x07",
+    "\x7f\x85\x9f",
+    "\ufffe\uffff\U0010fffe",
+    "Rosa\nApprove it: https://evil.example/",
+    "my[site].example",
+    "http://[evil",
+    "https://[::1]:99999/",
+    "/admin/\n",
+    "/admin/%0Ax",
+    "//evil.example",
+    "&#" + "1" * 4301,
+    "&#x" + "f" * 100 + ";",
+    "x" * 100_000,
+    "\u00e9" * 300,
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%",
+    "..",
+    "\u2028\u2029",
+    "\U0001f44d" * 70,
+    "a@b",
+]
+HOSTILE = HUGE_NUMBERS + HOSTILE_TEXT
+QUERY_FIELDS = [
+    "page", "per_page", "cpage", "after", "replytocom", "parent", "next", "q", "status", "post",
+    "_external", "_scheme", "_method", "_anchor",
+]  # fmt: skip
+EXTRA_FORM_FIELDS = ["action", "ids", "body", "parent", "csrf_token"]
+WRONG_METHODS = ["PUT", "DELETE", "PATCH", "POST", "GET"]
+
+
+def every_form_field() -> list[str]:
+    """The field names of every form in blog/forms.py."""
+    names = set(EXTRA_FORM_FIELDS)
+    for value in vars(forms).values():
+        if isinstance(value, type) and issubclass(value, forms.BaseForm):
+            for cls in value.__mro__:
+                names.update(n for n, f in vars(cls).items() if isinstance(f, UnboundField))
+    return sorted(names)
+
+
+FORM_FIELDS = every_form_field()
+
+
+# --- the site under attack ----------------------------------------------------------------------
+
+
+class Site:
+    """An app with content in it, and the valid values for each kind of URL argument."""
+
+    def __init__(self, app, password_hash: str):
+        self.app = app
+        self.password_hash = password_hash
+        self.errors: list[str] = []
+        handler = logging.Handler()
+        handler.emit = self._record
+        app.logger.addHandler(handler)
+        app.config.update(
+            COMMENT_MIN_SECONDS=0,
+            COMMENT_FLOOD_SECONDS=0,
+            LOGIN_MAX_FAILURES=10**6,
+            LOGIN_MAX_FAILURES_PER_USERNAME=10**6,
+            MAIL_SERVER="",
+        )
+        logging.getLogger("blog.notify").setLevel(logging.WARNING)  # no message bodies in logs
+        self.ensure_content()
+
+    def _record(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            frames = traceback.extract_tb(record.exc_info[2])
+            ours = [
+                f for f in frames if "/blog/" in f.filename and "/site-packages/" not in f.filename
+            ]
+            where = ours[-1] if ours else frames[-1]
+            place = f"{where.filename.split('/blog/')[-1]}:{where.lineno} in {where.name}"
+            self.errors.append(
+                f"{record.exc_info[0].__name__}: {record.exc_info[1]!s:.120} at blog/{place}"
+            )
+
+    def ensure_content(self) -> None:
+        """A visible post with comments, a draft, a tag and an author (hostile requests may have
+        deleted or changed them)."""
+        with self.app.app_context():
+            author = db.session.scalar(db.select(Author).where(Author.username == "editor"))
+            if author is None:
+                author = Author(
+                    username="editor", display_name="Edith", password_hash=self.password_hash
+                )
+                db.session.add(author)
+            post = db.session.scalar(db.select(Post).where(Post.slug == "bridge-reopens"))
+            if post is None:
+                tag = db.session.scalar(db.select(Tag).where(Tag.slug == "travel")) or Tag(
+                    name="Travel", slug="travel"
+                )
+                post = Post(title="Bridge reopens", slug="bridge-reopens", body_md="Text.")
+                post.tags = [tag]
+                refresh_post_html(post)
+                db.session.add(post)
+            post.author = author
+            post.status = PostStatus.PUBLISHED.value
+            post.published_at = post.published_at or now_utc()
+            if post.published_at > now_utc():
+                post.published_at = now_utc()
+            post.comments_open = True
+            if db.session.scalar(db.select(Post).where(Post.slug == "draft")) is None:
+                db.session.add(Post(title="Draft", slug="draft", author=author, body_md="x"))
+            db.session.flush()
+            if not db.session.scalar(db.select(Comment.id).where(Comment.post_id == post.id)):
+                db.session.add(
+                    Comment(
+                        post=post,
+                        author_name="Rosa",
+                        author_email="rosa@example.org",
+                        body="Hello",
+                        status=CommentStatus.APPROVED.value,
+                    )
+                )
+            db.session.commit()
+            comment = db.session.scalar(db.select(Comment).where(Comment.post_id == post.id))
+            self.author_id = author.id
+            self.valid = {
+                "slug": ["bridge-reopens", "draft"],
+                "comment_id": [str(comment.id)],
+                "post_id": [str(post.id)],
+                "year": [str(now_utc().year)],
+                "month": [str(now_utc().month)],
+                "key": [avatar_key("rosa@example.org", self.app.config["SECRET_KEY"])],
+                "token": [moderation_token(comment, "approve")],
+                "action": ["approve", "spam", "trash", "unapprove", "notspam", "restore", "delete"],
+                "status": ["spam", "trash", "pending"],
+                "filename": ["css/blog.css"],
+            }
+
+    def client(self, signed_in: bool):
+        client = self.app.test_client()
+        if signed_in:
+            with self.app.app_context():
+                epoch = db.session.get(Author, self.author_id).session_epoch
+            with client.session_transaction() as session:
+                session["author_id"] = self.author_id
+                session["epoch"] = epoch
+        return client
+
+    def send(self, signed_in: bool, method: str, path: str, query: dict, form: dict):
+        url = path + ("?" + encode(query) if query else "")
+        body = encode(form) if form and method not in ("GET", "HEAD") else None
+        before = len(self.errors)
+        response = self.client(signed_in).open(
+            url,
+            method=method,
+            data=body,
+            content_type="application/x-www-form-urlencoded" if body is not None else None,
+        )
+        status = response.status_code
+        response.close()
+        if status >= 500:
+            cause = self.errors[before:] or ["(nothing logged)"]
+            who = "author" if signed_in else "anonymous"
+            return f"{status} {who} {method} {url[:160]!r} form={shorten(form)} -> {cause[-1]}"
+        return None
+
+
+def encode(pairs: dict) -> str:
+    def part(value: str) -> str:
+        return quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+    return "&".join(f"{part(k)}={part(v)}" for k, v in pairs.items())
+
+
+def shorten(form: dict) -> str:
+    return repr({k: (v if len(v) < 30 else v[:20] + f"...({len(v)})") for k, v in form.items()})
+
+
+def rules(app) -> list:
+    return sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule)
+
+
+def fill(rule, values: dict) -> str:
+    """The rule's path with each <converter:name> replaced by values[name] (percent-encoded)."""
+
+    def replace(match: re.Match) -> str:
+        value = values[match.group("name")]
+        return quote(
+            value.encode("utf-8", "surrogatepass"), safe="/" if "path" in match.group(0) else ""
+        )
+
+    return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?(?P<name>\w+)>", replace, rule.rule)
+
+
+def methods_for(rule) -> list[str]:
+    allowed = sorted(rule.methods - {"HEAD", "OPTIONS"})
+    wrong = next(m for m in WRONG_METHODS if m not in rule.methods)
+    return [*allowed, wrong]
+
+
+# --- the databases ------------------------------------------------------------------------------
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def site(request, tmp_path_factory, password_hash):
+    tmp = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BLOG_INSTANCE_PATH", str(tmp / "instance"))
+    try:
+        if request.param == "sqlite":
+            app = make_test_app(tmp)
+            with app.app_context():
+                db.create_all()
+            yield Site(app, password_hash)
+            with app.app_context():
+                db.engine.dispose()
+        else:
+            with postgres_database() as url:
+                app = make_test_app(tmp, SQLALCHEMY_DATABASE_URI=url)
+                with app.app_context():
+                    upgrade_to_head()
+                yield Site(app, password_hash)
+                with app.app_context():
+                    db.session.remove()
+                    db.engine.dispose()
+    finally:
+        mp.undo()
+
+
+# --- pass 1: the sweep --------------------------------------------------------------------------
+
+HUGE = "99999999999999999999999"
+SWEEP_TEXT = [
+    "a\x00b",
+    "\ud800",
+    "\x01\x1b\x85\ufffe",
+    "my[site].example",
+    "http://[evil",
+    "&#" + "1" * 4301,
+    "x" * 100_000,
+    "/admin/\n",
+    "\u00b2",
+    "-1",
+]
+
+
+def sweep_requests(site: Site):
+    """For every rule and method: hostile URL arguments (a huge number, then text), hostile query
+    fields (a huge number, then text) and, unless GET, hostile form fields. The text values rotate
+    through SWEEP_TEXT from one request to the next, so each meets many rules."""
+    texts = iter(SWEEP_TEXT * 1000)
+    for rule in rules(site.app):
+        valid_args = {name: site.valid.get(name, ["x"])[0] for name in rule.arguments}
+        for method in methods_for(rule):
+            if rule.arguments:
+                yield rule, method, dict.fromkeys(rule.arguments, HUGE), {}, {}
+                yield rule, method, dict.fromkeys(rule.arguments, next(texts)), {}, {}
+            yield rule, method, valid_args, dict.fromkeys(QUERY_FIELDS, HUGE), {}
+            yield rule, method, valid_args, dict.fromkeys(QUERY_FIELDS, next(texts)), {}
+            if method != "GET":
+                yield rule, method, valid_args, {}, dict.fromkeys(FORM_FIELDS, next(texts))
+                yield rule, method, valid_args, {}, dict.fromkeys(FORM_FIELDS, HUGE)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "author"])
+def test_sweep_every_rule_method_and_field(site, signed_in):
+    failures = []
+    previous_rule = None
+    for rule, method, args, query, form in sweep_requests(site):
+        if rule is not previous_rule:
+            site.ensure_content()
+            previous_rule = rule
+        problem = site.send(signed_in, method, fill(rule, args), query, form)
+        if problem:
+            failures.append(problem)
+    assert not failures, f"{len(failures)} responses >= 500:\n" + "\n".join(failures)
+
+
+# --- pass 2: Hypothesis -------------------------------------------------------------------------
+
+any_text = st.text(st.characters(exclude_categories=()), max_size=40)
+hostile_value = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.integers(-(2**80), 2**80).map(str),
+    any_text,
+)
+
+
+@st.composite
+def requests(draw, site: Site):
+    rule = draw(st.sampled_from(rules(site.app)))
+    method = draw(st.sampled_from(methods_for(rule)))
+    args = {}
+    for name in rule.arguments:
+        valid = site.valid.get(name, ["x"])
+        args[name] = draw(st.one_of(st.sampled_from(valid), hostile_value))
+    query = draw(st.dictionaries(st.sampled_from(QUERY_FIELDS), hostile_value, max_size=4))
+    form = {}
+    if method != "GET":
+        form = draw(st.dictionaries(st.sampled_from(FORM_FIELDS), hostile_value, max_size=8))
+        if draw(st.booleans()):
+            # A well-formed comment with one hostile field reaches moderation and the database.
+            base = {"comment": "Hello there", "author": "Rosa", "email": "rosa@example.org"}
+            form = {**base, **form}
+    return method, fill(rule, args), query, form
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "author"])
+def test_hypothesis_walk(site, signed_in):
+    failures: list[str] = []
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.data())
+    def walk(data):
+        site.ensure_content()
+        method, path, query, form = data.draw(requests(site))
+        problem = site.send(signed_in, method, path, query, form)
+        if problem:
+            failures.append(problem)
+        assert problem is None, problem
+
+    walk()
+    assert not failures
