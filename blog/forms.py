@@ -213,7 +213,11 @@ class PostForm(BaseForm):
     )
 
     def tag_names(self) -> list[str]:
-        names = [name.strip() for name in (self.tags.data or "").split(",")]
+        data = self.tags.data
+        if not isinstance(data, str):
+            # No "tags" in the POST: the field kept the article's own Tag rows (PostForm(obj=)).
+            data = ", ".join(tag.name for tag in data or ())
+        names = [name.strip() for name in data.split(",")]
         return list(dict.fromkeys(name for name in names if name))
 
 

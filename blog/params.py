@@ -70,6 +70,14 @@ def int_arg(
     abort(error)
 
 
+SEARCH_MAX = 200
+
+
+def text_arg(name: str, max_length: int = SEARCH_MAX) -> str:
+    """``?name=`` stripped and cut to ``max_length`` (SQLite refuses LIKE patterns over 50 KB)."""
+    return request.args.get(name, "").strip()[:max_length]
+
+
 def refuse_control_characters():
     """A path with control characters is a 404, a query string with NUL a 400, before any view
     (or database) sees it. Other characters in query values are the views' to judge."""

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import EmptyForm, PostForm
 from ..htmx import is_htmx, render_page_or_fragment
 from ..models import Post, PostStatus, SlugRedirect, now_utc
-from ..params import MAX_PAGE, int_arg
+from ..params import MAX_PAGE, int_arg, text_arg
 from ..sanitize import refresh_post_html, render_post_preview
 from ..slugs import slugify, unique_slug
 from . import bp
@@ -34,7 +34,7 @@ def posts():
     query = select(Post).order_by(Post.created_at.desc(), Post.id.desc())
     if FILTERS[view]:
         query = query.where(Post.status == FILTERS[view])
-    search = request.args.get("q", "").strip()
+    search = text_arg("q")
     if search:
         like = f"%{search}%"
         query = query.where(or_(Post.title.ilike(like), Post.body_md.ilike(like)))

@@ -237,3 +237,19 @@ def test_feeds_stay_well_formed_with_rows_stored_before_the_filters(client, make
         parsed = feedparser.parse(client.get(path).get_data())
         assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
         assert parsed.entries
+
+
+def test_admin_article_search_with_a_100_kb_query_is_not_a_500(admin, client, make):
+    make.post("Bridge reopens")
+    admin.login()
+    response = client.get("/admin/posts", query_string={"q": "x" * 100_000})
+    assert response.status_code == 200
+
+
+def test_an_article_edit_without_a_tags_field_keeps_the_tags(admin, client, make):
+    admin.login()
+    post = make.post("Bridge reopens", tags=[make.tag("Travel")], author=admin.author)
+    response = client.post(f"/admin/posts/{post.id}/edit", data={"title": "New", "action": "draft"})
+    assert response.status_code == 303
+    db.session.refresh(post)
+    assert [tag.name for tag in post.tags] == ["Travel"]
