@@ -26,6 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .params import MAX_ID
 from .passwords import password_problem
 from .slugs import is_slug
 from .text import clean_multiline, one_line
@@ -63,6 +64,16 @@ def web_address(form, field) -> None:
         raise ValidationError(BAD_WEB_ADDRESS) from None
     if parts.scheme not in ("http", "https") or not hostname:
         raise ValidationError(BAD_WEB_ADDRESS)
+
+
+def plain_id(value):
+    """A row id as typed, or "0" (no row has it) for anything that is not a plain id: the views
+    can call int() on it without meeting a huge or non-ASCII number."""
+    if not value:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        return value if int(value) <= MAX_ID else "0"
+    return "0"
 
 
 def not_blank(message: str):
@@ -135,7 +146,7 @@ class CommentForm(BaseForm):
     remember = BooleanField(
         "Save my name, email, and website in this browser for the next time I comment."
     )
-    parent = HiddenField()
+    parent = HiddenField(filters=[plain_id])
     # Bots fill every field; people never see this one (see the template).
     homepage = StringField("Leave this field empty")
     stamp = HiddenField()

@@ -78,13 +78,28 @@ def text_arg(name: str, max_length: int = SEARCH_MAX) -> str:
     return request.args.get(name, "").strip()[:max_length]
 
 
-def refuse_control_characters():
-    """A path with control characters is a 404, a query string with NUL a 400, before any view
-    (or database) sees it. Other characters in query values are the views' to judge."""
+# Query arguments that are numbers wherever this site reads them (listings, comment pages, replies).
+# (per_page is not among them: sizes are clamped, see int_arg.)
+NUMERIC_ARGS = ("page", "cpage", "after", "replytocom", "parent", "post")
+# No query value of this site is longer; a longer one is an attack or a mistake (and SQLite
+# refuses LIKE patterns over 50 KB).
+QUERY_VALUE_MAX = 2048
+
+
+def screen_request():
+    """Before any view (or database) sees them: a path with control characters is a 404; a query
+    string with NUL, a value longer than QUERY_VALUE_MAX, or a number argument too large for any
+    id or page (NUMERIC_ARGS) is a 400/404. Views still parse their numbers with int_arg; this is
+    the net under every view, including ones that read request.args themselves."""
     if _CONTROL.search(request.path):
         abort(404)
-    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
-        abort(400)
+    for key, value in request.args.items(multi=True):
+        if "\x00" in key or "\x00" in value or len(value) > QUERY_VALUE_MAX:
+            abort(400)
+        if key in NUMERIC_ARGS:
+            number = _NUMBER.fullmatch(value.strip())
+            if number and (len(number.group(2)) > 10 or int(number.group(2)) > MAX_ID):
+                abort(404)
     return None
 
 
@@ -93,4 +108,4 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.url_map.converters["default"] = PlainTextConverter
     app.url_map.converters["string"] = PlainTextConverter
-    app.before_request(refuse_control_characters)
+    app.before_request(screen_request)
