@@ -180,6 +180,9 @@ def test_moved_slug_redirect_ignores_url_for_options(app, client, make, query):
     db.session.add(SlugRedirect(old_slug="old-name", post_id=post.id))
     db.session.commit()
     response = client.get("/posts/old-name", query_string=query, headers=EVIL)
+    if "replytocom" in query:
+        assert response.status_code == 404  # no comment can have that id (blog.params)
+        return
     assert response.status_code == 301
     location = response.headers["Location"]
     assert urlsplit(location).netloc == ""
