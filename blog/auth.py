@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db, limiter
 from .forms import LoginForm, PasswordChangeForm
@@ -99,10 +100,16 @@ def login_window() -> timedelta:
 
 
 def purge_old_attempts() -> None:
-    """Attempts are kept for the throttling window only."""
-    db.session.execute(
-        delete(LoginAttempt).where(LoginAttempt.attempted_at <= now_utc() - login_window())
-    )
+    """Attempts are kept for the throttling window only. Housekeeping in its own transaction:
+    if parallel purges collide (a lock timeout or deadlock on PostgreSQL), this one gives way."""
+    try:
+        db.session.execute(
+            delete(LoginAttempt).where(LoginAttempt.attempted_at <= now_utc() - login_window())
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("Purging old sign-in attempts failed; the next attempt retries.")
 
 
 def failure_times(*condition) -> list:
