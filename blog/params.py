@@ -19,6 +19,7 @@ MAX_PAGE = 100_000
 _NUMBER = re.compile(r"(-?)0*([0-9]+)")
 # Control characters (C0, DEL, C1) in a path are never part of a real address.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_HEADER_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -87,12 +88,17 @@ QUERY_VALUE_MAX = 2048
 
 
 def screen_request():
-    """Before any view (or database) sees them: a path with control characters is a 404; a query
-    string with NUL, a value longer than QUERY_VALUE_MAX, or a number argument too large for any
-    id or page (NUMERIC_ARGS) is a 400/404. Views still parse their numbers with int_arg; this is
-    the net under every view, including ones that read request.args themselves."""
+    """Before any view (or database) sees them: a path with control characters is a 404; a
+    header with control characters, a query value with NUL or longer than QUERY_VALUE_MAX is a
+    400; a number argument (NUMERIC_ARGS) too large for any id or page is a 404. Views still parse
+    their numbers with int_arg; this is the net under every view, including ones that read
+    request.args themselves."""
     if _CONTROL.search(request.path):
         abort(404)
+    # HTTP forbids control characters in header values; a User-Agent with NUL reached the
+    # comments table, which PostgreSQL refuses.
+    if any(_HEADER_CONTROL.search(value) for _, value in request.headers.items()):
+        abort(400)
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value or len(value) > QUERY_VALUE_MAX:
             abort(400)

@@ -254,3 +254,8 @@ def test_an_article_edit_without_a_tags_field_keeps_the_tags(admin, client, make
     assert response.status_code == 303
     db.session.refresh(post)
     assert [tag.name for tag in post.tags] == ["Travel"]
+
+
+def test_a_header_with_control_characters_is_a_400(client, story):
+    assert client.get("/", headers={"User-Agent": "a\x00b"}).status_code == 400
+    assert client.get("/", headers={"User-Agent": "tab\tis fine"}).status_code == 200

@@ -207,7 +207,7 @@ class Site:
                 session["epoch"] = epoch
         return client
 
-    def send(self, signed_in: bool, method: str, path: str, query: dict, form: dict):
+    def send(self, signed_in, method, path, query, form, headers=None):
         url = path + ("?" + encode(query) if query else "")
         body = encode(form) if form and method not in ("GET", "HEAD") else None
         before = len(self.errors)
@@ -216,13 +216,16 @@ class Site:
             method=method,
             data=body,
             content_type="application/x-www-form-urlencoded" if body is not None else None,
+            headers=headers or {},
+            environ_base={"REMOTE_ADDR": "203.0.113.5"},
         )
         status = response.status_code
         response.close()
         if status >= 500:
             cause = self.errors[before:] or ["(nothing logged)"]
             who = "author" if signed_in else "anonymous"
-            return f"{status} {who} {method} {url[:160]!r} form={shorten(form)} -> {cause[-1]}"
+            sent = f"{method} {url[:160]!r} form={shorten(form)} headers={shorten(headers or {})}"
+            return f"{status} {who} {sent} -> {cause[-1]}"
         return None
 
 
@@ -370,7 +373,14 @@ def requests(draw, site: Site):
         if draw(st.booleans()):
             # A well-formed comment with hostile fields reaches moderation and the database.
             form = {**site.comment_form(), **form}
-    return method, fill(rule, args), query, form
+    headers = {}
+    if draw(st.booleans()):
+        # Header values travel as latin-1; what cannot be encoded never reaches a server.
+        latin1 = hostile_value.filter(
+            lambda v: v == v.encode("latin-1", "ignore").decode("latin-1")
+        )
+        headers["User-Agent"] = draw(latin1)
+    return method, fill(rule, args), query, form, headers
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "author"])
@@ -386,8 +396,8 @@ def test_hypothesis_walk(site, signed_in):
     @given(st.data())
     def walk(data):
         site.ensure_content()
-        method, path, query, form = data.draw(requests(site))
-        problem = site.send(signed_in, method, path, query, form)
+        method, path, query, form, headers = data.draw(requests(site))
+        problem = site.send(signed_in, method, path, query, form, headers)
         if problem:
             failures.append(problem)
         assert problem is None, problem
@@ -399,7 +409,8 @@ def test_hypothesis_walk(site, signed_in):
 # --- pass 3: inputs that once answered 500 ------------------------------------------------------
 
 KNOWN = [
-    # (signed in, method, path, query, form); "COMMENT" is replaced by a good comment form.
+    # (signed in, method, path, query, form); "COMMENT" is replaced by a good comment form,
+    # "USER_AGENT" is sent as the User-Agent header.
     (False, "GET", "/c/99999999999999999999999", {}, {}),
     (False, "GET", "/archive/9999/12", {}, {}),
     (False, "GET", "/posts/bridge-reopens", {"replytocom": HUGE}, {}),
@@ -426,6 +437,7 @@ KNOWN = [
     (False, "GET", "/posts/old", {"_external": "1", "_scheme": "x", "_method": "POST"}, {}),
     (False, "POST", "/admin/login", {"next": "/admin/\n"}, {"username": "editor", "password": "x"}),
     (False, "POST", "/admin/login", {}, {"username": "x" * 450_000, "password": "x"}),
+    (False, "POST", "/posts/bridge-reopens/comments", {}, {"COMMENT": "", "USER_AGENT": "a\x00b"}),
     (True, "GET", "/admin/comments", {"page": HUGE}, {}),
     (True, "GET", "/admin/comments", {"q": "x" * 100_000}, {}),
     (True, "GET", "/admin/posts", {"q": "x" * 100_000}, {}),
@@ -438,7 +450,9 @@ KNOWN = [
 @pytest.mark.parametrize(("signed_in", "method", "path", "query", "form"), KNOWN)
 def test_inputs_that_once_answered_500(site, signed_in, method, path, query, form):
     site.ensure_content()
+    headers = {"User-Agent": form["USER_AGENT"]} if "USER_AGENT" in form else {}
     if "COMMENT" in form:
-        form = {**site.comment_form(), **{k: v for k, v in form.items() if k != "COMMENT"}}
-    problem = site.send(signed_in, method, path, query, form)
+        form = {**site.comment_form(), **form}
+    form = {k: v for k, v in form.items() if k not in ("COMMENT", "USER_AGENT")}
+    problem = site.send(signed_in, method, path, query, form, headers)
     assert problem is None, problem
