@@ -2,8 +2,9 @@
 
 Python integers have no size limit but database integers do: ``/c/99999999999999999999999``
 reached SQLite as an integer too large to bind (OverflowError, a 500). Every ``<int:...>`` in a
-route and every number read from the query string is bounded here; a NUL byte in the path or the
-query string (which PostgreSQL refuses in any text) is refused before a view runs.
+route is bounded here, views read query numbers through ``int_arg``, and ``screen_request`` refuses
+what no view should ever see (control characters in the path or headers, NUL in the query string,
+which PostgreSQL refuses in any text, ids too large for any row) before a view runs.
 """
 
 from __future__ import annotations
