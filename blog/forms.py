@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .params import MAX_ID
+from .params import parse_id
 from .passwords import password_problem
 from .slugs import is_slug
 from .text import clean_multiline, one_line
@@ -71,9 +71,7 @@ def plain_id(value):
     can call int() on it without meeting a huge or non-ASCII number."""
     if not value:
         return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
-        return value if int(value) <= MAX_ID else "0"
-    return "0"
+    return value.strip() if parse_id(value) is not None else "0"
 
 
 def not_blank(message: str):

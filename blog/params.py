@@ -72,6 +72,19 @@ def int_arg(
     abort(error)
 
 
+def parse_id(raw) -> int | None:
+    """A row id from text a visitor sent (a form field, ``?replytocom=``), or None when it is not
+    one: only ASCII digits (``"²".isdigit()`` is true, ``int("²")`` raises) and no larger than
+    any id column (a larger one overflows SQLite and PostgreSQL's INTEGER)."""
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10):
+        return None
+    value = int(raw)
+    return value if value <= MAX_ID else None
+
+
 SEARCH_MAX = 200
 
 

@@ -259,3 +259,15 @@ def test_an_article_edit_without_a_tags_field_keeps_the_tags(admin, client, make
 def test_a_header_with_control_characters_is_a_400(client, story):
     assert client.get("/", headers={"User-Agent": "a\x00b"}).status_code == 400
     assert client.get("/", headers={"User-Agent": "tab\tis fine"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("12", 12), (" 7 ", 7), ("0", 0), ("2147483647", 2147483647), ("2147483648", None),
+     (HUGE, None), ("\u00b2", None), ("\u0664\u0662", None), ("-1", None), ("1e3", None),
+     ("", None), (None, None)],
+)  # fmt: skip
+def test_parse_id(raw, expected):
+    from blog.params import parse_id
+
+    assert parse_id(raw) == expected
