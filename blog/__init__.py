@@ -48,13 +48,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         health,
         htmx,
+        params,
         public,
         security,
         templating,
+        urls,
     )
     from .extensions import csrf, db, limiter, migrate
     from .wordpress import redirects as wordpress_redirects
 
+    urls.init_app(app)
+    params.init_app(app)  # before the blueprints: rules pick their converters when added
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)

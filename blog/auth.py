@@ -20,9 +20,10 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db
+from .extensions import db, limiter
 from .forms import LoginForm, PasswordChangeForm
 from .models import Author, LoginAttempt, now_utc
 from .passwords import hash_password, verify_password
@@ -30,7 +31,7 @@ from .passwords import hash_password, verify_password
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
 BAD_LOGIN = "Invalid username or password."
-THROTTLED = "Too many failed sign-in attempts for this account. Try again in {minutes} minutes."
+THROTTLED = "Too many failed sign-in attempts. Try again in {minutes} minutes."
 _dummy_hash: str | None = None
 
 
@@ -48,6 +49,8 @@ def login_required(view):
 @bp.before_app_request
 def load_author() -> None:
     g.author = None
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return  # not reading the session keeps public pages free of "Vary: Cookie"
     author_id = session.get("author_id")
     if author_id is None:
         return
@@ -69,36 +72,100 @@ bp.after_request(no_store)
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an absolute or protocol-relative URL."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+    """Only a path on this site: never an absolute or protocol-relative URL, and nothing that
+    cannot go into a Location header (a line break there made the redirect raise, a 500)."""
+    if target and target.isprintable() and target.startswith("/") and "\\" not in target:
+        try:
+            parts = urlsplit(target)
+        except ValueError:
+            parts = None
+        if parts is not None and not parts.scheme and not parts.netloc:
             return target
     return url_for("admin.dashboard")
 
 
-def failures_in_window(username: str) -> list[LoginAttempt]:
-    window = timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+# A username or address is logged at most this long; the form caps usernames anyway.
+LOG_VALUE_MAX = 64
+
+
+def for_log(value: str | None) -> str:
+    value = value or ""
+    return repr(value[:LOG_VALUE_MAX] + ("..." if len(value) > LOG_VALUE_MAX else ""))
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "")[:45]  # LoginAttempt.ip; a proxy header can be longer
+
+
+def login_window() -> timedelta:
+    return timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+
+
+def purge_old_attempts() -> None:
+    """Attempts are kept for the throttling window only. Housekeeping in its own transaction:
+    if parallel purges collide (a lock timeout or deadlock on PostgreSQL), this one gives way."""
+    try:
+        db.session.execute(
+            delete(LoginAttempt).where(LoginAttempt.attempted_at <= now_utc() - login_window())
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("Purging old sign-in attempts failed; the next attempt retries.")
+
+
+def failure_times(*condition) -> list:
+    """Times of the failures in the window matching ``condition``, newest first."""
     return db.session.scalars(
-        select(LoginAttempt)
+        select(LoginAttempt.attempted_at)
         .where(
-            LoginAttempt.username == username,
+            *condition,
             LoginAttempt.succeeded.is_(False),
-            LoginAttempt.attempted_at > now_utc() - window,
+            LoginAttempt.attempted_at > now_utc() - login_window(),
         )
         .order_by(LoginAttempt.attempted_at.desc())
-        .limit(current_app.config["LOGIN_MAX_FAILURES"])
     ).all()
 
 
-def seconds_locked(username: str) -> int:
-    """How long this username must wait, counted per account whatever the client's IP."""
-    failures = failures_in_window(username)
-    if len(failures) < current_app.config["LOGIN_MAX_FAILURES"]:
+def seconds_until_free(times: list, limit: int) -> int:
+    """How long until fewer than ``limit`` of these failures are inside the window."""
+    if len(times) < limit:
         return 0
-    window = timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
-    oldest = failures[-1].attempted_at
-    return max(1, math.ceil((oldest + window - now_utc()).total_seconds()))
+    frees_at = times[limit - 1] + login_window()
+    return max(1, math.ceil((frees_at - now_utc()).total_seconds()))
+
+
+def claim_attempt(username: str) -> tuple[LoginAttempt | None, int]:
+    """Record this attempt, then decide whether it may check a password: (attempt, 0) or
+    (None, seconds to wait).
+
+    The attempt is stored as a failure and committed *before* the failures are counted, and the
+    count includes every committed attempt. Of any number of parallel attempts, the one that counts
+    last sees every attempt that was let through, so no more than the limit ever get a password
+    check, on SQLite and PostgreSQL alike, in one worker or many (no check-then-write race).
+
+    The limits: LOGIN_MAX_FAILURES per client address (a stranger locks out only their own
+    address, as with WordPress lockout plugins) and LOGIN_MAX_FAILURES_PER_USERNAME per name
+    from all addresses together (a guess spread over many addresses).
+    """
+    config = current_app.config
+    ip = client_ip()
+    purge_old_attempts()
+    attempt = LoginAttempt(username=username, ip=ip, succeeded=False)
+    db.session.add(attempt)
+    db.session.commit()
+    by_ip = failure_times(LoginAttempt.ip == ip, LoginAttempt.id != attempt.id)
+    by_name = failure_times(LoginAttempt.username == username, LoginAttempt.id != attempt.id)
+    wait = max(
+        seconds_until_free(by_ip, config["LOGIN_MAX_FAILURES"]),
+        seconds_until_free(by_name, config["LOGIN_MAX_FAILURES_PER_USERNAME"]),
+    )
+    if not wait:
+        return attempt, 0
+    # Refused attempts are not kept: hammering a lock neither grows the table nor moves the lock.
+    db.session.delete(attempt)
+    db.session.commit()
+    return None, wait
 
 
 def check_password(author: Author | None, password: str) -> bool:
@@ -111,29 +178,41 @@ def check_password(author: Author | None, password: str) -> bool:
     return verify_password(author.password_hash, password)
 
 
-def record_attempt(username: str, succeeded: bool) -> None:
-    db.session.add(
-        LoginAttempt(username=username, ip=request.remote_addr or "", succeeded=succeeded)
-    )
+def finish_attempt(attempt: LoginAttempt, username: str, succeeded: bool) -> None:
+    if succeeded:
+        attempt.succeeded = True
+        # The author proved who they are: their address's earlier typos stop counting.
+        db.session.execute(
+            delete(LoginAttempt).where(
+                LoginAttempt.ip == attempt.ip,
+                LoginAttempt.username == username,
+                LoginAttempt.succeeded.is_(False),
+            )
+        )
     db.session.commit()
     current_app.logger.info(
-        "Sign-in %s for %r from %s",
+        "Sign-in %s for %s from %s",
         "succeeded" if succeeded else "failed",
-        username,
-        request.remote_addr,
+        for_log(username),
+        for_log(request.remote_addr),
     )
+
+
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def login():
     form = LoginForm()
     status, message, headers = 200, None, {}
     if form.validate_on_submit():
         username = form.username.data.lower()
-        wait = seconds_locked(username)
-        if wait:
+        attempt, wait = claim_attempt(username)
+        if attempt is None:
             current_app.logger.warning(
-                "Sign-in locked for %r from %s", username, request.remote_addr
+                "Sign-in locked for %s from %s", for_log(username), for_log(request.remote_addr)
             )
             status, message = 429, THROTTLED.format(minutes=max(1, math.ceil(wait / 60)))
             headers["Retry-After"] = str(wait)
@@ -141,14 +220,14 @@ def login():
             author = db.session.scalar(
                 select(Author).where(func.lower(Author.username) == username)
             )
-            if check_password(author, form.password.data):
-                record_attempt(username, True)
+            succeeded = check_password(author, form.password.data)
+            finish_attempt(attempt, username, succeeded)
+            if succeeded:
                 session.clear()  # a new session: nothing from before sign-in carries over
                 session["author_id"] = author.id
                 session["epoch"] = author.session_epoch
                 session.permanent = True
                 return redirect(safe_next(request.args.get("next")), 303)
-            record_attempt(username, False)
             status, message = 401, BAD_LOGIN
     elif request.method == "POST":
         status = 422

@@ -25,6 +25,7 @@ from .extensions import db, limiter
 from .forms import CommentEditForm, CommentForm
 from .htmx import is_htmx, render_fragment, render_page_or_fragment
 from .models import Comment, CommentStatus, Post
+from .params import int_arg
 from .public import render_article
 from .settings import moderation_rules, site_config
 
@@ -92,7 +93,7 @@ def sent_comment(form, seconds_since_render: float | None) -> moderation.Submiss
         name=name,
         email=email,
         url=url,
-        ip=request.remote_addr or "",
+        ip=(request.remote_addr or "")[:45],  # the column's size; a proxy header can be longer
         user_agent=request.user_agent.string[:255],
         honeypot=form.homepage.data or "",
         seconds_since_render=seconds_since_render,
@@ -268,8 +269,7 @@ def new_comments(slug: str):
     """Polled by the open article: how many approved comments arrived since it was shown, and
     whether they are on the comment page the reader is on."""
     post = reader_post_or_404(slug)
-    after = request.args.get("after", "0")
-    after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 19 else 0
+    after_id = int_arg("after", 0)
     own = list(visitor.own_comments())
     arrived = threads.new_since(post, after_id, own)
     page = discussion.comment_page()

@@ -23,8 +23,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 PREFER_HTTPS = False
 WTF_CSRF_TIME_LIMIT = 3600
 
-# "production" makes a missing SECRET_KEY an error instead of generating one.
+# "production" makes a missing SECRET_KEY or SITE_URL an error instead of guessing one.
 ENV = "development"
+
+# The address readers use for the home page, e.g. "https://news.example" (a path is allowed when
+# the blog is mounted below one: "https://example.org/blog"). Every absolute URL that leaves a
+# request (emails, feeds, sitemap, canonical and Open Graph tags) starts with it, never with the
+# Host header a client sent. Required in production; elsewhere the request's own root is used.
+SITE_URL = ""
+# Host names this site answers to; other Host headers get 400. None: SITE_URL's host when SITE_URL
+# is set (otherwise any host). An empty list switches the check off (e.g. the proxy does it).
+TRUSTED_HOSTS: list[str] | None = None
 
 # Discussion settings (WordPress's defaults where it has one). Every one can be overridden by a
 # BLOG_* environment variable, e.g. BLOG_COMMENT_MODERATION=all or BLOG_COMMENT_FLOOD_SECONDS=30.
@@ -56,9 +65,14 @@ RATELIMIT_HEADERS_ENABLED = False
 # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
 TRUSTED_PROXIES = 0
 
-# Signing in: this many failures for one username within the window lock it for the window.
+# Signing in (blog/auth.py). Failures are counted per client address: this many within the
+# window lock that address out for the window, as WordPress lockout plugins do, so a stranger
+# cannot lock the real author out. A much higher ceiling per username stops a slow guess spread
+# over many addresses. Attempts older than the window are deleted.
 LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES_PER_USERNAME = 50
 LOGIN_WINDOW_MINUTES = 15
+LOGIN_RATE_LIMIT = "10 per minute;100 per hour"  # per IP, on the sign-in POST (Flask-Limiter)
 PERMANENT_SESSION_LIFETIME = 12 * 3600  # an author's session, in seconds
 
 # Email notifications to article authors. With no MAIL_SERVER they are written to the log.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import timedelta
 
@@ -13,16 +12,14 @@ from .extensions import db
 from .models import Author, Post, PostStatus, Tag, now_utc
 from .passwords import hash_password
 from .sanitize import refresh_post_html
+from .slugs import slugify
 
 DEMO_USERNAME = "editor"
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64] or "tag"
-
-
 def get_or_create_tag(name: str) -> Tag:
-    slug = slugify(name)
+    # Tags with the same slug ("Café" and "cafe") are one tag, as on WordPress.
+    slug = slugify(name, max_length=64, fallback="tag")
     tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
     if tag is None:
         tag = Tag(name=name, slug=slug)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, request, url_for
+from flask import g, url_for
 
 from . import lifecycle, threads, visitor
 from .forms import AuthorCommentForm, CommentForm
 from .models import Comment, Post
+from .params import MAX_PAGE, int_arg
 from .settings import site_config
 
 AWAITING = "Your comment is awaiting moderation."
@@ -47,11 +48,8 @@ def blank_form(reply_to: Comment | None = None):
 
 
 def comment_page() -> int:
-    """?cpage=, the comment page asked for; bad values fall back to the first page."""
-    raw = request.args.get("cpage", "1")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
-        return 1
-    return max(1, int(raw))
+    """?cpage=, the comment page asked for (a page that does not exist is a 404)."""
+    return int_arg("cpage", 1, minimum=1, maximum=MAX_PAGE)
 
 
 @dataclass(frozen=True)

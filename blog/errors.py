@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .extensions import db
 from .htmx import render_page_or_fragment
@@ -33,7 +33,17 @@ def render_error(code: int, detail: str | None = None):
 
 
 def handle_http_error(error: HTTPException):
-    return render_error(error.code or 500)
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for this request (Flask made no URL
+        # adapter), so the styled page cannot render; a plain answer says enough.
+        return Response("Bad request: unknown host.\n", 400, mimetype="text/plain")
+    response = render_error(error.code or 500)
+    # The exception's own headers carry meaning the styled page must keep: Allow on a 405
+    # (RFC 9110 requires it), WWW-Authenticate, Retry-After.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def handle_csrf_error(error: CSRFError):

@@ -23,17 +23,20 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
+from .params import parse_id
 from .passwords import password_problem
+from .slugs import is_slug
+from .text import clean_multiline, one_line
 
 # WordPress's limits (wp_get_comment_fields_max_lengths).
 NAME_MAX = 245
 EMAIL_MAX = 100
 URL_MAX = 200
 COMMENT_MAX = 65_525
+USERNAME_MAX = 64  # Author.username
 
 
 def strip(value):
@@ -47,10 +50,28 @@ def add_scheme(value):
     return value
 
 
+BAD_WEB_ADDRESS = "Enter a web address starting with http:// or https://."
+
+
 def web_address(form, field) -> None:
-    parts = urlsplit(field.data or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("Enter a web address starting with http:// or https://.")
+    try:
+        # urllib raises ValueError on brackets that are not an IPv6 literal ("my[site].example",
+        # "http://[evil") and on a bad port; both are a typing mistake, not a server error.
+        parts = urlsplit(field.data or "")
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - read for its ValueError
+    except ValueError:
+        raise ValidationError(BAD_WEB_ADDRESS) from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise ValidationError(BAD_WEB_ADDRESS)
+
+
+def plain_id(value):
+    """A row id as typed, or "0" (no row has it) for anything that is not a plain id: the views
+    can call int() on it without meeting a huge or non-ASCII number."""
+    if not value:
+        return value
+    return value.strip() if parse_id(value) is not None else "0"
 
 
 def not_blank(message: str):
@@ -62,7 +83,23 @@ def not_blank(message: str):
     return check
 
 
+# Fields whose text keeps its line breaks and tabs; every other text field is one line.
+MULTILINE_FIELDS = (TextAreaField,)
+
+
 class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            """Every text field of every form is cleaned first (blog.text): no NUL, control
+            characters, noncharacters or lone surrogates reach the database, and only text areas
+            keep line breaks. Passwords are left as typed (they are only ever hashed)."""
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                clean = clean_multiline if issubclass(field_class, MULTILINE_FIELDS) else one_line
+                filters = unbound_field.kwargs.get("filters", ())
+                options = {**options, "filters": [clean, *filters]}
+            return unbound_field.bind(form=form, **options)
+
     def first_error_field(self):
         """The field that gets the focus when the form comes back with errors."""
         return next((field for field in self if field.errors), None)
@@ -108,7 +145,7 @@ class CommentForm(BaseForm):
     remember = BooleanField(
         "Save my name, email, and website in this browser for the next time I comment."
     )
-    parent = HiddenField()
+    parent = HiddenField(filters=[plain_id])
     # Bots fill every field; people never see this one (see the template).
     homepage = StringField("Leave this field empty")
     stamp = HiddenField()
@@ -133,7 +170,12 @@ class EmptyForm(BaseForm):
 
 class LoginForm(BaseForm):
     username = StringField(
-        "Username", filters=[strip], validators=[InputRequired("Enter your username.")]
+        "Username",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter your username."),
+            Length(max=USERNAME_MAX, message=f"Usernames have at most {USERNAME_MAX} characters."),
+        ],
     )
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
 
@@ -157,7 +199,13 @@ class PasswordChangeForm(BaseForm):
             raise ValidationError(problem)
 
 
-SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
+
+
+def slug_shape(form, field) -> None:
+    """Letters of any script (Latin ones without accents), digits, single hyphens."""
+    if field.data and not is_slug(field.data):
+        raise ValidationError(SLUG_MESSAGE)
 
 
 class PostForm(BaseForm):
@@ -172,7 +220,7 @@ class PostForm(BaseForm):
         validators=[
             Optional(),
             Length(max=200),
-            Regexp(SLUG_RE, message="Use lower-case letters, digits and single hyphens."),
+            slug_shape,
         ],
     )
     body = TextAreaField("Body (Markdown)", validators=[Length(max=500_000)])
@@ -187,7 +235,11 @@ class PostForm(BaseForm):
     )
 
     def tag_names(self) -> list[str]:
-        names = [name.strip() for name in (self.tags.data or "").split(",")]
+        data = self.tags.data
+        if not isinstance(data, str):
+            # No "tags" in the POST: the field kept the article's own Tag rows (PostForm(obj=)).
+            data = ", ".join(tag.name for tag in data or ())
+        names = [name.strip() for name in data.split(",")]
         return list(dict.fromkeys(name for name in names if name))
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import exists, select
 from . import moderation
 from .extensions import db
 from .models import Comment, CommentStatus, Post, now_utc
+from .params import parse_id
 from .sanitize import refresh_comment_html
 
 APPROVED = CommentStatus.APPROVED.value
@@ -172,10 +173,10 @@ def reply_parent(post: Post, raw: object, allowed=(APPROVED,)) -> Comment | None
     """
     if raw in (None, ""):
         return None
-    text = str(raw).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+    parent_id = parse_id(raw)
+    if parent_id is None:
         raise Refused(PARENT_MISSING)
-    parent = db.session.get(Comment, int(text))
+    parent = db.session.get(Comment, parent_id)
     if parent is None or parent.post_id != post.id or parent.status == DELETED:
         raise Refused(PARENT_MISSING)
     if parent.status not in allowed:

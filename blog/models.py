@@ -183,10 +183,15 @@ class Setting(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Every sign-in attempt, kept for throttling (failures per username) and for the log."""
+    """A sign-in attempt, kept only for the throttling window (blog.auth purges older ones)."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_username_at", "username", "attempted_at"),)
+    __table_args__ = (
+        # Failures per username, failures per client address, and the purge by age.
+        Index("ix_login_attempts_username_at", "username", "attempted_at"),
+        Index("ix_login_attempts_ip_at", "ip", "attempted_at"),
+        Index("ix_login_attempts_attempted_at", "attempted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(128))

@@ -29,13 +29,13 @@ here; it is only ever a moderator's action.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .models import CommentStatus
+from .text import unescape
 
 MODES = ("first-time", "all", "none")
 
@@ -133,7 +133,7 @@ def _count_bare_urls(text: str) -> int:
 
 def visible_text(text: str) -> str:
     """Text roughly as a reader sees it: tags removed, entities decoded, invisible chars dropped."""
-    return html.unescape(_TAG_RE.sub("", text)).translate(_INVISIBLE)
+    return unescape(_TAG_RE.sub("", text)).translate(_INVISIBLE)
 
 
 # --- Word lists -----------------------------------------------------------------------------

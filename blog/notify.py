@@ -15,10 +15,11 @@ import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .models import Comment, CommentStatus
+from .urls import absolute_url
 
 log = logging.getLogger(__name__)
 MODERATION_ACTIONS = ("approve", "spam", "trash")
@@ -63,9 +64,7 @@ def comment_message(comment: Comment) -> EmailMessage | None:
     links = {}
     if held:
         links = {
-            action: url_for(
-                "moderation.confirm", token=moderation_token(comment, action), _external=True
-            )
+            action: absolute_url("moderation.confirm", token=moderation_token(comment, action))
             for action in MODERATION_ACTIONS
         }
     message = EmailMessage()
@@ -82,9 +81,11 @@ def comment_message(comment: Comment) -> EmailMessage | None:
             post=post,
             held=held,
             links=links,
-            # The comment's stable address finds the comment page that shows it.
-            permalink=url_for("comments.goto", comment_id=comment.id, _external=True),
-            moderate_url=url_for("admin.comments", status="pending", _external=True),
+            # Links come from SITE_URL: this runs in the commenter's request, and its Host
+            # header must not decide where the author's signed moderation links point.
+            article_url=absolute_url("public.post", slug=post.slug),
+            permalink=absolute_url("comments.goto", comment_id=comment.id),
+            moderate_url=absolute_url("admin.comments", status="pending"),
         )
     )
     return message

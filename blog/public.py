@@ -19,10 +19,14 @@ from . import discussion, lifecycle, queries, threads, visitor
 from .avatars import avatar_key, identicon_svg, is_avatar_key
 from .extensions import db
 from .models import Post, Tag
+from .params import MAX_PAGE, int_arg
 from .sanitize import post_body
 from .settings import site_config
+from .urls import absolute_url
 
 bp = Blueprint("public", __name__)
+# Query arguments that a moved article's redirect carries to the new address.
+KEPT_ON_MOVE = ("replytocom", "cpage")
 
 
 def paginate(stmt):
@@ -30,10 +34,17 @@ def paginate(stmt):
     config = site_config()
     return db.paginate(
         stmt,
-        per_page=request.args.get("per_page", config["POSTS_PER_PAGE"], type=int),
+        page=int_arg("page", 1, minimum=1, maximum=MAX_PAGE),
+        per_page=per_page_arg(),
         max_per_page=config["MAX_POSTS_PER_PAGE"],
         error_out=True,
     )
+
+
+def per_page_arg() -> int:
+    config = site_config()
+    maximum = config["MAX_POSTS_PER_PAGE"]
+    return int_arg("per_page", config["POSTS_PER_PAGE"], minimum=1, maximum=maximum, clamp=True)
 
 
 @bp.get("/")
@@ -47,7 +58,14 @@ def post(slug: str):
     if article is None:
         moved = queries.post_moved_from(slug)
         if moved is not None:
-            return redirect(url_for(".post", slug=moved.slug, **request.args), 301)
+            # Only arguments this page understands travel along: request.args passed into
+            # url_for would let ?_external=1&_scheme=... choose the redirect's origin.
+            kept = {
+                name: value
+                for name in KEPT_ON_MOVE
+                if (value := request.args.get(name, "")).isascii() and value.isdigit()
+            }
+            return redirect(url_for(".post", slug=moved.slug, **kept), 301)
         abort(404)
     reply_to = None
     if request.args.get("replytocom"):
@@ -86,9 +104,10 @@ def render_article(
 @bp.get("/tag/<slug>")
 def tag(slug: str):
     tag = db.one_or_404(db.select(Tag).where(Tag.slug == slug))
-    return render_template(
-        "public/tag.html", tag=tag, pagination=paginate(queries.posts_tagged(tag))
-    )
+    pagination = paginate(queries.posts_tagged(tag))
+    if not pagination.total:
+        abort(404)  # a tag that only drafts or scheduled articles use does not exist for readers
+    return render_template("public/tag.html", tag=tag, pagination=pagination)
 
 
 @bp.get("/archive/<int:year>/<int:month>")
@@ -152,7 +171,7 @@ def robots():
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        f"Sitemap: {url_for('.sitemap', _external=True)}",
+        f"Sitemap: {absolute_url('.sitemap')}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 
@@ -165,7 +184,8 @@ def sidebar() -> dict:
 
 @bp.app_template_global()
 def page_url(page: int) -> str:
-    """The current listing at another page number, other arguments kept."""
-    args = dict(request.view_args or {}, **request.args.to_dict())
-    args["page"] = page
+    """The current listing at another page number; only its known, parsed arguments are kept."""
+    args = dict(request.view_args or {}, page=page)
+    if "per_page" in request.args:
+        args["per_page"] = per_page_arg()
     return url_for(request.endpoint, **args)

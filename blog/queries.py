@@ -55,9 +55,13 @@ def posts_tagged(tag: Tag) -> Select:
 
 
 def posts_in_month(year: int, month: int) -> Select:
+    """Posts published in ``month`` of ``year`` (1..12, 1..9999)."""
     start = datetime(year, month, 1, tzinfo=UTC)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-    return visible_posts().where(Post.published_at >= start, Post.published_at < end)
+    query = visible_posts().where(Post.published_at >= start)
+    if (year, month) != (9999, 12):  # the month after December 9999 is beyond datetime's range
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        query = query.where(Post.published_at < end)
+    return query
 
 
 def visible_post_by_slug(slug: str) -> Post | None:

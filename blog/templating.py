@@ -13,6 +13,7 @@ from flask import Flask, current_app, url_for
 from .models import now_utc
 from .sanitize import comment_body
 from .settings import site_config
+from .text import one_line, xml_safe
 
 WORD = re.compile(r"\w+")
 
@@ -49,7 +50,12 @@ def vendor_script(app: Flask) -> str | None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        long_date=long_date, iso_datetime=iso_datetime, clock=clock, reading_minutes=reading_minutes
+        long_date=long_date,
+        iso_datetime=iso_datetime,
+        clock=clock,
+        reading_minutes=reading_minutes,
+        one_line=one_line,  # plain-text emails: a stored value can never start a new line
+        xml_safe=xml_safe,  # feeds stay well-formed whatever a stored row holds
     )
     app.jinja_env.globals.update(
         count_label=count_label,

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..forms import AdminCommentEditForm, AdminReplyForm
 from ..htmx import is_htmx, render_page_or_fragment
 from ..models import Comment, CommentStatus, Post, now_utc
+from ..params import MAX_PAGE, int_arg, parse_id, text_arg
 from ..sanitize import refresh_comment_html
 from . import bp
 
@@ -93,10 +94,13 @@ def list_context() -> dict:
     view = request.args.get("status", "all")
     if view not in VIEWS:
         abort(404)
-    search = request.args.get("q", "").strip()
-    post_id = request.args.get("post", type=int)
+    search = text_arg("q").strip()
+    post_id = int_arg("post", 0) or None
     pagination = db.paginate(
-        list_query(view, search, post_id), per_page=PER_PAGE, max_per_page=PER_PAGE
+        list_query(view, search, post_id),
+        page=int_arg("page", 1, minimum=1, maximum=MAX_PAGE),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
     )
     return {
         "pagination": pagination,
@@ -166,7 +170,7 @@ def render_row(comment: Comment, **extra):
 @bp.post("/comments/bulk")
 def comment_bulk():
     action = request.form.get("action", "")
-    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    ids = [i for value in request.form.getlist("ids") if (i := parse_id(value)) is not None]
     if action not in ACTION_LABELS:
         flash("Choose an action to apply.")
     elif not ids:
@@ -213,7 +217,7 @@ def comment_reply(comment_id: int):
                     name=g.author.display_name,
                     email=g.author.email or f"{g.author.username}@authors.invalid",
                     url="",
-                    ip=request.remote_addr or "",
+                    ip=(request.remote_addr or "")[:45],
                     user_agent=request.user_agent.string[:255],
                 ),
                 author=g.author,

@@ -7,12 +7,14 @@ from datetime import UTC
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
-from ..demo import get_or_create_tag, slugify
+from ..demo import get_or_create_tag
 from ..extensions import db
 from ..forms import EmptyForm, PostForm
 from ..htmx import is_htmx, render_page_or_fragment
 from ..models import Post, PostStatus, SlugRedirect, now_utc
+from ..params import MAX_PAGE, int_arg, text_arg
 from ..sanitize import refresh_post_html, render_post_preview
+from ..slugs import slugify, unique_slug
 from . import bp
 
 FILTERS = {
@@ -32,11 +34,15 @@ def posts():
     query = select(Post).order_by(Post.created_at.desc(), Post.id.desc())
     if FILTERS[view]:
         query = query.where(Post.status == FILTERS[view])
-    search = request.args.get("q", "").strip()
+    search = text_arg("q")
     if search:
         like = f"%{search}%"
         query = query.where(or_(Post.title.ilike(like), Post.body_md.ilike(like)))
-    pagination = db.paginate(query, per_page=20, max_per_page=100)
+    pagination = db.paginate(
+        query,
+        page=int_arg("page", 1, minimum=1, maximum=MAX_PAGE),
+        per_page=int_arg("per_page", 20, minimum=1, maximum=100, clamp=True),
+    )
     counts = dict(
         db.session.execute(select(Post.status, func.count(Post.id)).group_by(Post.status)).all()
     )
@@ -51,24 +57,24 @@ def posts():
     )
 
 
-def unique_slug(wanted: str, post: Post | None) -> str | None:
-    """None when another post (or an old address of one) already uses the slug."""
-    taken = db.session.scalar(select(Post.id).where(Post.slug == wanted))
+def slug_taken_by_another(slug: str, post: Post | None) -> bool:
+    """Whether another post uses ``slug``, now or as an old address that still redirects."""
+    taken = db.session.scalar(select(Post.id).where(Post.slug == slug))
     if taken is not None and (post is None or taken != post.id):
-        return None
-    redirect_row = db.session.get(SlugRedirect, wanted)
-    if redirect_row is not None and (post is None or redirect_row.post_id != post.id):
-        return None
-    return wanted
+        return True
+    redirect_row = db.session.get(SlugRedirect, slug)
+    return redirect_row is not None and (post is None or redirect_row.post_id != post.id)
 
 
 def apply_form(post: Post, form: PostForm, action: str) -> str | None:
     """Copy the form into ``post`` for ``action``; returns an error message or None."""
-    slug = form.slug.data or slugify(form.title.data)[:200]
-    if unique_slug(slug, post) is None:
-        form.slug.errors = [*form.slug.errors, "Another article already uses this slug."]
-        return "Please correct the slug."
+    wanted = form.slug.data or slugify(form.title.data, max_length=200)
+    # A slug in use gets -2, -3... as on WordPress, instead of refusing the article.
+    slug = unique_slug(wanted, lambda candidate: slug_taken_by_another(candidate, post))
     when = form.publish_at.data.replace(tzinfo=UTC) if form.publish_at.data else None
+    now = now_utc()
+    if action == "publish" and when is not None and when > now:
+        action = "schedule"  # "Publish" with a date in the future schedules, as on WordPress
     if action == "schedule" and (when is None or when <= now_utc()):
         form.publish_at.errors = [
             *form.publish_at.errors,
@@ -84,7 +90,6 @@ def apply_form(post: Post, form: PostForm, action: str) -> str | None:
     post.comments_open = form.comments_open.data
     post.tags = [get_or_create_tag(name) for name in form.tag_names()]
     refresh_post_html(post)
-    now = now_utc()
     if action == "publish":
         if post.status != PostStatus.PUBLISHED.value or post.published_at is None:
             post.published_at = when if when and when <= now else now

@@ -107,11 +107,13 @@ def test_validation_errors_keep_the_text(client, signed_in, overrides, message):
     assert "A quiet first trip." in html
 
 
-def test_slug_must_be_unique(client, signed_in, make):
+def test_a_taken_slug_gets_a_number(client, signed_in, make):
     make.post("Taken", slug="taken-slug")
+    make.post("Taken too", slug="taken-slug-2")
     response = client.post("/admin/posts/new", data=form(slug="taken-slug"))
-    assert response.status_code == 422
-    assert "Another article already uses this slug." in response.get_data(as_text=True)
+    assert response.status_code == 303
+    post = db.session.scalar(select(Post).order_by(Post.id.desc()))
+    assert post.slug == "taken-slug-3"
 
 
 def test_changing_a_published_slug_keeps_the_old_url(app, client, signed_in, make):
@@ -124,8 +126,10 @@ def test_changing_a_published_slug_keeps_the_old_url(app, client, signed_in, mak
     assert moved.headers["Location"] == "/posts/new-name"
     assert reader.get("/posts/new-name").status_code == 200
     assert db.session.get(SlugRedirect, "old-name").post_id == post.id
-    # Nobody else can take the old address.
-    assert client.post("/admin/posts/new", data=form(slug="old-name")).status_code == 422
+    # Nobody else can take the old address: a new article asking for it gets the next number.
+    assert client.post("/admin/posts/new", data=form(slug="old-name")).status_code == 303
+    assert db.session.scalar(select(Post.slug).order_by(Post.id.desc())) == "old-name-2"
+    assert reader.get("/posts/old-name").headers["Location"] == "/posts/new-name"
 
 
 def test_live_preview_uses_the_sanitizer(client, signed_in):

@@ -131,3 +131,11 @@ def test_unmigrated_database_gives_a_styled_error_page(app, client):
     assert "Something went wrong" in html
     assert "Good News" in html
     assert "OperationalError" not in html and "Traceback" not in html
+
+
+def test_public_pages_without_a_session_do_not_vary_on_cookie(client, make):
+    make.post("Shared news")
+    for path in ("/", "/feed.xml", "/comments/feed.xml", "/sitemap.xml"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Cookie" not in response.headers.get("Vary", ""), path

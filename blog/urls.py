@@ -1,0 +1,71 @@
+"""Absolute URLs from configuration, never from the Host header a client sent.
+
+``url_for(..., _external=True)`` takes the origin from the request, so a comment posted with
+``Host: evil.example`` would mail the author links (with signed moderation tokens) to that host.
+Every absolute URL that leaves a request is built here instead: SITE_URL, then the path.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, has_request_context, request, url_for
+
+
+def check_site_url(app: Flask) -> None:
+    """Validate SITE_URL at start-up, require it in production, and derive TRUSTED_HOSTS from it."""
+    site_url = (app.config.get("SITE_URL") or "").strip()
+    if not site_url:
+        if app.config.get("ENV") == "production":
+            raise RuntimeError(
+                "SITE_URL is not set. In production set BLOG_SITE_URL (e.g. https://news.example): "
+                "links in emails and feeds must not come from the Host header a visitor sends."
+            )
+        return
+    try:
+        parts = urlsplit(site_url)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host or parts.query:
+        raise RuntimeError(f"SITE_URL must look like https://news.example, not {site_url!r}")
+    app.config["SITE_URL"] = site_url.rstrip("/")
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = [host]
+
+
+def site_root() -> str:
+    """SITE_URL without its trailing slash; without one (development, tests) the request's root."""
+    configured = current_app.config.get("SITE_URL")
+    if configured:
+        return configured
+    if has_request_context():
+        return request.root_url.rstrip("/")
+    raise RuntimeError("SITE_URL is not set, and there is no request to take the address from")
+
+
+def _path(endpoint: str, values: dict) -> str:
+    """The URL path of ``endpoint`` below the site root (no script root, no host)."""
+    for option in ("_external", "_scheme"):
+        if option in values:
+            raise TypeError(f"absolute_url() builds from SITE_URL; {option} is not accepted")
+    if has_request_context():
+        path = url_for(endpoint, **values)
+        script_root = request.script_root
+        if script_root and path.startswith(script_root):
+            path = path[len(script_root) :]
+        return path
+    # No request (a CLI command): build against a neutral adapter; SITE_URL gives the origin.
+    anchor = values.pop("_anchor", None)
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return path + (f"#{anchor}" if anchor else "")
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` with SITE_URL (or, unset, the request root) in front."""
+    return site_root() + _path(endpoint, values)
+
+
+def init_app(app: Flask) -> None:
+    check_site_url(app)
+    app.jinja_env.globals["absolute_url"] = absolute_url
