@@ -173,7 +173,7 @@ def reply_parent(post: Post, raw: object, allowed=(APPROVED,)) -> Comment | None
     """
     if raw in (None, ""):
         return None
-    parent_id = parse_id(raw)
+    parent_id = raw if isinstance(raw, int) else parse_id(raw)
     if parent_id is None:
         raise Refused(PARENT_MISSING)
     parent = db.session.get(Comment, parent_id)
