@@ -347,3 +347,21 @@ def test_csrf_valid_token_in_form_is_accepted(csrf_client, post):
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     data = fields(csrf_client, post, csrf_token=token)
     assert csrf_client.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "status"),
+    [
+        ("Rosa Reader", "rosa@example.org", "approved"),
+        ("rosa reader", "ROSA@example.org", "approved"),  # case does not matter, as in WordPress
+        ("Mallory Mask", "rosa@example.org", "pending"),  # her email under another name
+        ("Rosa Reader", "mallory@example.org", "pending"),  # her name with another email
+    ],
+)
+def test_first_time_rule_needs_name_and_email_of_an_approved_comment(
+    client, make, post, name, email, status
+):
+    approve_reader(make, post)  # Rosa Reader, rosa@example.org
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post, author=name, email=email))
+    comment = db.session.scalars(select(Comment).where(Comment.body == TEXT)).one()
+    assert comment.status == status
