@@ -20,6 +20,9 @@ def asset_dir(name: str) -> str:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    from .logs import configure_logging
+
+    configure_logging()  # first: Flask adds its own handler to app.logger if none is found
     instance_path = os.environ.get("BLOG_INSTANCE_PATH") or None
     if instance_path and not os.path.isabs(instance_path):
         raise RuntimeError(f"BLOG_INSTANCE_PATH must be an absolute path, not {instance_path!r}")
@@ -47,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         email_actions,
         errors,
         htmx,
+        logs,
         public,
         security,
         templating,
@@ -58,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     trust_proxies(app)
+    logs.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
     templating.init_app(app)
@@ -69,6 +74,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(email_actions.bp)
     return app
+
+
+def warn_about_per_worker_limits(app: Flask) -> None:
+    """In-memory limiter counts live in each worker process: 4 workers allow 4 times the limit."""
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
+    if (
+        uri.startswith("memory://")
+        and app.config.get("RATELIMIT_ENABLED", True)
+        and not (app.debug or app.testing)
+    ):
+        log.warning(
+            "RATELIMIT_STORAGE_URI is memory://: rate limits are counted per worker process. "
+            "With more than one worker, set it to a shared store such as redis://host:6379/0."
+        )
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

@@ -1,4 +1,4 @@
-"""Command-line tools: flask --app blog init-db | seed-demo | create-user."""
+"""Command-line tools: flask --app blog init-db | seed-demo | create-user | send-mail."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from .database import refresh_stale_html, upgrade_to_head
 from .demo import seed_demo
 from .extensions import db
 from .models import Author
+from .outbox import run_worker
 from .passwords import hash_password, password_problem
 
 
@@ -61,6 +62,16 @@ def create_user_command(
     click.echo(f"Created author {username!r}.")
 
 
+@click.command("send-mail")
+@click.option("--once", is_flag=True, help="Send what is due, then exit (for cron or tests).")
+def send_mail_command(once: bool) -> None:
+    """Send the queued notification emails, with retries; runs until stopped.
+
+    For deployments with several workers or hosts (set MAIL_SENDER_IN_PROCESS=False there);
+    any number of these may run at once, each message is claimed by one of them."""
+    run_worker(once)
+
+
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command):
+    for command in (init_db_command, seed_demo_command, create_user_command, send_mail_command):
         app.cli.add_command(command)

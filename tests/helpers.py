@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 
 import pytest
 
@@ -25,6 +26,13 @@ def make_test_app(tmp_path, **overrides):
     }
     config.update(overrides)
     return create_app(config)
+
+
+def free_port() -> int:
+    """A port nothing listens on (yet)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def require_service(env_var: str, what: str) -> str:
