@@ -215,9 +215,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('queued', 'sending', 'sent', 'failed')", name="status_known"
-        ),
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status_known"),
         # The senders' question: which rows are due?
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
     )

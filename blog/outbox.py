@@ -15,7 +15,7 @@ A sender repeats: claim one due row, send it with no transaction open, record th
   second time after the lease. Killed at any earlier point (the server never acknowledged), the
   message goes out once. A lease shorter than a slow send could also let a second sender take a
   row still in flight; keep MAIL_CLAIM_SECONDS well above MAIL_TIMEOUT.
-- **Retries** back off exponentially (MAIL_RETRY_SECONDS × 2^(attempt−1)); after MAIL_RETRIES
+- **Retries** back off exponentially (MAIL_RETRY_SECONDS * 2 ** (attempt - 1)); after MAIL_RETRIES
   retries the row is marked ``failed`` and kept, with its last error, for inspection.
 
 By default each web worker runs one sender thread, woken after a comment's commit

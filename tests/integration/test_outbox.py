@@ -165,9 +165,7 @@ def test_failed_sends_back_off_exponentially_then_are_kept_as_failed(app, caplog
 
 
 @pytest.mark.slow
-def test_a_sender_killed_mid_send_leaves_the_message_sent_once_after_restart(
-    app, tmp_path, inbox
-):
+def test_a_sender_killed_mid_send_leaves_the_message_sent_once_after_restart(app, tmp_path, inbox):
     (message_id,) = queue_messages(1)
     lease = 4
     env = sender_env(
