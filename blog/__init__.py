@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         admin,
+        assets,
         auth,
         cli,
         comments,
@@ -61,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    assets.init_app(app)
     trust_proxies(app)
     logs.init_app(app)
     htmx.init_app(app)
