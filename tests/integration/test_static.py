@@ -1,4 +1,4 @@
-"""Static files: hashed names in pages, a year immutable, compressed, never stale after a release."""
+"""Static files: hashed names in pages, a year immutable, compressed, never stale on release."""
 
 from __future__ import annotations
 
