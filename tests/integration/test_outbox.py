@@ -17,15 +17,13 @@ from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, update
 
-from blog import normalise_database_url
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Comment, OutboxMessage, now_utc
 from blog.outbox import enqueue, send_one
-from tests.helpers import fields, free_port, make_test_app, require_service
+from tests.helpers import fields, free_port, make_test_app, scratch_database
 
 SENDER = [sys.executable, "-m", "flask", "--app", "blog", "send-mail"]
 
@@ -203,26 +201,13 @@ def outbox_db(request, tmp_path, monkeypatch):
     """An app on a migrated SQLite file or a throwaway PostgreSQL database."""
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    admin = name = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'outbox.sqlite'}"
-    else:
-        base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
-        name = f"blog_outbox_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        upgrade_to_head()
-        yield url
-        db.session.remove()
-        db.engine.dispose()
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(request.param, tmp_path) as url:
+        app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            upgrade_to_head()
+            yield url
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.mark.slow
