@@ -53,6 +53,10 @@ RATELIMIT_STORAGE_URI = "memory://"
 # Retry-After themselves, on 429 only, with the true wait.
 RATELIMIT_HEADERS_ENABLED = False
 
+# Where the hashed, compressed copies of static/ are written at start-up (blog/assets.py);
+# empty: <instance>/static-cache.
+STATIC_CACHE_DIR = ""
+
 # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
 TRUSTED_PROXIES = 0
 
