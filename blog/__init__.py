@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         htmx,
         logs,
+        outbox,
         public,
         security,
         templating,
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
     trust_proxies(app)
     logs.init_app(app)
+    outbox.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
     templating.init_app(app)

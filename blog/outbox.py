@@ -231,15 +231,18 @@ class Sender:
 
     def _run(self) -> None:
         poll = self.app.config["MAIL_POLL_SECONDS"]
+        failures = 0
         with self.app.app_context():
             while True:
                 self.wakeup.clear()
                 try:
                     delay = drain()
-                except Exception:  # a database hiccup must not kill the sender for good
-                    log.exception("The mail sender failed; trying again in %s s", poll)
+                    failures = 0
+                except Exception:  # the database is away: try a few times, then wait for a wake
                     db.session.rollback()
-                    delay = poll
+                    failures += 1
+                    log.exception("The mail sender failed (%d in a row)", failures)
+                    delay = None if failures >= 3 else poll
                 with self.lock:
                     if delay is None and not self.wakeup.is_set():
                         self.thread = None
@@ -257,6 +260,18 @@ def wake() -> None:
     app = current_app._get_current_object()
     if app.config["MAIL_SENDER_IN_PROCESS"]:
         sender(app).wake()
+
+
+def init_app(app: Flask) -> None:
+    """Each worker process looks at the outbox once, at its first request: what a crashed or
+    restarted worker left queued is sent without waiting for the next comment."""
+    resumed = threading.Event()
+
+    @app.before_request
+    def resume_sending() -> None:
+        if not resumed.is_set():
+            resumed.set()
+            wake()
 
 
 def run_worker(once: bool) -> None:

@@ -18,8 +18,11 @@ SCRIPT = """
 import logging, sys
 {host_setup}
 from blog import create_app
-app = create_app({{"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+from blog.extensions import db
+app = create_app({{"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite:///{database}",
                   "RATELIMIT_ENABLED": False}})
+with app.app_context():
+    db.create_all()
 
 @app.get("/boom")
 def boom():
@@ -30,6 +33,8 @@ client = app.test_client()
 response = client.get("/boom", headers={{"X-Request-ID": "edge-4f2a9c1d"}})
 print(response.status_code, response.headers["X-Request-ID"])
 print(response.get_data(as_text=True))
+from blog.outbox import sender
+sender(app).wait_idle()
 logging.getLogger("blog.outbox").info("outside a request")
 """
 
@@ -37,8 +42,9 @@ logging.getLogger("blog.outbox").info("outside a request")
 def run(tmp_path, host_setup: str = "") -> tuple[str, str]:
     env = dict(os.environ, BLOG_INSTANCE_PATH=str(tmp_path / "instance"))
     env.pop("DATABASE_URL", None)
+    script = SCRIPT.format(host_setup=host_setup, database=tmp_path / "log.sqlite")
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(SCRIPT.format(host_setup=host_setup))],
+        [sys.executable, "-c", textwrap.dedent(script)],
         env=env, capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     return done.stdout, done.stderr

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Comment, OutboxMessage, now_utc
-from blog.outbox import enqueue, send_one
+from blog.outbox import enqueue, send_one, sender
 from tests.helpers import fields, free_port, make_test_app, scratch_database
 
 SENDER = [sys.executable, "-m", "flask", "--app", "blog", "send-mail"]
@@ -120,6 +120,17 @@ def test_the_message_is_stored_with_the_comment_and_sent_by_the_worker(
     assert statuses() == ["sent"]
     runner.invoke(args=["send-mail", "--once"])
     assert len(inbox.messages) == 1
+
+
+def test_a_worker_sends_what_was_left_queued_at_its_first_request(app, inbox):
+    """A worker that crashed after the commit left the row; the next one sends it on start."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
+    (message_id,) = queue_messages(1)
+    assert inbox.messages == []
+    app.test_client().get("/robots.txt")
+    assert sender(app).wait_idle()
+    assert inbox.ids() == [message_id]
+    assert statuses() == ["sent"]
 
 
 def test_a_message_that_cannot_be_built_still_saves_the_comment(
