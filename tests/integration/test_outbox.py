@@ -122,6 +122,17 @@ def test_the_message_is_stored_with_the_comment_and_sent_by_the_worker(
     assert len(inbox.messages) == 1
 
 
+def test_non_ascii_text_survives_the_round_trip_through_the_outbox(app, client, inbox, post):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, COMMENT_MIN_SECONDS=0)
+    words = "Zoë found the café open again \u2014 \u5e78\u798f \U0001f389 " + "x" * 90
+    data = fields(client, post, author="Zoë Ünal", comment=words)
+    assert client.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
+    assert sender(app).wait_idle()
+    (message,) = inbox.messages
+    body = message.get_content()
+    assert "Author: Zoë Ünal" in body and words in body
+
+
 def test_a_worker_sends_what_was_left_queued_at_its_first_request(app, inbox):
     """A worker that crashed after the commit left the row; the next one sends it on start."""
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
