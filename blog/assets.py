@@ -36,16 +36,21 @@ HASH_LENGTH = 12
 
 
 @lru_cache(maxsize=256)
-def _prepared(path: str, mtime_ns: int, size: int) -> tuple[str, bytes, bytes | None, bytes | None]:
-    """(hash, bytes, gzip, brotli) of one file; cached while the file is unchanged."""
-    data = Path(path).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()[:HASH_LENGTH]
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    """The content hash of one file; cached while the file is unchanged."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:HASH_LENGTH]
+
+
+@lru_cache(maxsize=256)
+def _compressed(path: str, mtime_ns: int, size: int) -> tuple[bytes | None, bytes | None]:
+    """(gzip, brotli) of one file, each None when it would not save at least 5 %."""
     if Path(path).suffix not in COMPRESSIBLE:
-        return digest, data, None, None
+        return None, None
+    data = Path(path).read_bytes()
     gz = gzip.compress(data, compresslevel=9, mtime=0)
     br = brotli.compress(data)
     worth = 0.95 * len(data)
-    return digest, data, gz if len(gz) < worth else None, br if len(br) < worth else None
+    return gz if len(gz) < worth else None, br if len(br) < worth else None
 
 
 def hashed_name(name: str, digest: str) -> str:
@@ -64,18 +69,19 @@ def _write(path: Path, data: bytes) -> None:
 
 def build(static_folder: Path, cache_root: Path) -> tuple[dict[str, str], Path]:
     """The manifest (plain name -> hashed name) and the folder holding this release's files."""
-    prepared = {}
+    sources = {}
     for path in sorted(static_folder.rglob("*")):
-        if path.is_file() and not any(part.startswith(".") for part in path.parts):
+        relative = path.relative_to(static_folder)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
             stat = path.stat()
-            name = path.relative_to(static_folder).as_posix()
-            prepared[name] = _prepared(str(path), stat.st_mtime_ns, stat.st_size)
-    manifest = {name: hashed_name(name, entry[0]) for name, entry in prepared.items()}
+            sources[relative.as_posix()] = (str(path), stat.st_mtime_ns, stat.st_size)
+    manifest = {name: hashed_name(name, _digest(*key)) for name, key in sources.items()}
     version = hashlib.sha256(repr(sorted(manifest.items())).encode()).hexdigest()[:HASH_LENGTH]
     target = cache_root / version
-    if not (target / ".complete").exists():
-        for name, (_digest, data, gz, br) in prepared.items():
-            _write(target / manifest[name], data)
+    if not (target / ".complete").exists():  # the first start of this release does the work
+        for name, key in sources.items():
+            _write(target / manifest[name], Path(key[0]).read_bytes())
+            gz, br = _compressed(*key)
             if gz is not None:
                 _write(target / (manifest[name] + ".gz"), gz)
             if br is not None:

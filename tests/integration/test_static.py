@@ -65,7 +65,7 @@ def test_another_releases_hash_is_not_found_and_plain_names_revalidate(client):
 
 
 def test_a_changed_file_gets_a_new_name_and_a_new_folder(tmp_path):
-    static = tmp_path / "static"
+    static = tmp_path / ".venv" / "static"  # a wheel installed in a dotted virtualenv
     (static / "css").mkdir(parents=True)
     (static / "css" / "site.css").write_text("body { color: black; }\n" * 50)
     (static / ".hidden").write_text("not served")
