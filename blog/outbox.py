@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
 import smtplib
 import threading
-import time
 from datetime import timedelta
 from email import message_from_string
 from email.message import EmailMessage
@@ -192,9 +192,9 @@ def seconds_until_due() -> float | None:
     return max(0.0, (min(times) - now_utc()).total_seconds())
 
 
-def drain() -> float | None:
+def drain(stop: threading.Event | None = None) -> float | None:
     """Send everything due now; then seconds until the next row is due (None: nothing waits)."""
-    while send_one():
+    while not (stop and stop.is_set()) and send_one():
         pass
     return seconds_until_due()
 
@@ -275,10 +275,24 @@ def init_app(app: Flask) -> None:
 
 
 def run_worker(once: bool) -> None:
-    """``flask send-mail``: drain, then sleep until the next row is due (or MAIL_POLL_SECONDS)."""
+    """``flask send-mail``: drain, then sleep until the next row is due (or MAIL_POLL_SECONDS).
+
+    SIGTERM (systemctl stop) and Ctrl-C let the message in hand finish before it exits, so a
+    planned stop never leaves a row for the lease to recover."""
     poll = current_app.config["MAIL_POLL_SECONDS"]
-    while True:
-        delay = drain()
-        if once:
-            return
-        time.sleep(min(delay if delay is not None else poll, poll))
+    stop = threading.Event()
+
+    def finish(signum, frame) -> None:
+        log.info("Stopping after the message in hand")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.is_set():
+            delay = drain(stop)
+            if once:
+                return
+            stop.wait(min(delay if delay is not None else poll, poll))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

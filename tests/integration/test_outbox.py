@@ -218,6 +218,27 @@ def test_a_sender_killed_mid_send_leaves_the_message_sent_once_after_restart(app
     assert inbox.ids() == [message_id]
 
 
+@pytest.mark.slow
+def test_a_stopped_sender_finishes_the_message_in_hand(app, tmp_path, inbox):
+    """SIGTERM (systemctl stop) during a send: the message is completed, then the worker exits."""
+    (message_id,) = queue_messages(1)
+    env = sender_env(tmp_path, app.config["SQLALCHEMY_DATABASE_URI"], inbox.port)
+    inbox.hold = True
+    worker = subprocess.Popen(SENDER, env=env)
+    try:
+        assert inbox.arrived.wait(30), "the sender never reached DATA"
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert worker.poll() is None  # still finishing the send
+        inbox.hold = False
+        assert worker.wait(30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert inbox.ids() == [message_id]
+    assert statuses() == ["sent"]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def outbox_db(request, tmp_path, monkeypatch):
     """An app on a migrated SQLite file or a throwaway PostgreSQL database."""
