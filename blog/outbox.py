@@ -126,7 +126,9 @@ def send_one() -> bool:
     attempts = config["MAIL_RETRIES"] + 1
     try:
         deliver(message, config)
-    except (OSError, smtplib.SMTPException) as error:
+    # Any failure counts as an attempt (not only network errors): a message the server can never
+    # take must end as "failed", not come back after every lease.
+    except Exception as error:
         log.warning(
             "Sending %r failed (attempt %d of %d): %s", message["Subject"], attempt, attempts, error
         )

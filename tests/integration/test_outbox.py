@@ -268,6 +268,18 @@ def test_parallel_senders_never_send_the_same_message(outbox_db, tmp_path, inbox
     assert sum(e.count("Sent 'Message") for e in errors) == 40
 
 
+def test_a_message_that_can_never_be_sent_ends_failed(app, monkeypatch):
+    def refuse(message, config):
+        raise UnicodeEncodeError("ascii", "Zoë", 2, 3, "no SMTPUTF8 on this server")
+
+    monkeypatch.setattr("blog.outbox.deliver", refuse)
+    app.config["MAIL_RETRIES"] = 0
+    queue_messages(1)
+    assert send_one()
+    assert statuses() == ["failed"]
+    assert "SMTPUTF8" in db.session.scalar(select(OutboxMessage.last_error))
+
+
 def test_a_claim_is_refused_once_another_sender_holds_the_row(app):
     """The claim's UPDATE re-checks that the row is still due: the loser gets rowcount 0."""
     queue_messages(1)
