@@ -30,6 +30,7 @@ import secrets
 import signal
 import smtplib
 import threading
+import time
 from datetime import timedelta
 from email import message_from_string
 from email.message import EmailMessage
@@ -44,6 +45,7 @@ from .models import OutboxMessage, OutboxStatus, now_utc
 log = logging.getLogger(__name__)
 QUEUED = OutboxStatus.QUEUED.value
 SENDING = OutboxStatus.SENDING.value
+RESUME_SECONDS = 60
 
 
 def enqueue(message: EmailMessage) -> OutboxMessage:
@@ -233,18 +235,15 @@ class Sender:
 
     def _run(self) -> None:
         poll = self.app.config["MAIL_POLL_SECONDS"]
-        failures = 0
         with self.app.app_context():
             while True:
                 self.wakeup.clear()
                 try:
                     delay = drain()
-                    failures = 0
-                except Exception:  # the database is away: try a few times, then wait for a wake
+                except Exception:  # the database is away: the next request wakes us again
                     db.session.rollback()
-                    failures += 1
-                    log.exception("The mail sender failed (%d in a row)", failures)
-                    delay = None if failures >= 3 else poll
+                    log.exception("The mail sender stopped; requests will wake it again")
+                    delay = None
                 with self.lock:
                     if delay is None and not self.wakeup.is_set():
                         self.thread = None
@@ -265,14 +264,16 @@ def wake() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Each worker process looks at the outbox once, at its first request: what a crashed or
-    restarted worker left queued is sent without waiting for the next comment."""
-    resumed = threading.Event()
+    """Requests look in on the outbox now and then (the first at once, then at most every
+    RESUME_SECONDS): rows a crashed worker left, or retries due while no sender thread ran, are
+    sent without waiting for the next comment. An idle look costs three small queries."""
+    last_look = [-RESUME_SECONDS]
 
     @app.before_request
     def resume_sending() -> None:
-        if not resumed.is_set():
-            resumed.set()
+        now = time.monotonic()
+        if now - last_look[0] >= RESUME_SECONDS:
+            last_look[0] = now
             wake()
 
 

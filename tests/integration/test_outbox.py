@@ -144,6 +144,19 @@ def test_a_worker_sends_what_was_left_queued_at_its_first_request(app, inbox):
     assert statuses() == ["sent"]
 
 
+def test_later_requests_look_in_on_the_outbox_again(app, inbox, monkeypatch):
+    """A retry that came due while no sender thread ran is not stranded until the next comment."""
+    monkeypatch.setattr("blog.outbox.RESUME_SECONDS", 0)  # instead of a minute
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
+    client = app.test_client()
+    client.get("/robots.txt")
+    assert sender(app).wait_idle()
+    (message_id,) = queue_messages(1)  # as if its retry had just come due
+    client.get("/robots.txt")
+    assert sender(app).wait_idle()
+    assert inbox.ids() == [message_id]
+
+
 def test_a_message_that_cannot_be_built_still_saves_the_comment(
     app, client, post, monkeypatch, caplog
 ):
