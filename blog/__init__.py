@@ -20,6 +20,9 @@ def asset_dir(name: str) -> str:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    from .logs import configure_logging
+
+    configure_logging()  # first: Flask adds its own handler to app.logger if none is found
     instance_path = os.environ.get("BLOG_INSTANCE_PATH") or None
     if instance_path and not os.path.isabs(instance_path):
         raise RuntimeError(f"BLOG_INSTANCE_PATH must be an absolute path, not {instance_path!r}")
@@ -40,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         admin,
+        assets,
         auth,
         cli,
         comments,
@@ -48,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         health,
         htmx,
+        logs,
+        outbox,
         params,
         public,
         security,
@@ -63,7 +69,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    assets.init_app(app)
     trust_proxies(app)
+    logs.init_app(app)
+    outbox.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
     templating.init_app(app)
@@ -77,6 +86,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(email_actions.bp)
     app.register_blueprint(wordpress_redirects.bp)
     return app
+
+
+def warn_about_per_worker_limits(app: Flask) -> None:
+    """In-memory limiter counts live in each worker process: 4 workers allow 4 times the limit."""
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
+    if (
+        uri.startswith("memory://")
+        and app.config.get("RATELIMIT_ENABLED", True)
+        and not (app.debug or app.testing)
+    ):
+        log.warning(
+            "RATELIMIT_STORAGE_URI is memory://: rate limits are counted per worker process. "
+            "With more than one worker, set it to a shared store such as redis://host:6379/0."
+        )
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

@@ -1,5 +1,5 @@
 """Command-line tools: flask --app blog init-db | seed-demo | create-user | set-password |
-import-wxr | export | import-json | backup."""
+import-wxr | export | import-json | backup | send-mail."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .database import refresh_stale_html, upgrade_to_head
 from .demo import seed_demo
 from .extensions import db
 from .models import Author
+from .outbox import run_worker
 from .passwords import hash_password, password_problem
 
 
@@ -107,6 +108,16 @@ def import_wxr_command(file, media_url: str | None) -> None:
         click.echo(line)
 
 
+@click.command("send-mail")
+@click.option("--once", is_flag=True, help="Send what is due, then exit (for cron or tests).")
+def send_mail_command(once: bool) -> None:
+    """Send the queued notification emails, with retries; runs until stopped.
+
+    For deployments with several workers or hosts (set MAIL_SENDER_IN_PROCESS=False there);
+    any number of these may run at once, each message is claimed by one of them."""
+    run_worker(once)
+
+
 def init_app(app: Flask) -> None:
     from . import portable
 
@@ -119,5 +130,6 @@ def init_app(app: Flask) -> None:
         portable.export_command,
         portable.import_json_command,
         portable.backup_command,
+        send_mail_command,
     ):
         app.cli.add_command(command)

@@ -62,6 +62,10 @@ RATELIMIT_STORAGE_URI = "memory://"
 # Retry-After themselves, on 429 only, with the true wait.
 RATELIMIT_HEADERS_ENABLED = False
 
+# Where the hashed, compressed copies of static/ are written at start-up (blog/assets.py);
+# empty: <instance>/static-cache.
+STATIC_CACHE_DIR = ""
+
 # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
 TRUSTED_PROXIES = 0
 
@@ -84,6 +88,12 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_SENDER = "Good News <blog@localhost>"
 MAIL_TIMEOUT = 10
-MAIL_RETRIES = 3
-MAIL_RETRY_SECONDS = 5
+MAIL_RETRIES = 3  # retries after a failed send; then the outbox row is marked failed
+MAIL_RETRY_SECONDS = 5  # the first pause; each retry waits twice as long as the one before
+# A sender's claim on an outbox row lasts this long; a row claimed longer ago (its sender died)
+# is taken again. Keep it well above MAIL_TIMEOUT.
+MAIL_CLAIM_SECONDS = 300
+# Each web worker sends from a background thread. False: run `flask --app blog send-mail`.
+MAIL_SENDER_IN_PROCESS = True
+MAIL_POLL_SECONDS = 5  # how often an idle sender looks for retries and abandoned claims
 MODERATION_LINK_DAYS = 7  # one-click Approve / Spam / Trash links in the emails

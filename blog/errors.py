@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from .extensions import db
 from .htmx import render_page_or_fragment
+from .logs import current_request_id
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -29,6 +30,8 @@ def render_error(code: int, detail: str | None = None):
         code=code,
         title=title,
         message=detail or message,
+        # Quoted by a visitor, it finds the traceback in the log (every line carries it).
+        reference=current_request_id() if code >= 500 else None,
     )
 
 

@@ -207,3 +207,38 @@ class SlugRedirect(db.Model):
 
     old_slug: Mapped[str] = mapped_column(String(200), primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a sender until claimed_at + MAIL_CLAIM_SECONDS
+    SENT = "sent"
+    FAILED = "failed"  # gave up after MAIL_RETRIES; kept for inspection
+
+
+class OutboxMessage(db.Model):
+    """An email written in the same transaction as what it reports, sent later by a sender.
+
+    A crash between the comment's commit and the send cannot lose the message: the row is
+    there, and a sender (the in-process thread or `flask send-mail`) picks it up."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status_known"),
+        # The senders' question: which rows are due?
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.QUEUED.value)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Who holds the row and since when; a claim older than the lease is taken again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,23 +1,20 @@
 """Comment notifications by email to the article's author.
 
-Messages are built in the request (it has the data and the URLs) and sent by one background
-thread, so a slow or broken mail server never slows or breaks a reader's request. Failures are
-logged and retried. With no MAIL_SERVER configured, messages are written to the log instead.
+Messages are built in the request (it has the data and the URLs) and written to the outbox in
+the comment's own transaction; blog/outbox.py sends them, with retries, outside any request, so
+a slow or broken mail server never slows or breaks a reader's request and a crash loses nothing.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import smtplib
-import threading
-import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from . import outbox
 from .models import Comment, CommentStatus
 from .urls import absolute_url
 
@@ -91,95 +88,21 @@ def comment_message(comment: Comment) -> EmailMessage | None:
     return message
 
 
-# --- sending ------------------------------------------------------------------------------------
+# --- queueing ---------------------------------------------------------------------------------
 
 
-class Mailer:
-    """One background thread that sends queued messages, retrying each a few times."""
+def notify_new_comment(comment: Comment) -> bool:
+    """Write the notification to the outbox in the comment's own transaction (not committed here).
 
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
-
-    def submit(self, message: EmailMessage, settings: dict) -> None:
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="blog-mailer", daemon=True)
-                self.thread.start()
-        self.queue.put((message, settings))
-
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """For tests and shutdown: True once everything queued has been handled."""
-        deadline = time.monotonic() + timeout
-        while self.queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return not self.queue.unfinished_tasks
-
-    def _run(self) -> None:
-        while True:
-            message, settings = self.queue.get()
-            try:
-                self._deliver(message, settings)
-            finally:
-                self.queue.task_done()
-
-    def _deliver(self, message: EmailMessage, settings: dict) -> None:
-        attempts = settings["MAIL_RETRIES"] + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                send_now(message, settings)
-                log.info("Sent %r to %s", message["Subject"], message["To"])
-                return
-            except (OSError, smtplib.SMTPException) as error:
-                log.warning(
-                    "Sending %r failed (attempt %d of %d): %s",
-                    message["Subject"],
-                    attempt,
-                    attempts,
-                    error,
-                )
-                if attempt < attempts:
-                    time.sleep(settings["MAIL_RETRY_SECONDS"] * attempt)
-        log.error("Gave up sending %r to %s", message["Subject"], message["To"])
-
-
-def send_now(message: EmailMessage, settings: dict) -> None:
-    smtp_class = smtplib.SMTP_SSL if settings["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(
-        settings["MAIL_SERVER"], settings["MAIL_PORT"], timeout=settings["MAIL_TIMEOUT"]
-    ) as smtp:
-        if settings["MAIL_USE_TLS"] and not settings["MAIL_USE_SSL"]:
-            smtp.starttls()
-        if settings["MAIL_USERNAME"]:
-            smtp.login(settings["MAIL_USERNAME"], settings["MAIL_PASSWORD"])
-        smtp.send_message(message)
-
-
-mailer = Mailer()
-MAIL_SETTINGS = (
-    "MAIL_SERVER",
-    "MAIL_PORT",
-    "MAIL_USE_TLS",
-    "MAIL_USE_SSL",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_TIMEOUT",
-    "MAIL_RETRIES",
-    "MAIL_RETRY_SECONDS",
-)
-
-
-def notify_new_comment(comment: Comment) -> None:
-    """Queue the notification; never raises into the reader's request."""
+    Called before the comment is committed, so both are stored or neither is. Never raises into
+    the reader's request: if the message cannot be built, that is logged and the comment is still
+    saved. True when a message was queued (the caller wakes the sender after its commit)."""
     try:
         message = comment_message(comment)
         if message is None:
-            return
-        config = current_app.config
-        if not config.get("MAIL_SERVER"):
-            log.info("No MAIL_SERVER configured; the message would be:\n%s", message.as_string())
-            return
-        mailer.submit(message, {key: config[key] for key in MAIL_SETTINGS})
+            return False
+        outbox.enqueue(message)
+        return True
     except Exception:  # a notification must never cost the reader their comment
         log.exception("Could not prepare the notification for comment %s", comment.id)
+        return False

@@ -17,7 +17,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from . import lifecycle, moderation
+from . import lifecycle, moderation, outbox
 from .extensions import db
 from .models import Author, Comment, CommentStatus, Post, now_utc
 from .notify import notify_new_comment
@@ -73,13 +73,17 @@ def save(
             comment.moderation_reason = decision.reason
             db.session.add(comment)
             lifecycle.attach(comment, parent)
+            # The notification commits with the comment: a crash after this loses neither.
+            # An author does not need to be told about their own comment.
+            db.session.flush()  # the message links to the comment's id
+            queued = author is None and notify_new_comment(comment)
             db.session.commit()
         except BaseException:
             db.session.rollback()
             raise
     current_app.logger.info("Comment %s on post %s: %s", comment.id, post.id, decision.reason)
-    if author is None:  # an author does not need to be told about their own comment
-        notify_new_comment(comment)
+    if queued:
+        outbox.wake()
     return comment
 
 

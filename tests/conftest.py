@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from blog.extensions import db
 from blog.models import Author, Comment, CommentStatus, Post, PostStatus, Tag, now_utc
+from blog.outbox import sender
 from blog.sanitize import refresh_post_html
 from tests.helpers import PASSWORD, make_test_app
 
@@ -42,6 +43,8 @@ def app(tmp_path, monkeypatch):
     with app.app_context():
         db.create_all()
         yield app
+        # The mail sender thread must finish with this database before its tables go.
+        assert sender(app).wait_idle()
         db.session.remove()
         db.drop_all()
         db.engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
 import uuid
 
 import pytest
@@ -29,6 +30,13 @@ def make_test_app(tmp_path, **overrides):
     return create_app(config)
 
 
+def free_port() -> int:
+    """A port nothing listens on (yet)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def require_service(env_var: str, what: str) -> str:
     """The service URL from the environment; skip with a reason elsewhere, never skip in CI."""
     value = os.environ.get(env_var)
@@ -38,6 +46,30 @@ def require_service(env_var: str, what: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}; in CI nothing may skip for lack of a service")
     pytest.skip(message)
+
+
+@contextlib.contextmanager
+def scratch_database(kind: str, tmp_path):
+    """The URL of an empty SQLite file, or of a throwaway PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from blog import normalise_database_url
+
+    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
+    name = f"blog_scratch_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # --- a reader posting through the real form ---------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -58,9 +59,12 @@ def test_home_page_query_count_does_not_grow_with_posts(app, client, make):
 
     def count_queries(path):
         statements = []
+        request_thread = threading.get_ident()
 
         def before(conn, cursor, statement, *args):
-            statements.append(statement)
+            # The request's own queries: the mail sender's thread also looks at the outbox.
+            if threading.get_ident() == request_thread:
+                statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", before)
         try:

@@ -1,0 +1,301 @@
+"""The mail outbox: messages are rows, written with what they report, sent later with retries.
+
+A sender repeats: claim one due row, send it with no transaction open, record the outcome.
+
+- **Claiming** is atomic, so two senders (threads, processes, hosts) never send the same row:
+  on PostgreSQL the due row is picked with ``FOR UPDATE SKIP LOCKED`` (a second sender skips it
+  instead of waiting); on every database the claim itself is an UPDATE that only succeeds while
+  the row is still due (``rowcount == 1``), and its token is what the sender later marks sent.
+- **Crashes**: a claim is a lease of MAIL_CLAIM_SECONDS. A sender killed while holding a row
+  (before connecting, during the SMTP dialogue) leaves it ``sending``; once the lease ran out
+  another sender, or the same one restarted, takes it again.
+- **At least once, not exactly once.** The mail server's "250 OK" and our UPDATE to ``sent``
+  are two systems; no protocol makes them one step. A sender killed in the instant between them
+  leaves a message the server has accepted but the row does not know about, and it is sent a
+  second time after the lease. Killed at any earlier point (the server never acknowledged), the
+  message goes out once. A lease shorter than a slow send could also let a second sender take a
+  row still in flight; keep MAIL_CLAIM_SECONDS well above MAIL_TIMEOUT.
+- **Retries** back off exponentially (MAIL_RETRY_SECONDS * 2 ** (attempt - 1)); after MAIL_RETRIES
+  retries the row is marked ``failed`` and kept, with its last error, for inspection.
+
+By default each web worker runs one sender thread, woken after a comment's commit
+(MAIL_SENDER_IN_PROCESS). With several workers or hosts, set it False and run
+``flask --app blog send-mail`` as its own service; both may also run at once safely.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import signal
+import smtplib
+import threading
+import time
+from datetime import timedelta
+from email import message_from_string
+from email.message import EmailMessage
+from email.policy import default as default_policy
+
+from flask import Flask, current_app
+from sqlalchemy import and_, or_, select, update
+
+from .extensions import db
+from .models import OutboxMessage, OutboxStatus, now_utc
+
+log = logging.getLogger(__name__)
+QUEUED = OutboxStatus.QUEUED.value
+SENDING = OutboxStatus.SENDING.value
+RESUME_SECONDS = 60
+
+
+def enqueue(message: EmailMessage) -> OutboxMessage:
+    """Add the message to the current transaction; the caller commits it with its own rows."""
+    row = OutboxMessage(
+        recipient=str(message["To"]),
+        subject=str(message["Subject"])[:255],
+        message=message.as_string(),
+        next_attempt_at=now_utc(),
+    )
+    db.session.add(row)
+    return row
+
+
+# --- claiming and sending -----------------------------------------------------------------------
+
+
+def _due(now):
+    lease = timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    return or_(
+        and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < now - lease),
+    )
+
+
+def claim_next() -> tuple[int, str, str, int] | None:
+    """Take one due row for this sender: (id, claim token, message text, attempt number)."""
+    now = now_utc()
+    pick = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at)
+    if db.session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    try:
+        for row_id in db.session.scalars(pick.limit(5)).all():
+            token = secrets.token_hex(16)
+            claimed = db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, _due(now))  # still due: nobody took it
+                .values(
+                    status=SENDING,
+                    claimed_at=now,
+                    claim_token=token,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount == 1:
+                text, attempts = db.session.execute(
+                    select(OutboxMessage.message, OutboxMessage.attempts).where(
+                        OutboxMessage.id == row_id
+                    )
+                ).one()
+                db.session.commit()
+                return row_id, token, text, attempts
+        db.session.commit()
+        return None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _record(row_id: int, token: str, **values) -> bool:
+    done = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.claim_token == token)
+        .values(claim_token=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return done.rowcount == 1
+
+
+def send_one() -> bool:
+    """Claim and send one due message; False when nothing was due."""
+    claimed = claim_next()
+    if claimed is None:
+        return False
+    row_id, token, text, attempt = claimed
+    config = current_app.config
+    message = message_from_string(text, policy=default_policy)
+    attempts = config["MAIL_RETRIES"] + 1
+    try:
+        deliver(message, config)
+    # Any failure counts as an attempt (not only network errors): a message the server can never
+    # take must end as "failed", not come back after every lease.
+    except Exception as error:
+        log.warning(
+            "Sending %r failed (attempt %d of %d): %s", message["Subject"], attempt, attempts, error
+        )
+        if attempt >= attempts:
+            log.error("Gave up sending %r to %s", message["Subject"], message["To"])
+            _record(row_id, token, status=OutboxStatus.FAILED.value, last_error=str(error))
+        else:
+            pause = config["MAIL_RETRY_SECONDS"] * 2 ** (attempt - 1)
+            _record(
+                row_id,
+                token,
+                status=QUEUED,
+                last_error=str(error),
+                next_attempt_at=now_utc() + timedelta(seconds=pause),
+            )
+        return True
+    if not _record(row_id, token, status=OutboxStatus.SENT.value, sent_at=now_utc()):
+        log.warning("Outbox row %s was taken over after its lease ran out", row_id)
+    return True
+
+
+def deliver(message: EmailMessage, config) -> None:
+    if not config.get("MAIL_SERVER"):
+        # Readable in the log: the decoded text, links whole (not the quoted-printable wire form).
+        log.info(
+            "No MAIL_SERVER configured; the message would be:\nTo: %s\nSubject: %s\n\n%s",
+            message["To"],
+            message["Subject"],
+            message.get_content().rstrip(),
+        )
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as smtp:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+    log.info("Sent %r to %s", message["Subject"], message["To"])
+
+
+def seconds_until_due() -> float | None:
+    """How long until a queued or claimed row may be tried; None when nothing is waiting."""
+    lease = timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    queued = db.session.scalar(
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == QUEUED)
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(1)
+    )
+    claimed = db.session.scalar(
+        select(OutboxMessage.claimed_at)
+        .where(OutboxMessage.status == SENDING)
+        .order_by(OutboxMessage.claimed_at)
+        .limit(1)
+    )
+    db.session.commit()
+    times = [t for t in (queued, claimed + lease if claimed else None) if t is not None]
+    if not times:
+        return None
+    return max(0.0, (min(times) - now_utc()).total_seconds())
+
+
+def drain(stop: threading.Event | None = None) -> float | None:
+    """Send everything due now; then seconds until the next row is due (None: nothing waits)."""
+    while not (stop and stop.is_set()) and send_one():
+        pass
+    return seconds_until_due()
+
+
+# --- the in-process sender ----------------------------------------------------------------------
+
+
+class Sender:
+    """One background thread per app that drains the outbox after a commit woke it.
+
+    It ends when nothing is left waiting, so an idle worker holds no thread; rows scheduled for
+    a retry keep it alive until they are sent or given up."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wakeup = threading.Event()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        with self.lock:
+            self.wakeup.set()
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="blog-mail", daemon=True)
+                self.thread.start()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """For tests and shutdown: True once the thread has nothing left to do."""
+        with self.lock:
+            thread = self.thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.thread is None
+
+    def _run(self) -> None:
+        poll = self.app.config["MAIL_POLL_SECONDS"]
+        with self.app.app_context():
+            while True:
+                self.wakeup.clear()
+                try:
+                    delay = drain()
+                except Exception:  # the database is away: the next request wakes us again
+                    db.session.rollback()
+                    log.exception("The mail sender stopped; requests will wake it again")
+                    delay = None
+                with self.lock:
+                    if delay is None and not self.wakeup.is_set():
+                        self.thread = None
+                        db.session.remove()
+                        return
+                self.wakeup.wait(min(delay if delay is not None else 0, poll))
+
+
+def sender(app: Flask) -> Sender:
+    return app.extensions.setdefault("blog.outbox", Sender(app))
+
+
+def wake() -> None:
+    """After a commit that queued mail: let this worker's sender thread send it now."""
+    app = current_app._get_current_object()
+    if app.config["MAIL_SENDER_IN_PROCESS"]:
+        sender(app).wake()
+
+
+def init_app(app: Flask) -> None:
+    """Requests look in on the outbox now and then (the first at once, then at most every
+    RESUME_SECONDS): rows a crashed worker left, or retries due while no sender thread ran, are
+    sent without waiting for the next comment. An idle look costs three small queries."""
+    last_look = [-RESUME_SECONDS]
+
+    @app.before_request
+    def resume_sending() -> None:
+        now = time.monotonic()
+        if now - last_look[0] >= RESUME_SECONDS:
+            last_look[0] = now
+            wake()
+
+
+def run_worker(once: bool) -> None:
+    """``flask send-mail``: drain, then sleep until the next row is due (or MAIL_POLL_SECONDS).
+
+    SIGTERM (systemctl stop) and Ctrl-C let the message in hand finish before it exits, so a
+    planned stop never leaves a row for the lease to recover."""
+    poll = current_app.config["MAIL_POLL_SECONDS"]
+    stop = threading.Event()
+
+    def finish(signum, frame) -> None:
+        log.info("Stopping after the message in hand")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.is_set():
+            delay = drain(stop)
+            if once:
+                return
+            stop.wait(min(delay if delay is not None else poll, poll))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
