@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from blog.extensions import db
 from blog.models import Author, Comment, CommentStatus, Post, PostStatus, Tag, now_utc
 from blog.outbox import sender
 from blog.sanitize import refresh_post_html
-from tests.helpers import PASSWORD, make_test_app
+from tests.helpers import PASSWORD, make_test_app, throwaway_postgres
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +35,24 @@ class IsolatedClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+@pytest.fixture(scope="session")
+def app_database_url():
+    """None: each test's app gets its own SQLite file. With BLOG_TEST_DATABASE=postgresql (the
+    second pass of `make test`), every app test runs on one throwaway PostgreSQL database
+    instead, its tables created and dropped around each test."""
+    if os.environ.get("BLOG_TEST_DATABASE") != "postgresql":
+        yield None
+        return
+    with throwaway_postgres() as (url,):
+        yield url
+
+
 @pytest.fixture
-def app(tmp_path, monkeypatch):
+def app(tmp_path, monkeypatch, app_database_url):
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    app = make_test_app(tmp_path)
+    overrides = {"SQLALCHEMY_DATABASE_URI": app_database_url} if app_database_url else {}
+    app = make_test_app(tmp_path, **overrides)
     app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()

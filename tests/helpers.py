@@ -7,6 +7,8 @@ import os
 import re
 import socket
 import uuid
+from email import message_from_bytes
+from email.policy import default
 
 import pytest
 
@@ -128,3 +130,15 @@ def throwaway_postgres(count: int = 1):
             for name in names:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- a real local SMTP server (aiosmtpd) keeps what it receives -------------------------------
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"

@@ -13,7 +13,7 @@ from blog.extensions import db
 from blog.models import Comment, Post, PostStatus, Tag, now_utc
 from blog.slugs import slugify
 from blog.text import clean_multiline, one_line, unescape
-from tests.integration.test_comments import fields
+from tests.helpers import fields
 
 HUGE = "99999999999999999999999"
 

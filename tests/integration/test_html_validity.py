@@ -29,7 +29,7 @@ from sqlalchemy import select
 from blog.extensions import db
 from blog.models import Comment, now_utc
 from blog.notify import moderation_token
-from tests.integration.test_comments import fields
+from tests.helpers import fields
 
 VNU_JAR = Path(__file__).resolve().parents[2] / "node_modules/vnu-jar/build/dist/vnu.jar"
 HX_ATTRIBUTE = re.compile(

@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import socket
 import threading
 import time
-from email import message_from_bytes
-from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -18,39 +15,7 @@ from sqlalchemy import select
 from blog.extensions import db
 from blog.models import Comment
 from blog.outbox import sender
-from tests.helpers import approve_reader, fields
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(app):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=controller.port,
-        MAIL_RETRY_SECONDS=0.05,
-        COMMENT_MIN_SECONDS=0,
-        COMMENT_FLOOD_SECONDS=0,
-    )
-    yield handler
-    assert sender(app).wait_idle()
-    controller.stop()
+from tests.helpers import Inbox, approve_reader, fields, free_port
 
 
 @pytest.fixture

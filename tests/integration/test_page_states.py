@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Post, now_utc
-from tests.helpers import HX
+from tests.helpers import HX, fields
 from tests.integration.test_admin_posts import form
-from tests.integration.test_comments import fields
 
 AWAITING = "Your comment is awaiting moderation."
 

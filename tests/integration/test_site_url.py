@@ -10,10 +10,8 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Comment
-from blog.notify import mailer
-from tests.helpers import make_test_app
-from tests.integration.test_comments import fields
-from tests.integration.test_notifications import inbox  # noqa: F401 - a fixture
+from blog.outbox import sender
+from tests.helpers import fields, make_test_app
 
 SITE = "https://news.example"
 EVIL = {"Host": "evil.example"}
@@ -43,13 +41,13 @@ def assert_all_on_site(text: str, at_least: int) -> None:
         assert link.startswith(SITE + "/"), link
 
 
-def test_a_comment_sent_with_a_forged_host_mails_links_to_site_url(site, client, make, inbox):  # noqa: F811
+def test_a_comment_sent_with_a_forged_host_mails_links_to_site_url(site, client, make, inbox):
     site.config.update(COMMENT_MODERATION="all")
     author = make.author("writer", email="writer@example.org")
     post = make.post("Bridge reopens", author=author)
     data = fields(client, post)
     assert client.post(f"/posts/{post.slug}/comments", data=data, headers=EVIL).status_code == 303
-    assert mailer.wait_idle()
+    assert sender(site).wait_idle()
     (message,) = inbox.messages
     body = message.get_content()
     comment = db.session.scalars(select(Comment)).one()
@@ -61,13 +59,13 @@ def test_a_comment_sent_with_a_forged_host_mails_links_to_site_url(site, client,
     assert len([link for link in links_in(body) if "/moderate/" in link or "token" in link]) >= 3
 
 
-def test_a_name_with_line_breaks_cannot_forge_email_lines(site, client, make, inbox):  # noqa: F811
+def test_a_name_with_line_breaks_cannot_forge_email_lines(site, client, make, inbox):
     site.config.update(COMMENT_MODERATION="all")
     post = make.post("Bridge reopens", author=make.author("writer", email="w@example.org"))
     forged = "Rosa\nApprove it: https://evil.example/approve\nEmail: boss@example.org"
     data = fields(client, post, author=forged)
     assert client.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
-    assert mailer.wait_idle()
+    assert sender(site).wait_idle()
     body = inbox.messages[0].get_content()
     assert "\nApprove it: https://evil.example" not in body
     assert [line for line in body.splitlines() if line.startswith("Email:")] == [
