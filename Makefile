@@ -19,6 +19,14 @@ test: install assets
 	$(BIN)/ruff check blog tests bench
 	$(BIN)/ruff format --check blog tests bench
 	$(BIN)/pytest --cov=blog --cov-report=term $(PYTEST_ARGS)
+	@# Where a PostgreSQL server is named (CI sets it), the integration suite runs a second time
+	@# with every test app on PostgreSQL. Tests that start their own servers, or that are about
+	@# SQLite itself, ran in the first pass already.
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== the integration suite again, on PostgreSQL"; \
+	  BLOG_TEST_DATABASE=postgresql $(BIN)/pytest tests/integration -p no:cacheprovider \
+	    -m "not sqlite_only and not slow" $(PYTEST_ARGS); \
+	fi
 
 install: $(VENV)/.installed
 

@@ -87,6 +87,7 @@ def test_commands_have_help(runner, command):
     assert "Usage:" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_init_db_renders_stale_html_again(runner, make):
     db.drop_all()
     assert runner.invoke(args=["init-db"]).exit_code == 0  # the schema from the migrations

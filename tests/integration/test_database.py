@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -10,6 +11,7 @@ from blog.database import upgrade_to_head
 from blog.extensions import db
 
 
+@pytest.mark.sqlite_only
 def test_fresh_sqlite_connection_has_pragmas(app):
     # A brand-new engine, so the connection really is fresh.
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])

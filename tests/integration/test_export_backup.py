@@ -158,6 +158,7 @@ def test_a_failed_restore_keeps_nothing(runner, tmp_path):
     assert db.session.scalar(select(Author)) is None
 
 
+@pytest.mark.sqlite_only
 def test_backup_copies_a_live_database_while_comments_arrive(app, runner, make, tmp_path):
     post_id = make.post("Busy thread").id
     database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
@@ -233,6 +234,7 @@ def test_backup_copies_a_live_database_while_comments_arrive(app, runner, make, 
     assert f"{count} comments" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_backup_will_not_overwrite_without_force(runner, tmp_path):
     target = tmp_path / "existing.sqlite"
     target.write_text("keep me")

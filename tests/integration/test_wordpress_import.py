@@ -295,6 +295,7 @@ def peak_memory_of_import(path) -> int:
         tracemalloc.stop()
 
 
+@pytest.mark.sqlite_only
 def test_memory_does_not_grow_with_the_file(app, tmp_path):
     """Streaming: the peak is about one item's worth, whether the file has 100 or 1,000 items."""
     with write_wxr(tmp_path / "warm-up.xml", items=30, first_id=1).open("rb") as stream:
