@@ -47,15 +47,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         email_actions,
         errors,
         htmx,
+        pagecache,  # noqa: F401  (registers the content-version bump on every flush)
         public,
         security,
         templating,
     )
-    from .extensions import csrf, db, limiter, migrate
+    from .extensions import cache, csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    cache.init_app(app)
     limiter.init_app(app)
     trust_proxies(app)
     htmx.init_app(app)

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from . import discussion, lifecycle, queries, threads, visitor
+from . import article_cache, discussion, lifecycle, pagecache, queries, threads, visitor
 from .avatars import avatar_key, identicon_svg, is_avatar_key
 from .extensions import db
 from .models import Post, Tag
@@ -43,6 +43,9 @@ def index():
 
 @bp.get("/posts/<slug>")
 def post(slug: str):
+    shared = article_cache.cached(slug)
+    if shared is not None:
+        return shared
     article = queries.visible_post_by_slug(slug)
     if article is None:
         moved = queries.post_moved_from(slug)
@@ -67,15 +70,27 @@ def post(slug: str):
 def render_article(
     post: Post, status: int = 200, form=None, reply_to=None, form_message=None
 ) -> Response:
-    """The article with its discussion; the comment views use it for no-JavaScript answers."""
-    older, newer = queries.neighbours(post)
-    html = render_template(
-        "public/post.html",
-        body=post_body(post),
-        older=older,
-        newer=newer,
-        **discussion.section_context(post, form, reply_to, form_message),
+    """The article with its discussion; the comment views use it for no-JavaScript answers.
+
+    What every anonymous reader sees alike is rendered with marks for the per-reader values and
+    kept (article_cache); anything that shows this visitor's own state is rendered for them.
+    """
+    shared = (form, reply_to, form_message, status) == (None, None, None, 200) and (
+        article_cache.is_shared_view()
     )
+    older, newer = pagecache.remembered(
+        pagecache.key("neighbours", post.id), lambda: queries.neighbour_links(post)
+    )
+    context = discussion.section_context(post, form, reply_to, form_message)
+    if shared:
+        context["form"].stamp.data = article_cache.stamp_mark()
+        mark = article_cache.csrf_mark()
+        context["csrf_token"] = lambda: mark
+    html = render_template(
+        "public/post.html", body=post_body(post), older=older, newer=newer, **context
+    )
+    if shared:
+        return article_cache.store(post.slug, html, post)
     g.varies_on_hx_request = True
     response = make_response(html, status)
     # The page carries this visitor's CSRF token, held comments and saved name: no shared caches.
@@ -160,7 +175,15 @@ def robots():
 @bp.app_context_processor
 def sidebar() -> dict:
     # Lazy: only pages that show the sidebar run these queries.
-    return {"archive_months": queries.monthly_archive, "tag_cloud": queries.tags_in_use}
+    # Kept per content version: with thousands of posts these are the slowest queries of a page.
+    return {
+        "archive_months": lambda: pagecache.remembered(
+            pagecache.key("archive"), queries.monthly_archive
+        ),
+        "tag_cloud": lambda: pagecache.remembered(
+            pagecache.key("tag-cloud"), queries.tag_links_in_use
+        ),
+    }
 
 
 @bp.app_template_global()
