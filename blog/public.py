@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import (
     Blueprint,
     Response,
@@ -36,7 +38,36 @@ def paginate(stmt):
     )
 
 
+LISTING_ARGUMENTS = {"page", "per_page"}
+
+
+def shared_listing(view):
+    """Listings and feeds look the same to every reader: rendered once per content version.
+
+    Keyed by host and full path (page numbers included); other query arguments are not cached,
+    so random ones cannot fill the cache.
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if set(request.args) - LISTING_ARGUMENTS:
+            return view(*args, **kwargs)
+        entry = pagecache.key("listing", request.host_url, request.full_path)
+        found = pagecache.get(entry)
+        if found is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200:
+                return response
+            found = (response.get_data(as_text=True), response.mimetype)
+            pagecache.put(entry, found)
+        body, mimetype = found
+        return Response(body, mimetype=mimetype)
+
+    return wrapped
+
+
 @bp.get("/")
+@shared_listing
 def index():
     return render_template("public/index.html", pagination=paginate(queries.visible_posts()))
 
@@ -99,6 +130,7 @@ def render_article(
 
 
 @bp.get("/tag/<slug>")
+@shared_listing
 def tag(slug: str):
     tag = db.one_or_404(db.select(Tag).where(Tag.slug == slug))
     return render_template(
@@ -107,6 +139,7 @@ def tag(slug: str):
 
 
 @bp.get("/archive/<int:year>/<int:month>")
+@shared_listing
 def archive(year: int, month: int):
     if not (1 <= month <= 12 and 1970 <= year <= 9999):
         abort(404)
@@ -117,6 +150,7 @@ def archive(year: int, month: int):
 
 
 @bp.get("/feed.xml")
+@shared_listing
 def feed():
     posts = db.session.scalars(queries.visible_posts().limit(current_app.config["FEED_SIZE"])).all()
     xml = render_template("public/feed.xml", posts=posts, body_of=post_body)

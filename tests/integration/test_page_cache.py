@@ -342,3 +342,21 @@ def test_sql_statements_per_article_page_do_not_grow_with_the_thread(workers):
         shared.get(url)
     # Served from the cache: the one statement reads the settings and the content version.
     assert {url: _count_statements(app, shared, url) for url in urls} == dict.fromkeys(urls, 1)
+
+
+def test_listings_show_new_comment_counts_in_every_worker(workers):
+    post = article(workers, comments=0)  # one approved comment, by the reader
+    for client in (workers.a, workers.b):
+        for url in ("/", "/feed.xml"):
+            assert client.get(url).status_code == 200
+    assert "1 Comment<" in workers.b.get("/").get_data(as_text=True)
+    reader = workers.apps[0].test_client()
+    reader.post(f"/posts/{post.slug}/comments", data=fields(reader, post))
+    assert "2 Comments<" in workers.b.get("/").get_data(as_text=True)
+
+    def retitle():
+        db.session.get(Post, post.id).title = "A brand new title"
+        db.session.commit()
+
+    workers.run(retitle)
+    assert "A brand new title" in workers.b.get("/feed.xml").get_data(as_text=True)
