@@ -34,7 +34,8 @@ ARTICLE_MD = PARAGRAPH * 15  # about 6 KB of Markdown
 COMMENT_TEXT = (
     "What a lovely story. I grew up two streets from that library and spent every rainy "
     "Saturday there; my daughter will now do the same. Thank you to everyone who carried "
-    "the books back, and to whoever thought of the fish tank. "
+    "the books back, and to whoever thought of the fish tank. The reading tent is a "
+    "wonderful idea, and the map too. "
 )  # about 300 characters with the number added below
 
 

@@ -77,7 +77,6 @@ def store(slug: str, html: str, post) -> Response:
 
 
 def _etag(entry: str) -> str:
-    generate_csrf()  # makes sure the session holds this reader's raw token
     raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
     lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT") or 0
     period = int(time.time() // max(1, lifetime // 2)) if lifetime else 0
@@ -85,13 +84,12 @@ def _etag(entry: str) -> str:
 
 
 def personalise(html: str, entry: str) -> Response:
+    token = generate_csrf()  # also puts this reader's raw token in the session for the ETag
     etag = _etag(entry)
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        body = html.replace(csrf_mark(), generate_csrf()).replace(
-            stamp_mark(), visitor.form_stamp()
-        )
+        body = html.replace(csrf_mark(), token).replace(stamp_mark(), visitor.form_stamp())
         response = make_response(body)
     response.set_etag(etag, weak=True)
     # The page carries this visitor's CSRF token: no shared caches; ask again each time.

@@ -45,7 +45,8 @@ _SAVED_QUERY = select(Setting.key, Setting.value).where(Setting.key.in_((*EDITAB
 def saved_settings() -> dict:
     if "saved_settings" not in g:
         try:
-            rows = db.session.execute(_SAVED_QUERY).all()
+            # Core on the session's connection: same transaction, without the ORM's overhead.
+            rows = db.session.connection().execute(_SAVED_QUERY).all()
         except SQLAlchemyError:
             # The database is down or not migrated: the error page must still render, so it
             # falls back to the configured values (the failure itself is logged where it struck).

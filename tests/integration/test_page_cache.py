@@ -14,6 +14,7 @@ import re
 import shutil
 import uuid
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -24,7 +25,7 @@ from sqlalchemy.engine import make_url
 import blog
 from blog import normalise_database_url
 from blog.extensions import db
-from blog.models import Comment, CommentStatus, Post
+from blog.models import Comment, CommentStatus, Post, PostStatus, now_utc
 from blog.settings import save_settings
 from tests.conftest import Factory, IsolatedClient
 from tests.helpers import READER, READER_EMAIL, TEXT, fields, make_test_app, require_service
@@ -360,3 +361,26 @@ def test_listings_show_new_comment_counts_in_every_worker(workers):
 
     workers.run(retitle)
     assert "A brand new title" in workers.b.get("/feed.xml").get_data(as_text=True)
+
+
+def test_a_scheduled_post_appears_when_its_time_comes_without_any_write(workers, monkeypatch):
+    article(workers)
+    soon = now_utc() + timedelta(hours=1)
+    workers.run(
+        lambda: workers.make.post(
+            "Tomorrow's news", status=PostStatus.SCHEDULED.value, published_at=soon
+        )
+    )
+    for client in (workers.a, workers.b):
+        assert "Tomorrow&#39;s news" not in client.get("/").get_data(as_text=True)
+    later = soon + timedelta(minutes=1)
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return later
+
+    monkeypatch.setattr("blog.pagecache.datetime", Later)
+    monkeypatch.setattr("blog.pagecache.now_utc", lambda: later)
+    monkeypatch.setattr("blog.queries.now_utc", lambda: later)
+    assert "Tomorrow&#39;s news" in workers.b.get("/").get_data(as_text=True)
