@@ -10,7 +10,7 @@ HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 # The version is in the served file name, so a new htmx is never mixed up with a cached old one.
 HTMX_VERSION = $(shell node -p "require('./node_modules/htmx.org/package.json').version")
 
-.PHONY: run test lint format assets db install clean
+.PHONY: run test lint format assets db install clean bench
 
 run: install assets db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -52,6 +52,19 @@ static/vendor/.htmx-copied: node_modules/.package-lock.json
 db: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo
+
+# The load test (not part of `make test`): gunicorn from the "bench" extra, wrk from Debian.
+# BENCH_ARGS="--rounds 5 --seconds 5 out.json" passes arguments to bench/run.py.
+bench: install assets $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y wrk; \
+	  elif command -v sudo >/dev/null; then sudo apt-get install -y wrk; \
+	  else echo "wrk is missing: apt-get install wrk (Debian/Ubuntu), or build it from its source"; exit 1; fi; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
 
 lint:
 	$(BIN)/ruff check blog tests bench

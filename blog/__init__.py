@@ -54,13 +54,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         htmx,
         logs,
         outbox,
+        pagecache,  # noqa: F401  (registers the content-version bump on every flush)
         params,
         public,
         security,
         templating,
         urls,
     )
-    from .extensions import csrf, db, limiter, migrate
+    from .extensions import cache, csrf, db, limiter, migrate
     from .wordpress import redirects as wordpress_redirects
 
     urls.init_app(app)
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    cache.init_app(app)
     limiter.init_app(app)
     assets.init_app(app)
     trust_proxies(app)

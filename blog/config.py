@@ -66,6 +66,15 @@ RATELIMIT_HEADERS_ENABLED = False
 # empty: <instance>/static-cache.
 STATIC_CACHE_DIR = ""
 
+# Flask-Caching holds what every reader sees alike (rendered article pages, sidebar data), keyed by
+# the content version, so a change is seen at once. In process by default, bounded to this many
+# entries per worker; CACHE_TYPE="RedisCache" with CACHE_REDIS_URL="redis://host:6379/1" shares one
+# copy between all workers and hosts. CACHE_TYPE="NullCache" turns caching off.
+CACHE_TYPE = "SimpleCache"
+CACHE_THRESHOLD = 300
+CACHE_DEFAULT_TIMEOUT = 24 * 3600
+CACHE_KEY_PREFIX = "goodnews:"
+
 # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
 TRUSTED_PROXIES = 0
 

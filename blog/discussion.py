@@ -60,6 +60,27 @@ class ThreadLinks:
     reply_url: str  # no-JavaScript Reply: reply_url + ID + "#respond"
     respond_url: str  # htmx Reply: respond_url + ID
     comment_base: str  # /c/ + ID (edit, delete, cancel build on it)
+    # (before, after) the variable part of the avatar, edit and delete URLs
+    avatar: tuple[str, str]
+    edit: tuple[str, str]
+    delete: tuple[str, str]
+
+    def avatar_url(self, key: str) -> str:
+        return f"{self.avatar[0]}{key}{self.avatar[1]}"
+
+    def edit_url(self, comment_id: int) -> str:
+        return f"{self.edit[0]}{comment_id}{self.edit[1]}"
+
+    def delete_url(self, comment_id: int) -> str:
+        return f"{self.delete[0]}{comment_id}{self.delete[1]}"
+
+
+def _around(url: str, placeholder: str) -> tuple[str, str]:
+    before, after = url.rsplit(placeholder, 1)
+    return before, after
+
+
+AVATAR_PLACEHOLDER = "0" * 32  # a well-formed avatar key, replaced per comment
 
 
 def thread_links(post: Post, page: int) -> ThreadLinks:
@@ -70,6 +91,9 @@ def thread_links(post: Post, page: int) -> ThreadLinks:
         reply_url=f"{page_url}{joiner}replytocom=",
         respond_url=url_for("comments.respond", slug=post.slug) + "?replytocom=",
         comment_base=url_for("comments.goto", comment_id=0)[:-1],
+        avatar=_around(url_for("public.avatar", key=AVATAR_PLACEHOLDER), AVATAR_PLACEHOLDER),
+        edit=_around(url_for("comments.edit", comment_id=0), "0"),
+        delete=_around(url_for("comments.delete", comment_id=0), "0"),
     )
 
 

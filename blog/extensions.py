@@ -1,5 +1,6 @@
 """Extension objects, created once and bound to an app in create_app()."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -27,3 +28,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 # Storage and on/off come from RATELIMIT_STORAGE_URI and RATELIMIT_ENABLED; limits sit on the views.
 limiter = Limiter(key_func=get_remote_address)
+# Rendered pages and listings, keyed by the content version (blog.pagecache); CACHE_* settings.
+cache = Cache()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import (
     Blueprint,
     Response,
@@ -15,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from . import discussion, lifecycle, queries, threads, visitor
+from . import article_cache, discussion, lifecycle, pagecache, queries, threads, visitor
 from .avatars import avatar_key, identicon_svg, is_avatar_key
 from .extensions import db
 from .models import Post, Tag
@@ -47,13 +49,45 @@ def per_page_arg() -> int:
     return int_arg("per_page", config["POSTS_PER_PAGE"], minimum=1, maximum=maximum, clamp=True)
 
 
+LISTING_ARGUMENTS = {"page", "per_page"}
+
+
+def shared_listing(view):
+    """Listings and feeds look the same to every reader: rendered once per content version.
+
+    Keyed by host and full path (page numbers included); other query arguments are not cached,
+    so random ones cannot fill the cache.
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if set(request.args) - LISTING_ARGUMENTS:
+            return view(*args, **kwargs)
+        entry = pagecache.key("listing", request.host_url, request.full_path)
+        found = pagecache.get(entry)
+        if found is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200:
+                return response
+            found = (response.get_data(as_text=True), response.mimetype)
+            pagecache.put(entry, found)
+        body, mimetype = found
+        return Response(body, mimetype=mimetype)
+
+    return wrapped
+
+
 @bp.get("/")
+@shared_listing
 def index():
     return render_template("public/index.html", pagination=paginate(queries.visible_posts()))
 
 
 @bp.get("/posts/<slug>")
 def post(slug: str):
+    shared = article_cache.cached(slug)
+    if shared is not None:
+        return shared
     article = queries.visible_post_by_slug(slug)
     if article is None:
         moved = queries.post_moved_from(slug)
@@ -85,15 +119,27 @@ def post(slug: str):
 def render_article(
     post: Post, status: int = 200, form=None, reply_to=None, form_message=None
 ) -> Response:
-    """The article with its discussion; the comment views use it for no-JavaScript answers."""
-    older, newer = queries.neighbours(post)
-    html = render_template(
-        "public/post.html",
-        body=post_body(post),
-        older=older,
-        newer=newer,
-        **discussion.section_context(post, form, reply_to, form_message),
+    """The article with its discussion; the comment views use it for no-JavaScript answers.
+
+    What every anonymous reader sees alike is rendered with marks for the per-reader values and
+    kept (article_cache); anything that shows this visitor's own state is rendered for them.
+    """
+    shared = (form, reply_to, form_message, status) == (None, None, None, 200) and (
+        article_cache.is_shared_view()
     )
+    older, newer = pagecache.remembered(
+        pagecache.key("neighbours", post.id), lambda: queries.neighbour_links(post)
+    )
+    context = discussion.section_context(post, form, reply_to, form_message)
+    if shared:
+        context["form"].stamp.data = article_cache.stamp_mark()
+        mark = article_cache.csrf_mark()
+        context["csrf_token"] = lambda: mark
+    html = render_template(
+        "public/post.html", body=post_body(post), older=older, newer=newer, **context
+    )
+    if shared:
+        return article_cache.store(post.slug, html, post)
     g.varies_on_hx_request = True
     response = make_response(html, status)
     # The page carries this visitor's CSRF token, held comments and saved name: no shared caches.
@@ -102,6 +148,7 @@ def render_article(
 
 
 @bp.get("/tag/<slug>")
+@shared_listing
 def tag(slug: str):
     tag = db.one_or_404(db.select(Tag).where(Tag.slug == slug))
     pagination = paginate(queries.posts_tagged(tag))
@@ -111,6 +158,7 @@ def tag(slug: str):
 
 
 @bp.get("/archive/<int:year>/<int:month>")
+@shared_listing
 def archive(year: int, month: int):
     if not (1 <= month <= 12 and 1970 <= year <= 9999):
         abort(404)
@@ -121,6 +169,7 @@ def archive(year: int, month: int):
 
 
 @bp.get("/feed.xml")
+@shared_listing
 def feed():
     posts = db.session.scalars(queries.visible_posts().limit(current_app.config["FEED_SIZE"])).all()
     xml = render_template("public/feed.xml", posts=posts, body_of=post_body)
@@ -179,7 +228,15 @@ def robots():
 @bp.app_context_processor
 def sidebar() -> dict:
     # Lazy: only pages that show the sidebar run these queries.
-    return {"archive_months": queries.monthly_archive, "tag_cloud": queries.tags_in_use}
+    # Kept per content version: with thousands of posts these are the slowest queries of a page.
+    return {
+        "archive_months": lambda: pagecache.remembered(
+            pagecache.key("archive"), queries.monthly_archive
+        ),
+        "tag_cloud": lambda: pagecache.remembered(
+            pagecache.key("tag-cloud"), queries.tag_links_in_use
+        ),
+    }
 
 
 @bp.app_template_global()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, and_, extract, func, or_, select
@@ -86,6 +87,26 @@ def neighbours(post: Post) -> tuple[Post | None, Post | None]:
         .limit(1)
     )
     return older, newer
+
+
+class PostLink(NamedTuple):
+    """What a link to a post needs; plain data, so it can be cached."""
+
+    slug: str
+    title: str
+
+
+class TagLink(NamedTuple):
+    slug: str
+    name: str
+
+
+def neighbour_links(post: Post) -> tuple[PostLink | None, PostLink | None]:
+    return tuple(PostLink(p.slug, p.title) if p else None for p in neighbours(post))
+
+
+def tag_links_in_use() -> list[tuple[TagLink, int]]:
+    return [(TagLink(tag.slug, tag.name), count) for tag, count in tags_in_use()]
 
 
 def monthly_archive() -> list[tuple[int, int, int]]:

@@ -231,6 +231,14 @@ def new_since(post: Post, after_id: int, own_ids, limit: int = 50) -> list[Comme
     return list(db.session.scalars(query))
 
 
+def comments_close_at(post: Post):
+    """When comments close by age alone (COMMENT_CLOSE_AFTER_DAYS), or None."""
+    days = site_config()["COMMENT_CLOSE_AFTER_DAYS"]
+    if not (days and post.comments_open and post.published_at is not None):
+        return None
+    return post.published_at + timedelta(days=days)
+
+
 def comments_closed(post: Post) -> bool:
     if not post.comments_open:
         return True

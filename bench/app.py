@@ -1,0 +1,56 @@
+"""The app the benchmark serves: the blog as configured for the load test, plus a baseline.
+
+Only here: a hello-world endpoint (the framework's ceiling, measured in the same run) and an
+X-Bench-Queries header counting the SQL statements of each request. The blog itself has neither.
+
+gunicorn loads ``bench.app:create_bench_app()`` with BENCH_DATABASE pointing at the bench's
+throwaway SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, has_app_context
+from sqlalchemy import Engine, event
+
+from blog import create_app
+
+SECRET = "bench-secret-not-for-production"
+
+
+def bench_config(database_path: str) -> dict:
+    return {
+        "SECRET_KEY": SECRET,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
+        # The load test posts many comments from one address: flood and rate limits off.
+        "RATELIMIT_ENABLED": False,
+        "COMMENT_FLOOD_SECONDS": 0,
+        "COMMENT_MIN_SECONDS": 0,
+        # CSRF stays on: the POST row sends a token and session cookie taken from a page.
+    }
+
+
+def _count_statement(conn, cursor, statement, parameters, context, executemany) -> None:
+    if has_app_context():
+        g.bench_queries = g.get("bench_queries", 0) + 1
+
+
+def create_bench_app(database_path: str | None = None) -> Flask:
+    app = create_app(bench_config(database_path or os.environ["BENCH_DATABASE"]))
+    # Each mail notification would be logged per POST; the bench measures the request, not logs.
+    app.logger.setLevel("WARNING")
+
+    @app.get("/bench/hello")
+    def hello():
+        return "Hello, World!"
+
+    if not event.contains(Engine, "before_cursor_execute", _count_statement):
+        event.listen(Engine, "before_cursor_execute", _count_statement)
+
+    @app.after_request
+    def report_queries(response):
+        response.headers["X-Bench-Queries"] = str(g.get("bench_queries", 0))
+        return response
+
+    return app

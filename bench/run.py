@@ -1,0 +1,511 @@
+"""`make bench`: the reader pages under load, as ratios to Flask's hello world in the same run.
+
+Builds a throwaway SQLite site (bench/site.py), starts gunicorn with 2 sync workers on a free port
+serving bench/app.py (the blog plus a hello-world baseline and a SQL-statement counter), warms
+every URL up, then loads each one with wrk (-t2 -c16) in several interleaved rounds and prints a
+table: median req/s, p50 and p99 latency, body bytes, SQL statements per request and req/s as a
+ratio to the baseline. Worker memory (RSS) is read before and after 10,000 article requests.
+Results are also written as JSON (bench/results.json, or the path given).
+
+Usage: .venv/bin/python -m bench.run [results.json] [--rounds 3] [--seconds 3]
+
+Absolute numbers depend on the machine and whatever else runs on it; the ratios are the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+from bench import site
+
+ROOT = Path(__file__).resolve().parent.parent
+THREADS, CONNECTIONS = 2, 16
+RSS_REQUESTS = 10_000
+
+# wrk prints its own summary; this one is machine-readable (latency in microseconds).
+DONE_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format(
+    "BENCH {\\"requests\\": %d, \\"seconds\\": %f, \\"bytes\\": %d, \\"p50\\": %f, "
+    .. "\\"p99\\": %f, \\"errors\\": %d, \\"non2xx\\": %d}\\n",
+    summary.requests, summary.duration / 1e6, summary.bytes, latency:percentile(50),
+    latency:percentile(99), summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout, summary.errors.status))
+end
+"""
+
+# Each POST a new comment (a duplicate would be refused): run nonce, thread and counter in it.
+POST_LUA = """
+local counter = 0
+local thread_number = 0
+local next_thread = 0
+setup = function(thread)
+  thread:set("number", next_thread)
+  next_thread = next_thread + 1
+end
+init = function(args) thread_number = number end
+request = function()
+  counter = counter + 1
+  local body = FORM .. "&comment=" .. TEXT .. "+" .. NONCE .. "-" .. thread_number .. "-" .. counter
+  return wrk.format("POST", PATH, HEADERS, body)
+end
+"""
+
+# Round-robin over the article and listing URLs (wrk runs again until 10,000 have been answered).
+RSS_LUA = """
+local paths = {PATHS}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string literal is a valid Lua string literal here
+
+
+class Server:
+    """gunicorn with 2 sync workers serving the bench app on a free port."""
+
+    def __init__(self, database: Path, instance: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        env = dict(os.environ, BENCH_DATABASE=str(database), BLOG_INSTANCE_PATH=str(instance))
+        env.pop("DATABASE_URL", None)
+        self.process = subprocess.Popen(
+            [
+                str(gunicorn),
+                "--workers=2",
+                "--worker-class=sync",
+                f"--bind=127.0.0.1:{self.port}",
+                "--log-level=warning",
+                "--backlog=2048",
+                "bench.app:create_bench_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/bench/hello", timeout=2).read()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        while len(self.workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def rss_kib(self) -> dict[int, int]:
+        found = {}
+        for pid in self.workers():
+            status = Path(f"/proc/{pid}/status").read_text()
+            found[pid] = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        return found
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def wrk(url: str, seconds: float, script: str, headers: dict | None = None) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        # A new nonce per run: the POST row's comments must never repeat (duplicates are refused).
+        handle.write(script.replace("NONCE", lua_string(uuid.uuid4().hex[:8])) + DONE_LUA)
+    try:
+        command = [
+            "wrk",
+            f"-t{THREADS}",
+            f"-c{CONNECTIONS}",
+            f"-d{max(1, round(seconds))}s",
+            "-s",
+            handle.name,
+        ]
+        for name, value in (headers or {}).items():
+            command += ["-H", f"{name}: {value}"]
+        done = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60)
+        if done.returncode:
+            raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
+        output = done.stdout
+    finally:
+        os.unlink(handle.name)
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    result = json.loads(line[len("BENCH ") :])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+class Row:
+    """One line of the table: a URL and how wrk loads it; probe() checks it answers as meant."""
+
+    def __init__(self, name, path, expect=200, script="", headers=None, note=""):
+        self.name, self.path, self.expect = name, path, expect
+        self.script, self.headers, self.note = script, headers or {}, note
+        self.data: bytes | None = None  # the body of the probe POST
+        self.prepare = lambda: None  # run before each load
+        self.runs: list[dict] = []
+        self.body_bytes = 0
+        self.queries = ""
+
+
+def probe(base: str, row: Row, data: bytes | None = None) -> None:
+    """One request outside the load: status, body size and the SQL statements it ran."""
+    request = urllib.request.Request(base + row.path, data=data)
+    for name, value in row.headers.items():
+        request.add_header(name, value)
+    try:
+        response = urllib.request.urlopen(request, timeout=30)
+        status, body, headers = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        status, body, headers = error.code, error.read(), error.headers
+    if status != row.expect:
+        raise RuntimeError(f"{row.name}: {row.path} answered {status}, expected {row.expect}")
+    row.body_bytes = len(body)
+    row.queries = headers.get("X-Bench-Queries", "?")
+
+
+def build_rows(base: str, slugs: dict) -> list[Row]:
+    """Every row, with the cookies, token and ETag the POST and the conditional GET need."""
+    last_page = site.comment_pages()
+    rows = [
+        Row("baseline (hello world)", "/bench/hello"),
+        Row("article-50", f"/posts/{slugs['article-50']}"),
+        Row("article-5000, first page", f"/posts/{slugs['article-5000']}"),
+        Row("article-5000, last page", f"/posts/{slugs['article-5000']}?cpage={last_page}"),
+        Row("home, page 1", "/"),
+        Row("home, page 500", "/?page=500"),
+        Row("tag page", f"/tag/{slugs['tag']}"),
+        Row("feed", "/feed.xml"),
+    ]
+    # A reader's browser: the article page gives the session cookie, CSRF token and form stamp.
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/posts/{slugs['article-post']}", timeout=30)
+    html = page.read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    stamp = re.search(r'name="stamp" value="([^"]+)"', html).group(1)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    form = urllib.parse.urlencode(
+        {
+            "author": site.COMMENTER[0],
+            "email": site.COMMENTER[1],
+            "url": "",
+            "parent": "",
+            "homepage": "",
+            "stamp": stamp,
+            "csrf_token": token,
+        }
+    )
+    post_headers = {
+        "Cookie": cookie,
+        "HX-Request": "true",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": f"{base}/posts/{slugs['article-post']}",
+    }
+    text = urllib.parse.quote_plus(site.COMMENT_TEXT.strip())
+    lua = (
+        POST_LUA.replace("FORM", lua_string(form))
+        .replace("TEXT", lua_string(text))
+        .replace("PATH", lua_string(f"/posts/{slugs['article-post']}/comments"))
+        .replace("HEADERS", "nil")  # the -H headers (wrk.headers)
+    )
+    posting = Row(
+        "comment POST (htmx)",
+        f"/posts/{slugs['article-post']}/comments",
+        script=lua,
+        headers=post_headers,
+        note="CSRF on: token and session cookie from the page; flood and rate limits off",
+    )
+    posting.data = f"{form}&comment={text}+probe".encode()
+    rows.append(posting)
+    # The same reader after posting (their comment, their saved name): rendered just for them.
+    opener.open(
+        urllib.request.Request(
+            base + posting.path,
+            data=f"{form}&remember=y&comment={text}+own".encode(),
+            headers={"Referer": post_headers["Referer"]},
+        ),
+        timeout=30,
+    ).read()
+    own_cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    rows.insert(
+        2,
+        Row(
+            "article-50, rendered (own)",
+            f"/posts/{slugs['article-50']}",
+            headers={"Cookie": own_cookie},
+            note="a reader with a comment of their own and a saved name: not the shared page",
+        ),
+    )
+    revalidate = Row(
+        "conditional GET (304)",
+        f"/posts/{slugs['article-post']}",
+        expect=304,
+        headers={"Cookie": cookie, "If-None-Match": '"none"'},
+    )
+    # The POST row changes the content, and so the ETag: the browser asks with the one it got.
+    revalidate.prepare = lambda: revalidate.headers.update(
+        {"If-None-Match": fetch_etag(base + revalidate.path, cookie)}
+    )
+    rows.append(revalidate)
+    return rows
+
+
+def fetch_etag(url: str, cookie: str) -> str:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    return urllib.request.urlopen(request, timeout=30).headers["ETag"]
+
+
+def load(base: str, row: Row, seconds: float) -> dict:
+    row.prepare()
+    return wrk(base + row.path, seconds, row.script, row.headers)
+
+
+def rss_phase(base: str, server: Server, slugs: dict) -> dict:
+    paths = [
+        f"/posts/{slugs['article-50']}",
+        f"/posts/{slugs['article-5000']}",
+        f"/posts/{slugs['article-5000']}?cpage={site.comment_pages()}",
+        "/",
+        "/?page=500",
+    ]
+    before = server.rss_kib()
+    script = RSS_LUA.replace("{PATHS}", "{" + ", ".join(lua_string(p) for p in paths) + "}")
+    served = 0
+    while served < RSS_REQUESTS:
+        served += wrk(base + paths[0], 2, script)["requests"]
+    after = server.rss_kib()
+    return {
+        "requests": served,
+        "workers": [
+            {"pid": pid, "before_kib": before[pid], "after_kib": after.get(pid)}
+            for pid in sorted(before)
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("output", nargs="?", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: `apt-get install wrk` (Debian/Ubuntu) or build it from source.")
+    with tempfile.TemporaryDirectory() as tmp:
+        database, instance = Path(tmp, "bench.sqlite"), Path(tmp, "instance")
+        slugs = build_database(database, instance)
+        server = Server(database, instance)
+        try:
+            results = measure(server, slugs, args)
+        finally:
+            server.stop()
+    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    print(f"\nJSON: {args.output}")
+
+
+def build_database(database: Path, instance: Path) -> dict:
+    os.environ["BLOG_INSTANCE_PATH"] = str(instance)
+    from bench.app import create_bench_app
+    from blog.database import upgrade_to_head
+    from blog.extensions import db
+
+    app = create_bench_app(str(database))
+    with app.app_context():
+        upgrade_to_head()
+        slugs = site.build()
+        db.engine.dispose()
+    return slugs
+
+
+def measure(server: Server, slugs: dict, args) -> dict:
+    base = server.base
+    rows = build_rows(base, slugs)
+    for row in rows:
+        row.prepare()
+        probe(base, row, data=row.data)
+    cold = {row.name: row.queries for row in rows}
+    for row in rows:  # warm-up: every worker renders and caches every page once
+        load(base, row, args.warmup)
+    for row in rows:  # SQL statements in the steady state (what the load measures)
+        if not row.script:
+            # The POST warm-up changed the content, so each worker fills its cache again first:
+            # the fewest statements over several probes is what a warm worker runs.
+            counts = []
+            for _ in range(6):
+                row.prepare()
+                probe(base, row)
+                counts.append(int(row.queries))
+            row.queries = str(min(counts))
+    rss = rss_phase(base, server, slugs)
+    for number in range(args.rounds):
+        print(f"round {number + 1}/{args.rounds}", file=sys.stderr)
+        for row in rows:
+            run = load(base, row, args.seconds)
+            if run["errors"] or (run["non2xx"] and row.expect < 300):
+                raise RuntimeError(f"{row.name}: {run}")
+            row.runs.append(run)
+    baseline = statistics.median(run["rps"] for run in rows[0].runs)
+    article_0 = fetch_size(base + f"/posts/{slugs['article-0']}")
+    table = []
+    for row in rows:
+        rps = statistics.median(run["rps"] for run in row.runs)
+        table.append(
+            {
+                "row": row.name,
+                "path": row.path,
+                "req_per_s": round(rps, 1),
+                "p50_ms": round(statistics.median(r["p50"] for r in row.runs) / 1000, 2),
+                "p99_ms": round(statistics.median(r["p99"] for r in row.runs) / 1000, 2),
+                "bytes": row.body_bytes,
+                "sql_per_request": row.queries,
+                "sql_first_request": cold[row.name],
+                "x_baseline": round(rps / baseline, 3),
+                "note": row.note,
+            }
+        )
+    by_name = {entry["row"]: entry for entry in table}
+    article = by_name["article-50"]
+    return {
+        "machine": machine(),
+        "wrk": f"-t{THREADS} -c{CONNECTIONS} -d{args.seconds}s, {args.rounds} interleaved rounds",
+        "rows": table,
+        "rss": rss,
+        "bytes_per_comment": round((article["bytes"] - article_0) / site.SMALL_THREAD),
+        "comment_text_chars": len(site.COMMENT_TEXT) + 3,
+        "targets": targets(by_name, rss),
+    }
+
+
+def fetch_size(url: str) -> int:
+    return len(urllib.request.urlopen(url, timeout=30).read())
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "note": "shared with other jobs; absolute numbers are noisy, ratios are the result",
+    }
+
+
+def targets(rows: dict, rss: dict) -> list[dict]:
+    def cost(name):
+        return 1 / rows[name]["req_per_s"]
+
+    growth = max((w["after_kib"] - w["before_kib"]) / w["before_kib"] for w in rss["workers"])
+    checks = [
+        ("article-50 >= 0.5x baseline", rows["article-50"]["x_baseline"], 0.5, ">="),
+        (
+            "article-5000 first page cost <= 1.2x article-50",
+            cost("article-5000, first page") / cost("article-50"),
+            1.2,
+            "<=",
+        ),
+        (
+            "article-5000 last page cost <= 1.2x article-50",
+            cost("article-5000, last page") / cost("article-50"),
+            1.2,
+            "<=",
+        ),
+        (
+            "home page 500 cost <= 1.2x page 1",
+            cost("home, page 500") / cost("home, page 1"),
+            1.2,
+            "<=",
+        ),
+        ("comment POST >= 0.15x baseline", rows["comment POST (htmx)"]["x_baseline"], 0.15, ">="),
+        ("worker RSS growth < 10 %", growth * 100, 10, "<"),
+    ]
+    out = []
+    for name, value, limit, op in checks:
+        met = {">=": value >= limit, "<=": value <= limit, "<": value < limit}[op]
+        out.append({"target": name, "value": round(value, 3), "met": met})
+    sizes = {
+        rows[n]["sql_per_request"]
+        for n in ("article-50", "article-5000, first page", "article-5000, last page")
+    }
+    out.append(
+        {"target": "SQL per article page constant", "value": sorted(sizes), "met": len(sizes) == 1}
+    )
+    revalidate = rows["conditional GET (304)"]
+    out.append(
+        {
+            "target": "conditional GET answers 304 without rendering (x baseline)",
+            "value": revalidate["x_baseline"],
+            "met": revalidate["bytes"] == 0,
+        }
+    )
+    return out
+
+
+def print_table(results: dict) -> None:
+    print(f"\n{results['wrk']}; gunicorn 2 sync workers; {results['machine']['cpus']} CPUs")
+    header = (
+        f"{'row':<28}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'bytes':>8}{'SQL':>5}{'1st':>5}"
+        f"{'x base':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in results["rows"]:
+        print(
+            f"{row['row']:<28}{row['req_per_s']:>8.0f}{row['p50_ms']:>8.2f}{row['p99_ms']:>8.2f}"
+            f"{row['bytes']:>8}{row['sql_per_request']:>5}{row['sql_first_request']:>5}"
+            f"{row['x_baseline']:>8.3f}"
+        )
+    rss = results["rss"]
+    print(f"\nWorker RSS over {rss['requests']} article/home requests:")
+    for worker in rss["workers"]:
+        growth = (worker["after_kib"] - worker["before_kib"]) / worker["before_kib"] * 100
+        print(
+            f"  pid {worker['pid']}: {worker['before_kib']} KiB -> "
+            f"{worker['after_kib']} KiB ({growth:+.1f} %)"
+        )
+    print("SQL: statements per request in the steady state; 1st: on the very first request.")
+    print(
+        f"Article HTML: {results['bytes_per_comment']} bytes per comment "
+        f"(comment text about {results['comment_text_chars']} characters)"
+    )
+    print("\nTargets:")
+    for target in results["targets"]:
+        print(f"  [{'met' if target['met'] else 'MISSED'}] {target['target']}: {target['value']}")
+
+
+if __name__ == "__main__":
+    main()

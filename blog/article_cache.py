@@ -1,0 +1,99 @@
+"""The article page as most readers get it: rendered once per content version, shared by all.
+
+A reader who is not signed in, has no comment of their own to see, no saved name to prefill and
+no reply form open sees exactly what every such reader sees, except two values of the comment
+form: the CSRF token and the form's signed timestamp. So that page is rendered once with two
+secret marks in their place, cached (``pagecache``: in process or Redis), and each request only
+puts this reader's token and timestamp in. Everyone else gets the page rendered for them.
+
+A weak ETag names the shared page and this reader's session token, so a conditional GET answers
+304 before anything is rendered or substituted. The ETag also changes every half token lifetime,
+so a page kept by the browser never holds a token about to expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from flask import Response, current_app, g, make_response, request, session
+from flask_wtf.csrf import generate_csrf
+
+from . import discussion, pagecache, threads, visitor
+
+ONLY_ARGUMENT = {"cpage"}
+
+
+def _mark(purpose: str) -> str:
+    """A placeholder nobody can type into a comment: derived from the secret key."""
+    secret = current_app.config["SECRET_KEY"]
+    if isinstance(secret, str):
+        secret = secret.encode()
+    digest = hmac.new(secret, b"page-mark:" + purpose.encode(), "sha256").hexdigest()
+    return f"mark-{purpose}-{digest[:24]}"
+
+
+def csrf_mark() -> str:
+    return _mark("csrf")
+
+
+def stamp_mark() -> str:
+    return _mark("stamp")
+
+
+def is_shared_view() -> bool:
+    """This request shows what every anonymous first-time reader of the page sees."""
+    return (
+        request.method == "GET"
+        and g.get("author") is None
+        and set(request.args) <= ONLY_ARGUMENT
+        and not visitor.own_comments()
+        and not visitor.remembered_commenter()
+    )
+
+
+def entry_key(slug: str) -> str:
+    # The host is in the page (canonical link), so it is in the key.
+    return pagecache.key("article", request.host_url, slug, discussion.comment_page())
+
+
+def cached(slug: str) -> Response | None:
+    """The shared page from the cache, made this reader's; None when it must be rendered."""
+    if not is_shared_view():
+        return None
+    entry = entry_key(slug)
+    html = pagecache.get(entry)
+    if html is None:
+        return None
+    return personalise(html, entry)
+
+
+def store(slug: str, html: str, post) -> Response:
+    """Keep the shared page (until the content changes, or comments close by age)."""
+    entry = entry_key(slug)
+    pagecache.put(entry, html, threads.comments_close_at(post))
+    return personalise(html, entry)
+
+
+def _etag(entry: str) -> str:
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT") or 0
+    period = int(time.time() // max(1, lifetime // 2)) if lifetime else 0
+    return hashlib.sha256(f"{entry}\0{raw}\0{period}".encode()).hexdigest()[:32]
+
+
+def personalise(html: str, entry: str) -> Response:
+    token = generate_csrf()  # also puts this reader's raw token in the session for the ETag
+    etag = _etag(entry)
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        body = html.replace(csrf_mark(), token).replace(stamp_mark(), visitor.form_stamp())
+        response = make_response(body)
+    response.set_etag(etag, weak=True)
+    # The page carries this visitor's CSRF token: no shared caches; ask again each time.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    g.varies_on_hx_request = True
+    return response

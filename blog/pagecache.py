@@ -1,0 +1,170 @@
+"""Work done once per change of content, not once per reader: the shared cache and its key.
+
+Everything cached here is keyed by three things, so nothing stale is ever served:
+
+* the **content version**: a random token in the ``settings`` table that every change to what
+  readers see replaces, in the same transaction as the change. Nobody has to remember to bump it:
+  a flush that adds, changes or deletes a post, comment, tag, author, slug redirect or setting
+  does (``_bump_on_content_change``), whichever route, CLI command or test wrote the rows. Every
+  worker reads the token with the settings (one query per request it already made), so a change
+  committed by one worker or host is seen by all of them on their next request;
+* the **renderer fingerprint**: a hash of every template's source and the sanitizer versions, so
+  an upgrade that changes how pages look never reads entries rendered by the old code;
+* a **fresh-until** time for what changes with the clock alone: a scheduled post becoming public
+  (sidebar, neighbours) or comments closing after COMMENT_CLOSE_AFTER_DAYS.
+
+The cache is Flask-Caching: in process by default (CACHE_TYPE="SimpleCache", bounded by
+CACHE_THRESHOLD), or Redis (CACHE_TYPE="RedisCache", CACHE_REDIS_URL) so that all workers and
+hosts share one rendering of each page. Only what is the same for every reader goes in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .extensions import cache, db
+from .models import Author, Comment, Post, PostStatus, Setting, SlugRedirect, Tag, now_utc
+from .settings import VERSION_KEY, saved_settings
+
+CONTENT_MODELS = (Post, Comment, Tag, Author, Setting, SlugRedirect)
+
+
+# --- the content version ------------------------------------------------------------------------
+
+
+def content_version() -> str:
+    """The token read with the saved settings (same query); "0" before the first change."""
+    saved_settings()
+    return g.get("content_version", "0")
+
+
+def _upsert(dialect_name: str):
+    token = json.dumps(uuid.uuid4().hex)
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(Setting).values(key=VERSION_KEY, value=token, updated_at=now_utc())
+    return statement.on_conflict_do_update(
+        index_elements=[Setting.key],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+    )
+
+
+def _touches_content(session: Session) -> bool:
+    for obj in session.new | session.deleted:
+        if isinstance(obj, CONTENT_MODELS):
+            return True
+    return any(
+        isinstance(obj, CONTENT_MODELS) and session.is_modified(obj) for obj in session.dirty
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _note_content_change(session: Session, flush_context, instances) -> None:
+    if _touches_content(session):
+        session.info["content_changed"] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_on_content_change(session: Session, flush_context) -> None:
+    """A new token in the same transaction as the change: both commit, or neither does."""
+    if not session.info.pop("content_changed", False):
+        return
+    connection = session.connection()
+    connection.execute(_upsert(connection.dialect.name))
+    if has_app_context():
+        # This request reads the new token (and the settings) again, not what it read before.
+        g.pop("saved_settings", None)
+        g.pop("content_version", None)
+
+
+# --- the renderer fingerprint -------------------------------------------------------------------
+
+
+def fingerprint() -> str:
+    """Templates and sanitizer versions this app renders with; computed once per app."""
+    app = current_app._get_current_object()
+    found = app.extensions.get("pagecache_fingerprint")
+    if found is None:
+        from .sanitize import COMMENT_RENDER_VERSION, POST_RENDER_VERSION
+
+        digest = hashlib.sha256(f"{POST_RENDER_VERSION}:{COMMENT_RENDER_VERSION}".encode())
+        # Pages link hashed static names (blog/assets.py): a release that changes only a
+        # stylesheet must not serve pages naming the old file.
+        manifest = app.extensions.get("blog.static_manifest", {})
+        digest.update(repr(sorted(manifest.items())).encode())
+        loader = app.jinja_env.loader
+        for name in sorted(loader.list_templates()):
+            source, _, _ = loader.get_source(app.jinja_env, name)
+            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+        found = digest.hexdigest()[:16]
+        app.extensions["pagecache_fingerprint"] = found
+    return found
+
+
+# --- entries ------------------------------------------------------------------------------------
+
+
+def key(*parts) -> str:
+    return ":".join(["blog", fingerprint(), content_version(), *map(str, parts)])
+
+
+def get(entry_key: str):
+    """The cached value, or None when missing, past its fresh-until time, or the cache is down."""
+    entry = _cache_call(cache.get, entry_key)
+    if entry is None:
+        return None
+    value, fresh_until = entry
+    if fresh_until is not None and datetime.now(UTC).timestamp() >= fresh_until:
+        return None
+    return value
+
+
+def put(entry_key: str, value, fresh_until: datetime | None = None) -> None:
+    limit = next_publication()
+    if limit is not None and (fresh_until is None or limit < fresh_until):
+        fresh_until = limit
+    _cache_call(cache.set, entry_key, (value, fresh_until.timestamp() if fresh_until else None))
+
+
+def _cache_call(method, *args):
+    """A cache that is down (Redis restarting) costs speed, never the page: render instead."""
+    try:
+        return method(*args)
+    except Exception:  # the client's errors vary by backend (redis, pickle, socket)
+        current_app.logger.warning("Page cache unavailable; rendering instead.", exc_info=True)
+        return None
+
+
+def next_publication() -> datetime | None:
+    """When the next scheduled post becomes public: every listing changes then, by the clock."""
+    if "next_publication" not in g:
+        entry_key = key("next-publication")
+        found = _cache_call(cache.get, entry_key)
+        now = now_utc()
+        if found is None or (found[0] is not None and found[0] <= now.timestamp()):
+            at = db.session.scalar(
+                select(func.min(Post.published_at)).where(
+                    Post.status.in_((PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)),
+                    Post.published_at > now,
+                )
+            )
+            found = (at.timestamp() if at else None,)
+            _cache_call(cache.set, entry_key, found)
+        g.next_publication = datetime.fromtimestamp(found[0], UTC) if found[0] else None
+    return g.next_publication
+
+
+def remembered(entry_key: str, compute):
+    """``compute()`` once per content version (plain data only: tuples, strings, numbers)."""
+    value = get(entry_key)
+    if value is None:
+        value = compute()
+        put(entry_key, value)
+    return value

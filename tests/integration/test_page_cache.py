@@ -1,0 +1,386 @@
+"""The shared page cache never shows stale content: every change is seen by every worker at once.
+
+Two app instances on one database play two gunicorn workers: each with its own in-process cache,
+or both on one Redis (TEST_REDIS_URL); on SQLite and on PostgreSQL (TEST_DATABASE_URL). Each
+worker first caches the article, then a change made through the other one must show on the very
+next request: a new comment, the poster's edit, every moderation action, a settings change, a
+post edit and a template upgrade. Per-reader parts (CSRF token, held comments, saved name) are
+never shared, and a conditional GET answers 304 without rendering anything.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from flask import template_rendered
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+import blog
+from blog import normalise_database_url
+from blog.extensions import db
+from blog.models import Comment, CommentStatus, Post, PostStatus, now_utc
+from blog.settings import save_settings
+from tests.conftest import Factory, IsolatedClient
+from tests.helpers import READER, READER_EMAIL, TEXT, fields, make_test_app, require_service
+
+SETUPS = ["sqlite", "sqlite+redis", "postgresql", "postgresql+redis"]
+
+
+@contextmanager
+def database_url(setup: str, tmp_path):
+    """SQLite in tmp_path, or a throwaway PostgreSQL database dropped afterwards."""
+    if not setup.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'shared.sqlite'}"
+        return
+    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
+    name = f"blog_cache_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+class Workers:
+    """Two apps on one database; ``a`` and ``b`` are two readers' browsers, one per worker."""
+
+    def __init__(self, tmp_path, url: str, cache: dict, password_hash: str):
+        self.tmp_path = tmp_path
+        self.url = url
+        self.cache = cache
+        self.apps = [self.new_app() for _ in range(2)]
+        self.make = Factory(password_hash)
+        with self.apps[0].app_context():
+            db.create_all()
+        self.a = self.apps[0].test_client()
+        self.b = self.apps[1].test_client()
+
+    def new_app(self):
+        app = make_test_app(
+            self.tmp_path,
+            SQLALCHEMY_DATABASE_URI=self.url,
+            COMMENT_MIN_SECONDS=0,
+            COMMENT_FLOOD_SECONDS=0,
+            **self.cache,
+        )
+        app.test_client_class = IsolatedClient
+        return app
+
+    def run(self, function, app=None):
+        """Run ``function()`` with worker a's database session (the factories need one)."""
+        with (app or self.apps[0]).app_context():
+            return function()
+
+    def close(self):
+        for app in self.apps:
+            with app.app_context():
+                if app is self.apps[0]:
+                    db.drop_all()
+                db.engine.dispose()
+
+
+@pytest.fixture(params=SETUPS)
+def workers(request, tmp_path, monkeypatch, password_hash):
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    cache = {"CACHE_TYPE": "SimpleCache"}
+    if request.param.endswith("+redis"):
+        cache = {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": require_service("TEST_REDIS_URL", "Redis"),
+            "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
+        }
+    with database_url(request.param, tmp_path) as url:
+        found = Workers(tmp_path, url, cache, password_hash)
+        yield found
+        found.close()
+
+
+def page(client, slug: str, **headers) -> str:
+    response = client.get(f"/posts/{slug}", headers=headers)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def article(workers, comments: int = 1, **fields_) -> SimpleNamespace:
+    def build():
+        post = workers.make.post("Library reopens", **fields_)
+        for n in range(comments):
+            workers.make.comment(post, body=f"Existing comment {n}", author_name=f"Reader {n}")
+        workers.make.comment(post, author_name=READER, author_email=READER_EMAIL, body="Hi.")
+        return SimpleNamespace(id=post.id, slug=post.slug)
+
+    return workers.run(build)
+
+
+def both_cached(workers, slug: str) -> None:
+    """Each worker renders the article once, so the next request would come from its cache."""
+    for client in (workers.a, workers.b):
+        page(client, slug)
+        page(client, slug)
+
+
+def test_a_new_comment_shows_in_every_worker(workers):
+    post = article(workers)
+    both_cached(workers, post.slug)
+    reader = workers.apps[0].test_client()
+    response = reader.post(f"/posts/{post.slug}/comments", data=fields(reader, post))
+    assert response.status_code == 303
+    assert TEXT in page(workers.b, post.slug)
+    assert TEXT in page(workers.a, post.slug)
+
+
+def test_the_posters_edit_shows_in_every_worker(workers):
+    post = article(workers)
+    poster = workers.apps[0].test_client()
+    poster.post(f"/posts/{post.slug}/comments", data=fields(poster, post))
+    comment_id = workers.run(lambda: db.session.scalar(db.select(Comment.id).filter_by(body=TEXT)))
+    both_cached(workers, post.slug)
+    response = poster.post(f"/comments/{comment_id}/edit", data={"comment": "Edited: even better."})
+    assert response.status_code == 303
+    html = page(workers.b, post.slug)
+    assert "Edited: even better." in html
+    assert TEXT not in html
+
+
+@pytest.mark.parametrize(
+    ("action", "start", "shown"),
+    [
+        ("approve", CommentStatus.PENDING.value, True),
+        ("unapprove", CommentStatus.APPROVED.value, False),
+        ("spam", CommentStatus.APPROVED.value, False),
+        ("trash", CommentStatus.APPROVED.value, False),
+        ("delete", CommentStatus.TRASH.value, False),
+    ],
+)
+def test_every_moderation_action_shows_in_every_worker(workers, action, start, shown):
+    post = article(workers)
+
+    def setup():
+        workers.make.author("editor", display_name="Edith Editor")
+        target = workers.make.comment(
+            db.session.get(Post, post.id), body="The comment being moderated.", status=start
+        )
+        if action == "delete":  # shown until the trash step, then deleted for good
+            target.status = CommentStatus.APPROVED.value
+            db.session.commit()
+        return target.id
+
+    comment_id = workers.run(setup)
+    both_cached(workers, post.slug)
+    assert ("The comment being moderated." in page(workers.b, post.slug)) is (start != "pending")
+    editor = workers.apps[0].test_client()
+    editor.post("/admin/login", data={"username": "editor", "password": "correct horse battery"})
+    if action == "delete":
+        assert editor.post(f"/admin/comments/{comment_id}/trash").status_code == 303
+    assert editor.post(f"/admin/comments/{comment_id}/{action}").status_code == 303
+    assert ("The comment being moderated." in page(workers.b, post.slug)) is shown
+    assert ("The comment being moderated." in page(workers.a, post.slug)) is shown
+
+
+def test_a_settings_change_shows_in_every_worker(workers):
+    post = article(workers)
+    both_cached(workers, post.slug)
+    with workers.apps[0].test_request_context():
+        save_settings({"SITE_TITLE": "Better News Daily"})
+    assert "Better News Daily" in page(workers.b, post.slug)
+
+
+def test_a_post_edit_shows_in_every_worker(workers):
+    post = article(workers)
+    both_cached(workers, post.slug)
+
+    def edit():
+        db.session.get(Post, post.id).title = "Library reopens, with a fish tank"
+        db.session.commit()
+
+    workers.run(edit)
+    assert "with a fish tank" in page(workers.b, post.slug)
+
+
+def test_a_template_upgrade_never_reads_pages_rendered_by_the_old_one(workers, monkeypatch):
+    post = article(workers)
+    both_cached(workers, post.slug)
+    upgraded = workers.tmp_path / "templates-upgraded"
+    shutil.copytree(blog.asset_dir("templates"), upgraded)
+    template = upgraded / "public" / "post.html"
+    template.write_text(
+        template.read_text().replace(
+            '<div class="entry-content">', '<div class="entry-content" data-upgraded="yes">'
+        )
+    )
+    original = blog.asset_dir
+    monkeypatch.setattr(
+        blog, "asset_dir", lambda name: str(upgraded) if name == "templates" else original(name)
+    )
+    new_worker = workers.new_app()  # same database, same cache (Redis: the same entries)
+    html = page(new_worker.test_client(), post.slug)
+    assert 'data-upgraded="yes"' in html
+    assert 'data-upgraded="yes"' not in page(workers.a, post.slug)
+    with new_worker.app_context():
+        db.engine.dispose()
+
+
+def test_a_conditional_get_answers_304_without_rendering(workers):
+    post = article(workers)
+    first = workers.a.get(f"/posts/{post.slug}")
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, workers.apps[0]):
+        again = workers.a.get(f"/posts/{post.slug}", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert rendered == []
+    # Another reader has another CSRF token: the same ETag is not theirs.
+    other = workers.apps[0].test_client()
+    assert other.get(f"/posts/{post.slug}", headers={"If-None-Match": etag}).status_code == 200
+    # New content (through the other worker) changes the ETag.
+    reader = workers.apps[1].test_client()
+    reader.post(f"/posts/{post.slug}/comments", data=fields(reader, post))
+    changed = workers.a.get(f"/posts/{post.slug}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert TEXT in changed.get_data(as_text=True)
+    assert changed.headers["ETag"] != etag
+
+
+def test_what_one_reader_sees_of_their_own_is_never_shared(workers):
+    post = article(workers, comments=0)
+    both_cached(workers, post.slug)
+    newcomer = workers.apps[0].test_client()
+    data = fields(newcomer, post, author="New Person", email="new@example.org", remember="y")
+    assert newcomer.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
+    mine = page(newcomer, post.slug)
+    assert "Your comment is awaiting moderation." in mine
+    assert 'value="New Person"' in mine  # "save my name" prefills their form
+    for other in (workers.a, workers.b):
+        html = page(other, post.slug)
+        assert TEXT not in html
+        assert "awaiting moderation" not in html
+        assert "New Person" not in html
+
+
+def _tokens(html: str) -> tuple[str, str]:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    stamp = re.search(r'name="stamp" value="([^"]+)"', html).group(1)
+    return token, stamp
+
+
+def test_a_reader_served_the_shared_page_posts_with_their_own_token(workers):
+    post = article(workers)
+    for app in workers.apps:
+        app.config["WTF_CSRF_ENABLED"] = True
+    both_cached(workers, post.slug)
+    first, second = workers.apps[1].test_client(), workers.apps[1].test_client()
+    html_first, html_second = page(first, post.slug), page(second, post.slug)
+    assert "mark-" not in html_first
+    assert _tokens(html_first)[0] != _tokens(html_second)[0]
+    token, stamp = _tokens(html_second)
+    data = fields(second, post, csrf_token=token, stamp=stamp)
+    data["csrf_token"], data["stamp"] = token, stamp
+    response = second.post(
+        f"/posts/{post.slug}/comments", data=data, headers={"Referer": "http://localhost/"}
+    )
+    assert response.status_code == 303
+    assert TEXT in page(workers.a, post.slug)
+
+
+def _count_statements(app, client, url: str) -> int:
+    count = 0
+
+    def counter(*args):
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count
+
+
+@pytest.mark.parametrize("workers", ["sqlite"], indirect=True)
+def test_sql_statements_per_article_page_do_not_grow_with_the_thread(workers):
+    small = article(workers, comments=2)
+
+    def big_thread():
+        post = workers.make.post("A busy thread", slug="busy")
+        parent = None
+        for n in range(160):  # three comment pages (120 top-level), with replies
+            made = workers.make.comment(
+                post, body=f"Comment {n}", parent=parent if n % 4 == 3 else None
+            )
+            parent = made if n % 4 == 0 else parent
+        return post.slug
+
+    busy = workers.run(big_thread)
+    app = workers.apps[1]
+    own = app.test_client()  # with a held comment of their own: pages are rendered for them
+    assert own.post(f"/posts/{small.slug}/comments", data=fields(own, small)).status_code == 303
+    urls = (f"/posts/{small.slug}", f"/posts/{busy}", f"/posts/{busy}?cpage=3")
+    for url in urls:  # sidebar and neighbours are kept per content version; the thread is not
+        own.get(url)
+    counts = {url: _count_statements(app, own, url) for url in urls}
+    assert len(set(counts.values())) == 1, counts
+    shared = workers.apps[1].test_client()
+    for url in urls:
+        shared.get(url)
+    # Served from the cache: the one statement reads the settings and the content version.
+    assert {url: _count_statements(app, shared, url) for url in urls} == dict.fromkeys(urls, 1)
+
+
+def test_listings_show_new_comment_counts_in_every_worker(workers):
+    post = article(workers, comments=0)  # one approved comment, by the reader
+    for client in (workers.a, workers.b):
+        for url in ("/", "/feed.xml"):
+            assert client.get(url).status_code == 200
+    assert "1 Comment<" in workers.b.get("/").get_data(as_text=True)
+    reader = workers.apps[0].test_client()
+    reader.post(f"/posts/{post.slug}/comments", data=fields(reader, post))
+    assert "2 Comments<" in workers.b.get("/").get_data(as_text=True)
+
+    def retitle():
+        db.session.get(Post, post.id).title = "A brand new title"
+        db.session.commit()
+
+    workers.run(retitle)
+    assert "A brand new title" in workers.b.get("/feed.xml").get_data(as_text=True)
+
+
+def test_a_scheduled_post_appears_when_its_time_comes_without_any_write(workers, monkeypatch):
+    article(workers)
+    soon = now_utc() + timedelta(hours=1)
+    workers.run(
+        lambda: workers.make.post(
+            "Tomorrow's news", status=PostStatus.SCHEDULED.value, published_at=soon
+        )
+    )
+    for client in (workers.a, workers.b):
+        assert "Tomorrow&#39;s news" not in client.get("/").get_data(as_text=True)
+    later = soon + timedelta(minutes=1)
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return later
+
+    monkeypatch.setattr("blog.pagecache.datetime", Later)
+    monkeypatch.setattr("blog.pagecache.now_utc", lambda: later)
+    monkeypatch.setattr("blog.queries.now_utc", lambda: later)
+    assert "Tomorrow&#39;s news" in workers.b.get("/").get_data(as_text=True)
