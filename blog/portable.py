@@ -42,6 +42,7 @@ from .models import (
     post_tags,
 )
 from .passwords import NO_PASSWORD
+from .settings import VERSION_KEY
 
 FORMAT = "good-news-export"
 VERSION = 1
@@ -99,7 +100,9 @@ def write_export(out) -> dict[str, int]:
         for index, (name, table) in enumerate(TABLES):
             columns = exported_columns(name, table)
             out.write(("," if index else "") + f"\n{json.dumps(name)}: [")
-            query = select(*columns).order_by(*table.primary_key.columns)
+            query = (
+                select(*columns).where(*not_bookkeeping(table)).order_by(*table.primary_key.columns)
+            )
             rows = db.session.execute(query.execution_options(yield_per=500))
             counts[name] = 0
             for row in rows:
@@ -169,10 +172,20 @@ def missing_value(name: str, index: int, column):
     raise RestoreError(f"{name}[{index}] has no {column.name!r}.")
 
 
+def not_bookkeeping(table: Table) -> list:
+    """The page cache's content version lives in the settings table; it is no content of the
+    site (a restore starts a new one), so it is neither exported nor counted as content."""
+    if table is Setting.__table__:
+        return [table.c.key != VERSION_KEY]
+    return []
+
+
 def existing_rows() -> dict[str, int]:
     counts = {}
     for name, table in TABLES:
-        n = db.session.scalar(select(func.count()).select_from(table))
+        n = db.session.scalar(
+            select(func.count()).select_from(table).where(*not_bookkeeping(table))
+        )
         if n:
             counts[name] = n
     return counts
