@@ -51,27 +51,14 @@ def require_service(env_var: str, what: str) -> str:
 
 
 @contextlib.contextmanager
-def scratch_database(kind: str, tmp_path):
-    """The URL of an empty SQLite file, or of a throwaway PostgreSQL database dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+def scratch_database(kind: str, tmp_path, name: str = "scratch"):
+    """The URL of an empty SQLite file (``kind`` "sqlite"), or of a throwaway PostgreSQL
+    database dropped afterwards (anything starting with "postgresql")."""
+    if not kind.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / f'{name}.sqlite'}"
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from blog import normalise_database_url
-
-    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
-    name = f"blog_scratch_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres() as (url,):
+        yield url
 
 
 # --- a reader posting through the real form ---------------------------------------------------

@@ -38,8 +38,7 @@ from blog.models import (
 )
 from blog.notify import moderation_token
 from blog.sanitize import refresh_post_html
-from tests.databases import postgres_database
-from tests.helpers import PASSWORD, make_test_app
+from tests.helpers import PASSWORD, make_test_app, throwaway_postgres
 
 HUGE_NUMBERS = [
     "99999999999999999999999",
@@ -295,7 +294,7 @@ def site(request, tmp_path_factory, password_hash):
             with app.app_context():
                 db.engine.dispose()
         else:
-            with postgres_database() as url:
+            with throwaway_postgres() as (url,):
                 app = make_test_app(tmp, SQLALCHEMY_DATABASE_URI=url)
                 with app.app_context():
                     upgrade_to_head()

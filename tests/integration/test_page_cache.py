@@ -13,41 +13,34 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from flask import template_rendered
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 
 import blog
-from blog import normalise_database_url
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Post, PostStatus, now_utc
 from blog.settings import save_settings
 from tests.conftest import Factory, IsolatedClient
-from tests.helpers import READER, READER_EMAIL, TEXT, fields, make_test_app, require_service
+from tests.helpers import (
+    READER,
+    READER_EMAIL,
+    TEXT,
+    fields,
+    make_test_app,
+    require_service,
+    scratch_database,
+)
 
 SETUPS = ["sqlite", "sqlite+redis", "postgresql", "postgresql+redis"]
 
 
-@contextmanager
 def database_url(setup: str, tmp_path):
     """SQLite in tmp_path, or a throwaway PostgreSQL database dropped afterwards."""
-    if not setup.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'shared.sqlite'}"
-        return
-    base = make_url(normalise_database_url(require_service("TEST_DATABASE_URL", "PostgreSQL")))
-    name = f"blog_cache_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return scratch_database(setup, tmp_path, name="shared")
 
 
 class Workers:

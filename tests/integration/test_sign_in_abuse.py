@@ -15,8 +15,7 @@ from blog import auth
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Author, LoginAttempt, now_utc
-from tests.databases import postgres_database
-from tests.helpers import PASSWORD, make_test_app
+from tests.helpers import PASSWORD, make_test_app, throwaway_postgres
 
 STRANGER = {"REMOTE_ADDR": "203.0.113.66"}
 AUTHOR_HOME = {"REMOTE_ADDR": "198.51.100.10"}
@@ -174,7 +173,7 @@ def test_parallel_attempts_on_sqlite_stay_within_the_limit(app, admin, monkeypat
 
 @pytest.fixture
 def pg_app(tmp_path, monkeypatch, password_hash):
-    with postgres_database() as url:
+    with throwaway_postgres() as (url,):
         monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
         app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
         with app.app_context():
