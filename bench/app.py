@@ -31,9 +31,18 @@ def bench_config(database_path: str) -> dict:
     }
 
 
-def _count_statement(conn, cursor, statement, parameters, context, executemany) -> None:
-    if has_app_context():
+# Counted by SQLite itself, so a statement sent on a raw DBAPI connection (the settings read,
+# blog/settings.py) counts like one sent through SQLAlchemy. Transaction control is not a query.
+NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+
+def _count_statement(statement: str) -> None:
+    if has_app_context() and not statement.lstrip().upper().startswith(NOT_QUERIES):
         g.bench_queries = g.get("bench_queries", 0) + 1
+
+
+def _trace_connection(dbapi_connection, connection_record) -> None:
+    dbapi_connection.set_trace_callback(_count_statement)
 
 
 def create_bench_app(database_path: str | None = None) -> Flask:
@@ -45,8 +54,8 @@ def create_bench_app(database_path: str | None = None) -> Flask:
     def hello():
         return "Hello, World!"
 
-    if not event.contains(Engine, "before_cursor_execute", _count_statement):
-        event.listen(Engine, "before_cursor_execute", _count_statement)
+    if not event.contains(Engine, "connect", _trace_connection):
+        event.listen(Engine, "connect", _trace_connection)
 
     @app.after_request
     def report_queries(response):

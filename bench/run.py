@@ -324,6 +324,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated row names (prefixes) to load besides the baseline; "
+        "a quick look while working: no memory phase, targets not judged",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `apt-get install wrk` (Debian/Ubuntu) or build it from source.")
@@ -357,6 +363,9 @@ def build_database(database: Path, instance: Path) -> dict:
 def measure(server: Server, slugs: dict, args) -> dict:
     base = server.base
     rows = build_rows(base, slugs)
+    if args.only:
+        wanted = [name.strip() for name in args.only.split(",") if name.strip()]
+        rows = [rows[0], *(r for r in rows[1:] if any(r.name.startswith(w) for w in wanted))]
     for row in rows:
         row.prepare()
         probe(base, row, data=row.data)
@@ -373,7 +382,7 @@ def measure(server: Server, slugs: dict, args) -> dict:
                 probe(base, row)
                 counts.append(int(row.queries))
             row.queries = str(min(counts))
-    rss = rss_phase(base, server, slugs)
+    rss = None if args.only else rss_phase(base, server, slugs)
     for number in range(args.rounds):
         print(f"round {number + 1}/{args.rounds}", file=sys.stderr)
         for row in rows:
@@ -401,7 +410,7 @@ def measure(server: Server, slugs: dict, args) -> dict:
             }
         )
     by_name = {entry["row"]: entry for entry in table}
-    article = by_name["article-50"]
+    article = by_name.get("article-50", {"bytes": article_0})
     return {
         "machine": machine(),
         "wrk": f"-t{THREADS} -c{CONNECTIONS} -d{args.seconds}s, {args.rounds} interleaved rounds",
@@ -409,7 +418,7 @@ def measure(server: Server, slugs: dict, args) -> dict:
         "rss": rss,
         "bytes_per_comment": round((article["bytes"] - article_0) / site.SMALL_THREAD),
         "comment_text_chars": len(site.COMMENT_TEXT) + 3,
-        "targets": targets(by_name, rss),
+        "targets": [] if args.only else targets(by_name, rss),
     }
 
 
@@ -490,6 +499,9 @@ def print_table(results: dict) -> None:
             f"{row['x_baseline']:>8.3f}"
         )
     rss = results["rss"]
+    if rss is None:
+        print("\n(--only: a partial run; no memory phase, targets not judged)")
+        return
     print(f"\nWorker RSS over {rss['requests']} article/home requests:")
     for worker in rss["workers"]:
         growth = (worker["after_kib"] - worker["before_kib"]) / worker["before_kib"] * 100

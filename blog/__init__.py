@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         params,
         public,
         security,
+        sessions,
         templating,
         urls,
     )
@@ -77,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     outbox.init_app(app)
     htmx.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -14,9 +14,9 @@ traceback.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
-import uuid
 
 from flask import Flask, g, has_request_context, request
 
@@ -30,7 +30,7 @@ def current_request_id() -> str:
         return "-"
     if "request_id" not in g:
         offered = request.headers.get("X-Request-ID", "")
-        g.request_id = offered if SANE_ID.fullmatch(offered) else uuid.uuid4().hex
+        g.request_id = offered if SANE_ID.fullmatch(offered) else os.urandom(16).hex()
     return g.request_id
 
 

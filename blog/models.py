@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
@@ -136,6 +137,9 @@ class Comment(db.Model):
         ),
         # Thread display and comment counts: approved comments of one post in time order.
         Index("ix_comments_post_status_created", "post_id", "status", "created_at"),
+        # The first-time, flood and duplicate checks of every new comment compare emails
+        # without case (migration 0008).
+        Index("ix_comments_author_email_lower", text("lower(author_email)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

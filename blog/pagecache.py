@@ -76,12 +76,24 @@ def _bump_on_content_change(session: Session, flush_context) -> None:
     """A new token in the same transaction as the change: both commit, or neither does."""
     if not session.info.pop("content_changed", False):
         return
+    if session.info.get("content_version_bumped"):
+        return  # this transaction already carries a new token: one per transaction is enough
     connection = session.connection()
     connection.execute(_upsert(connection.dialect.name))
+    session.info["content_version_bumped"] = True
     if has_app_context():
         # This request reads the new token (and the settings) again, not what it read before.
         g.pop("saved_settings", None)
         g.pop("content_version", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_bump(session: Session, transaction) -> None:
+    # The transaction's end, or a savepoint's (committed or rolled back): the next change bumps
+    # again, so a savepoint rolled back with its bump inside leaves no later change without one.
+    # Not the end of the internal subtransaction every flush opens.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop("content_version_bumped", None)
 
 
 # --- the renderer fingerprint -------------------------------------------------------------------

@@ -67,7 +67,9 @@ def stamp_is_stale(age: float | None) -> bool:
 def own_comments() -> dict[int, float]:
     if "own_comments" not in g:
         try:
-            pairs = _serializer("own").loads(request.cookies.get(OWN_COOKIE, ""))
+            # Most readers have none: no signature to check then (every page asks).
+            cookie = request.cookies.get(OWN_COOKIE)
+            pairs = _serializer("own").loads(cookie) if cookie else []
             g.own_comments = {int(cid): float(ts) for cid, ts in pairs}
         except (BadSignature, TypeError, ValueError):
             g.own_comments = {}
@@ -107,8 +109,11 @@ def mark_own_comment(comment_id: int) -> None:
 def remembered_commenter() -> dict[str, str]:
     if "remembered_commenter" in g:  # chosen by a post in this request: the fresh form shows it
         return dict(g.remembered_commenter)
+    cookie = request.cookies.get(REMEMBER_COOKIE)
+    if not cookie:
+        return {}
     try:
-        data = _serializer("remember").loads(request.cookies.get(REMEMBER_COOKIE, ""))
+        data = _serializer("remember").loads(cookie)
     except BadSignature:
         return {}
     if not isinstance(data, dict):
