@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy import Select, and_, bindparam, extract, func, or_, select
 from sqlalchemy.orm import with_expression
 
 from .extensions import db
@@ -17,6 +18,7 @@ from .models import (
     PostStatus,
     SlugRedirect,
     Tag,
+    UTCDateTime,
     now_utc,
     post_tags,
 )
@@ -24,12 +26,21 @@ from .models import (
 
 def visible_condition(now: datetime | None = None):
     """Published posts, and scheduled ones whose time has come: no worker needed."""
-    now = now or now_utc()
+    if now is None:
+        return _visible_now()
     return and_(
         Post.status.in_((PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)),
         Post.published_at.is_not(None),
         Post.published_at <= now,
     )
+
+
+@functools.cache
+def _visible_now():
+    """The condition as of each execution: "now" is read when the statement runs, so the
+    expression is built once (building it was a good part of a short request's cost)."""
+    now = bindparam("now", callable_=lambda: now_utc(), type_=UTCDateTime(), unique=True)
+    return visible_condition(now)
 
 
 def approved_comment_count():
@@ -66,7 +77,13 @@ def posts_in_month(year: int, month: int) -> Select:
 
 
 def visible_post_by_slug(slug: str) -> Post | None:
-    return db.session.scalar(visible_posts().where(Post.slug == slug))
+    return db.session.scalar(_visible_post_by_slug(), {"slug": slug})
+
+
+@functools.cache
+def _visible_post_by_slug() -> Select:
+    # Every article request and comment post asks this: the statement is built once.
+    return visible_posts().where(Post.slug == bindparam("slug"))
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:

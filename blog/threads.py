@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from .extensions import db
 from .models import Comment, CommentStatus, Post, now_utc
@@ -30,8 +32,9 @@ class Node:
 def visible_condition(own_ids, entity=Comment):
     """Approved comments, plus the visitor's own comments that wait (held or silently spammed)."""
     approved = entity.status == CommentStatus.APPROVED.value
-    if not own_ids:
+    if not isinstance(own_ids, BindParameter) and not own_ids:
         return approved
+    # own_ids: the ids, or an expanding bind parameter standing for them (top_level_condition)
     own_waiting = and_(entity.id.in_(own_ids), entity.status.not_in(HIDDEN_FROM_OWNER))
     return or_(approved, own_waiting)
 
@@ -44,15 +47,30 @@ def is_visible(comment: Comment, own_ids) -> bool:
 
 def top_level_condition(own_ids):
     """Top-level comments the thread shows: visible ones, and placeholders for removed ones
-    that still have a visible reply somewhere below them."""
+    that still have a visible reply somewhere below them.
+
+    The expression is built once (building it cost more than running the query it is part
+    of); the visitor's own comment ids are a parameter, ``own_params(own_ids)``, given when the
+    statement runs."""
+    return _top_level_condition(bool(own_ids))
+
+
+def own_params(own_ids) -> dict:
+    """The execution parameters ``top_level_condition(own_ids)`` needs."""
+    return {"own_ids": sorted(own_ids)} if own_ids else {}
+
+
+@functools.cache
+def _top_level_condition(with_own: bool):
+    own = bindparam("own_ids", expanding=True) if with_own else ()
     reply = aliased(Comment)
     has_visible_reply = (
         select(reply.id)
         .where(reply.root_id == Comment.id, reply.id != Comment.id)
-        .where(visible_condition(own_ids, reply))
+        .where(visible_condition(own, reply))
         .exists()
     )
-    return and_(Comment.parent_id.is_(None), or_(visible_condition(own_ids), has_visible_reply))
+    return and_(Comment.parent_id.is_(None), or_(visible_condition(own), has_visible_reply))
 
 
 def _order():
@@ -63,11 +81,13 @@ def _order():
 
 
 def top_level_query(post: Post, own_ids):
-    return (
+    query = (
         select(Comment)
         .where(Comment.post_id == post.id, top_level_condition(own_ids))
         .order_by(*_order())
     )
+    # db.paginate runs the statement itself: the parameters travel with it.
+    return query.params(own_params(own_ids)) if own_ids else query
 
 
 def thread_page(post: Post, page: int, own_ids):
@@ -209,7 +229,8 @@ def page_of(comment: Comment, own_ids) -> int | None:
     ahead = db.session.scalar(
         select(func.count(Comment.id))
         .where(Comment.post_id == root.post_id, top_level_condition(own_ids))
-        .where(before)
+        .where(before),
+        own_params(own_ids),
     )
     return ahead // site_config()["COMMENTS_PER_PAGE"] + 1
 
