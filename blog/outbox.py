@@ -33,7 +33,8 @@ import threading
 import time
 from datetime import timedelta
 from email import message_from_string
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
 from email.policy import default as default_policy
 
 from flask import Flask, current_app
@@ -48,16 +49,22 @@ SENDING = OutboxStatus.SENDING.value
 RESUME_SECONDS = 60
 
 
-def enqueue(message: EmailMessage) -> OutboxMessage:
-    """Add the message to the current transaction; the caller commits it with its own rows."""
+def enqueue(message: Message) -> OutboxMessage:
+    """Add the message (an EmailMessage, or a compat32 Message as notify builds) to the current
+    transaction; the caller commits it with its own rows."""
     row = OutboxMessage(
-        recipient=str(message["To"]),
-        subject=str(message["Subject"])[:255],
+        recipient=_readable(message["To"]),
+        subject=_readable(message["Subject"])[:255],
         message=message.as_string(),
         next_attempt_at=now_utc(),
     )
     db.session.add(row)
     return row
+
+
+def _readable(value) -> str:
+    """A header as people read it (a compat32 message keeps RFC 2047 encoded words)."""
+    return str(make_header(decode_header(str(value))))
 
 
 # --- claiming and sending -----------------------------------------------------------------------

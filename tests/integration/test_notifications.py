@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import Comment
+from blog.models import Comment, OutboxMessage
 from blog.outbox import sender
 from tests.helpers import Inbox, approve_reader, fields, free_port
 
@@ -55,6 +55,26 @@ def test_approved_comment_sends_new_comment(app, client, inbox, post, make):
     assert sender(app).wait_idle()
     assert [m["Subject"] for m in inbox.messages] == ["New comment on Bridge reopens"]
     assert "Approve it" not in inbox.messages[0].get_content()
+
+
+def test_a_title_and_names_beyond_ascii_arrive_whole(app, client, inbox, make):
+    """The message is written as MIME text in the request: headers beyond ASCII must be encoded
+    (and a long subject folded) so that a mail client shows them as they were typed."""
+    title = "Été à Zoë’s café: the long-awaited reopening of the riverside reading room"
+    author = make.author("zoe", email="zoe@example.org")
+    article = make.post(title, author=author)
+    data = fields(client, article, author="Łukasz Żółw", comment="Très bien — ça marche!")
+    client.post(f"/posts/{article.slug}/comments", data=data)
+    assert sender(app).wait_idle()
+    (message,) = inbox.messages
+    assert message["Subject"] == f"Please moderate: {title}"
+    body = message.get_content()
+    assert title in body and "Łukasz Żółw" in body and "Très bien — ça marche!" in body
+    # What the request wrote to the outbox: every header and the body encoded, lines folded.
+    (stored,) = db.session.scalars(select(OutboxMessage.message)).all()
+    assert stored.isascii()
+    assert all(len(line) <= 78 for line in stored.splitlines())
+    assert db.session.scalar(select(OutboxMessage.subject)) == f"Please moderate: {title}"
 
 
 def test_spam_sends_nothing(app, client, inbox, post):
