@@ -10,7 +10,6 @@ advisory lock. Posting comments is rare next to reading, so one lock for all of 
 from __future__ import annotations
 
 import math
-import os
 import threading
 from contextlib import contextmanager
 from dataclasses import replace
@@ -132,8 +131,9 @@ def _checked_decision(post, parent, sent, author, parent_statuses) -> moderation
 def _between_processes():
     """Posts from other worker processes wait in the kernel, not in SQLite's busy handler.
 
-    SQLite's own wait for its write lock sleeps and retries (1, 2, 5, 10 ms...), so two workers
-    posting at once lost most of their time asleep. An exclusive lock on a file beside the
+    SQLite's own wait for its write lock sleeps and retries (1, 2, 5, 10 ms...), so a worker
+    waiting behind another could sleep well past the moment the lock came free. An exclusive
+    lock on a file beside the
     database queues them instead, and wakes the next one the moment the lock is free. SQLite
     files only (PostgreSQL's advisory lock already queues); where the platform has no flock,
     SQLite's own wait still serialises posts, just more slowly."""
@@ -141,19 +141,14 @@ def _between_processes():
     if path is None:
         yield
         return
-    # Per process: a descriptor inherited through fork would share its lock with the parent.
-    key = (os.getpid(), path)
-    handle = _lock_files.get(key)
-    if handle is None:
-        handle = _lock_files.setdefault(key, open(path, "a+b"))  # noqa: SIM115 (kept open)
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-_lock_files: dict[tuple[int, str], object] = {}
+    # Opened per post (a few microseconds): a descriptor kept open would be shared with the
+    # children of a fork, and the lock with them.
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _lock_file_path() -> str | None:

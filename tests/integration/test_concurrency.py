@@ -54,6 +54,40 @@ def test_parallel_comment_posts_all_succeed(app, make, caplog):
     assert "database is locked" not in caplog.text
 
 
+@pytest.mark.sqlite_only
+def test_a_post_queues_behind_another_process_holding_the_posting_lock(app, client, make):
+    """Workers queue for the comment lock on a file beside the database (blog/posting.py), not
+    in SQLite's sleeping busy handler. Holding that lock here, as another worker would, keeps
+    a post waiting; releasing it lets the post through at once."""
+    import fcntl
+    import time
+
+    from tests.helpers import fields
+
+    post = make.post("Queued article")
+    data = fields(client, post)
+    with app.app_context():
+        lock_path = f"{db.engine.url.database}-posting.lock"
+    result = {}
+    with open(lock_path, "a+b") as other_worker:
+        fcntl.flock(other_worker.fileno(), fcntl.LOCK_EX)
+        poster = threading.Thread(
+            target=lambda: result.update(
+                response=client.post(f"/posts/{post.slug}/comments", data=data)
+            )
+        )
+        poster.start()
+        poster.join(0.5)
+        assert poster.is_alive(), "the post did not wait for the posting lock"
+        released = time.monotonic()
+        fcntl.flock(other_worker.fileno(), fcntl.LOCK_UN)
+    poster.join(10)
+    assert not poster.is_alive()
+    assert time.monotonic() - released < 2
+    assert result["response"].status_code == 303
+    assert db.session.scalar(select(func.count(Comment.id))) == 1
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None

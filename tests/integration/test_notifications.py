@@ -60,7 +60,7 @@ def test_approved_comment_sends_new_comment(app, client, inbox, post, make):
 def test_a_title_and_names_beyond_ascii_arrive_whole(app, client, inbox, make):
     """The message is written as MIME text in the request: headers beyond ASCII must be encoded
     (and a long subject folded) so that a mail client shows them as they were typed."""
-    title = "Été à Zoë’s café: the long-awaited reopening of the riverside reading room"
+    title = "Été à Zoë\u2019s café: the long-awaited reopening of the riverside reading room"
     author = make.author("zoe", email="zoe@example.org")
     article = make.post(title, author=author)
     data = fields(client, article, author="Łukasz Żółw", comment="Très bien — ça marche!")
