@@ -93,6 +93,7 @@ class Server:
     """gunicorn with 2 sync workers serving the bench app on a free port."""
 
     def __init__(self, database: Path, instance: Path):
+        self.database = database
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -177,6 +178,7 @@ class Row:
         self.script, self.headers, self.note = script, headers or {}, note
         self.data: bytes | None = None  # the body of the probe POST
         self.prepare = lambda: None  # run before each load
+        self.settle = lambda: None  # run after each load
         self.runs: list[dict] = []
         self.body_bytes = 0
         self.queries = ""
@@ -198,7 +200,7 @@ def probe(base: str, row: Row, data: bytes | None = None) -> None:
     row.queries = headers.get("X-Bench-Queries", "?")
 
 
-def build_rows(base: str, slugs: dict) -> list[Row]:
+def build_rows(base: str, slugs: dict, database: Path) -> list[Row]:
     """Every row, with the cookies, token and ETag the POST and the conditional GET need."""
     last_page = site.comment_pages()
     rows = [
@@ -251,6 +253,7 @@ def build_rows(base: str, slugs: dict) -> list[Row]:
         note="CSRF on: token and session cookie from the page; flood and rate limits off",
     )
     posting.data = f"{form}&comment={text}+probe".encode()
+    posting.settle = lambda: outbox_drained(database)
     rows.append(posting)
     # The same reader after posting (their comment, their saved name): rendered just for them.
     opener.open(
@@ -292,7 +295,27 @@ def fetch_etag(url: str, cookie: str) -> str:
 
 def load(base: str, row: Row, seconds: float) -> dict:
     row.prepare()
-    return wrk(base + row.path, seconds, row.script, row.headers)
+    result = wrk(base + row.path, seconds, row.script, row.headers)
+    row.settle()
+    return result
+
+
+def outbox_drained(database: Path, timeout: float = 120) -> None:
+    """Wait until the workers' mail senders have sent what the POST row queued (one message per
+    comment, logged since the bench has no mail server), so that their work is not counted
+    against the next row."""
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    with sqlite3.connect(database, timeout=30) as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')"
+            ).fetchone()[0]
+            if not waiting:
+                return
+            time.sleep(0.2)
+    raise RuntimeError("the mail outbox did not drain")
 
 
 def rss_phase(base: str, server: Server, slugs: dict) -> dict:
@@ -362,7 +385,7 @@ def build_database(database: Path, instance: Path) -> dict:
 
 def measure(server: Server, slugs: dict, args) -> dict:
     base = server.base
-    rows = build_rows(base, slugs)
+    rows = build_rows(base, slugs, server.database)
     if args.only:
         wanted = [name.strip() for name in args.only.split(",") if name.strip()]
         rows = [rows[0], *(r for r in rows[1:] if any(r.name.startswith(w) for w in wanted))]

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, extract, func, or_, select
-from sqlalchemy.orm import with_expression
+from sqlalchemy.orm import lazyload, with_expression
 
 from .extensions import db
 from .models import (
@@ -82,8 +82,9 @@ def visible_post_by_slug(slug: str) -> Post | None:
 
 @functools.cache
 def _visible_post_by_slug() -> Select:
-    # Every article request and comment post asks this: the statement is built once.
-    return visible_posts().where(Post.slug == bindparam("slug"))
+    # Every article request and comment post asks this: the statement is built once. The tags
+    # load when a page shows them (a comment post never does), not with every lookup.
+    return visible_posts().where(Post.slug == bindparam("slug")).options(lazyload(Post.tags))
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:
