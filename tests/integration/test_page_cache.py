@@ -381,3 +381,30 @@ def test_a_scheduled_post_appears_when_its_time_comes_without_any_write(workers,
     monkeypatch.setattr("blog.pagecache.now_utc", lambda: later)
     monkeypatch.setattr("blog.queries.now_utc", lambda: later)
     assert "Tomorrow&#39;s news" in workers.b.get("/").get_data(as_text=True)
+
+
+def test_the_version_a_request_reads_matches_what_it_sees(app, make):
+    """The version is read on a raw pooled connection while the request's session has no
+    transaction yet (cheap, and all it reads later is that version or newer). Once the request
+    has written, it reads the version in its own transaction: the new token of its uncommitted
+    change, which a rollback takes away again."""
+    from flask import g
+
+    from blog import pagecache
+    from blog.models import Tag
+
+    make.post("Something to read")
+    db.session.commit()
+    db.session.remove()  # as a new request finds it: no session yet
+    with app.test_request_context("/"):
+        committed = pagecache.content_version()
+        assert not db.session.registry.has(), "the version read opened an ORM session"
+        db.session.add(Tag(name="Fresh", slug="fresh"))
+        db.session.flush()  # bumps the version in this transaction
+        written = pagecache.content_version()
+        assert written != committed
+        db.session.rollback()
+        g.pop("saved_settings", None)
+        g.pop("content_version", None)
+        assert pagecache.content_version() == committed
+    db.session.remove()
