@@ -17,11 +17,16 @@ import hashlib
 import hmac
 import re
 import time
+from datetime import timedelta
 
 from flask import Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import or_, select
 
 from . import discussion, pagecache, threads, visitor
+from .extensions import db
+from .models import Comment, CommentStatus, Post, now_utc
+from .settings import site_config
 
 ONLY_ARGUMENT = {"cpage"}
 
@@ -47,15 +52,42 @@ def stamp_mark() -> str:
     return _mark("stamp")
 
 
-def is_shared_view() -> bool:
+def is_shared_view(slug: str) -> bool:
     """This request shows what every anonymous first-time reader of the page sees."""
     return (
         request.method == "GET"
         and g.get("author") is None
         and set(request.args) <= ONLY_ARGUMENT
-        and not visitor.own_comments()
         and not visitor.remembered_commenter()
+        and not own_comments_shown_on(slug)
     )
+
+
+def own_comments_shown_on(slug: str) -> bool:
+    """Whether this article shows the visitor something of their own comments: one that waits
+    (held, or silently spammed) or one they may still edit or delete.
+
+    A reader who commented elsewhere, or whose comments here are published and past the edit
+    window, sees the shared page like everyone else (one query, for visitors with such a cookie
+    only), instead of a page rendered for them on every visit for COMMENT_OWN_DAYS."""
+    own = visitor.own_comments()
+    if not own:
+        return False
+    cutoff = now_utc() - timedelta(minutes=site_config()["COMMENT_EDIT_MINUTES"])
+    shown = db.session.scalar(
+        select(Comment.id)
+        .join(Post, Post.id == Comment.post_id)
+        .where(
+            Comment.id.in_(list(own)),
+            Post.slug == slug,
+            or_(
+                Comment.status.not_in((CommentStatus.APPROVED.value, *threads.HIDDEN_FROM_OWNER)),
+                Comment.created_at > cutoff,
+            ),
+        )
+        .limit(1)
+    )
+    return shown is not None
 
 
 def entry_key(slug: str) -> str:
@@ -65,7 +97,7 @@ def entry_key(slug: str) -> str:
 
 def cached(slug: str) -> Response | None:
     """The shared page from the cache, made this reader's; None when it must be rendered."""
-    if not is_shared_view():
+    if not is_shared_view(slug):
         return None
     entry = entry_key(slug)
     pieces = pagecache.get(entry)

@@ -125,7 +125,7 @@ def render_article(
     kept (article_cache); anything that shows this visitor's own state is rendered for them.
     """
     shared = (form, reply_to, form_message, status) == (None, None, None, 200) and (
-        article_cache.is_shared_view()
+        article_cache.is_shared_view(post.slug)
     )
     older, newer = pagecache.remembered(
         pagecache.key("neighbours", post.id), lambda: queries.neighbour_links(post)

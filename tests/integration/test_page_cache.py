@@ -408,3 +408,51 @@ def test_the_version_a_request_reads_matches_what_it_sees(app, make):
         g.pop("content_version", None)
         assert pagecache.content_version() == committed
     db.session.remove()
+
+
+def test_a_commenter_gets_the_shared_page_where_nothing_of_theirs_shows(workers, monkeypatch):
+    """The own-comments cookie lasts COMMENT_OWN_DAYS; only a page that shows the visitor
+    something of theirs (a held comment, or one still editable) is rendered for them. Elsewhere,
+    and once their comment is published and past the edit window, they get the shared page."""
+    here = article(workers, comments=0)
+    elsewhere = workers.run(lambda: SimpleNamespace(slug=workers.make.post("Elsewhere").slug))
+    app = workers.apps[0]
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    def renders(client, slug) -> bool:
+        rendered.clear()
+        with template_rendered.connected_to(record, app):
+            html = page(client, slug)
+        return bool(rendered), html
+
+    commenter = app.test_client()
+    data = fields(commenter, here, author="New Person", email="new@example.org")
+    assert commenter.post(f"/posts/{here.slug}/comments", data=data).status_code == 303
+    both_cached(workers, elsewhere.slug)
+    # Held: their page shows it; another article is the shared one.
+    assert renders(commenter, here.slug)[0]
+    assert "Your comment is awaiting moderation." in renders(commenter, here.slug)[1]
+    assert not renders(commenter, elsewhere.slug)[0]
+
+    def publish():
+        comment = db.session.scalars(
+            db.select(Comment).where(Comment.author_name == "New Person")
+        ).one()
+        comment.status = CommentStatus.APPROVED.value
+        db.session.commit()
+
+    workers.run(publish)
+    page(workers.a, here.slug)  # the shared page, rendered again for the new content
+    # Published but still within the edit window: Edit and Delete are theirs alone.
+    was_rendered, html = renders(commenter, here.slug)
+    assert was_rendered and ">Edit</a>" in html
+    # Past the window: the shared page, the same as anyone's.
+    later = now_utc() + timedelta(minutes=16)
+    monkeypatch.setattr("blog.article_cache.now_utc", lambda: later)
+    monkeypatch.setattr("blog.lifecycle.now_utc", lambda: later)
+    was_rendered, html = renders(commenter, here.slug)
+    assert not was_rendered
+    assert ">Edit</a>" not in html and TEXT in html
