@@ -1,10 +1,11 @@
 """The article page as most readers get it: rendered once per content version, shared by all.
 
-A reader who is not signed in, has no comment of their own to see, no saved name to prefill and
-no reply form open sees exactly what every such reader sees, except two values of the comment
-form: the CSRF token and the form's signed timestamp. So that page is rendered once with two
-secret marks in their place, cached (``pagecache``: in process or Redis), and each request only
-puts this reader's token and timestamp in. Everyone else gets the page rendered for them.
+A reader who is not signed in, has no comment of their own to see on this article and no reply
+form open sees exactly what every such reader sees, except values of the comment form: the CSRF
+token, the form's signed timestamp, and the name, email and website that "Save my name..."
+prefills. So that page is rendered once with secret marks in their place, cached (``pagecache``:
+in process or Redis), and each request only puts this reader's values in. Everyone else gets the
+page rendered for them.
 
 A weak ETag names the shared page and this reader's session token, so a conditional GET answers
 304 before anything is rendered or substituted. The ETag also changes every half token lifetime,
@@ -21,6 +22,7 @@ from datetime import timedelta
 
 from flask import Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 from sqlalchemy import or_, select
 
 from . import discussion, pagecache, threads, visitor
@@ -52,13 +54,28 @@ def stamp_mark() -> str:
     return _mark("stamp")
 
 
+# The values of the shared page that differ per reader: the two the form always carries, and
+# the name, email and website (and the ticked box) that "Save my name..." prefills.
+PER_READER = ("csrf", "stamp", "author", "email", "url", "remember")
+
+
+def mark_form(form) -> None:
+    """Put marks where the shared page's form shows per-reader values (csrf: the template's
+    csrf_token(), see render_article). The box's mark stands where "checked" goes."""
+    form.stamp.data = stamp_mark()
+    form.author.data = _mark("author")
+    form.email.data = _mark("email")
+    form.url.data = _mark("url")
+    form.remember.data = False
+    form.remember.render_kw = {_mark("remember"): True}
+
+
 def is_shared_view(slug: str) -> bool:
     """This request shows what every anonymous first-time reader of the page sees."""
     return (
         request.method == "GET"
         and g.get("author") is None
         and set(request.args) <= ONLY_ARGUMENT
-        and not visitor.remembered_commenter()
         and not own_comments_shown_on(slug)
     )
 
@@ -118,8 +135,8 @@ def split_at_marks(html: str) -> tuple:
     """The page as UTF-8 bytes cut where a mark stood, each cut naming the value that goes there.
 
     A request then joins bytes with its own token and stamp: no search through the page and no
-    encoding of it per request. ("csrf", "stamp" alternate with byte strings.)"""
-    marks = {csrf_mark(): "csrf", stamp_mark(): "stamp"}
+    encoding of it per request. (Names from PER_READER alternate with byte strings.)"""
+    marks = {_mark(name): name for name in PER_READER}
     pattern = "(" + "|".join(map(re.escape, marks)) + ")"
     return tuple(
         marks[part] if index % 2 else part.encode()
@@ -127,20 +144,32 @@ def split_at_marks(html: str) -> tuple:
     )
 
 
-def _etag(entry: str) -> str:
+def _etag(entry: str, remembered: dict) -> str:
     raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
     lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT") or 0
     period = int(time.time() // max(1, lifetime // 2)) if lifetime else 0
-    return hashlib.sha256(f"{entry}\0{raw}\0{period}".encode()).hexdigest()[:32]
+    saved = "\0".join(remembered.get(key, "") for key in ("author", "email", "url"))
+    key = f"{entry}\0{raw}\0{period}\0{bool(remembered)}\0{saved}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _reader_values(token: str, remembered: dict) -> dict[str, bytes]:
+    """What this reader's page puts where the marks stood (values escaped for attributes)."""
+    values = {"csrf": token, "stamp": visitor.form_stamp()}
+    for key in ("author", "email", "url"):
+        values[key] = str(escape(remembered.get(key, "")))
+    values["remember"] = "checked" if remembered else ""
+    return {name: value.encode() for name, value in values.items()}
 
 
 def personalise(pieces: tuple, entry: str) -> Response:
     token = generate_csrf()  # also puts this reader's raw token in the session for the ETag
-    etag = _etag(entry)
+    remembered = visitor.remembered_commenter()
+    etag = _etag(entry, remembered)
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        values = {"csrf": token.encode(), "stamp": visitor.form_stamp().encode()}
+        values = _reader_values(token, remembered)
         body = b"".join(values[piece] if isinstance(piece, str) else piece for piece in pieces)
         response = Response(body, mimetype="text/html")
     response.set_etag(etag, weak=True)

@@ -132,7 +132,7 @@ def render_article(
     )
     context = discussion.section_context(post, form, reply_to, form_message)
     if shared:
-        context["form"].stamp.data = article_cache.stamp_mark()
+        article_cache.mark_form(context["form"])
         mark = article_cache.csrf_mark()
         context["csrf_token"] = lambda: mark
     html = render_template(

@@ -329,7 +329,9 @@ def test_sql_statements_per_article_page_do_not_grow_with_the_thread(workers):
     busy = workers.run(big_thread)
     app = workers.apps[1]
     own = app.test_client()  # with a held comment of their own: pages are rendered for them
-    assert own.post(f"/posts/{small.slug}/comments", data=fields(own, small)).status_code == 303
+    for slug in (small.slug, busy):
+        target = SimpleNamespace(slug=slug)
+        assert own.post(f"/posts/{slug}/comments", data=fields(own, target)).status_code == 303
     urls = (f"/posts/{small.slug}", f"/posts/{busy}", f"/posts/{busy}?cpage=3")
     for url in urls:  # sidebar and neighbours are kept per content version; the thread is not
         own.get(url)
@@ -456,3 +458,47 @@ def test_a_commenter_gets_the_shared_page_where_nothing_of_theirs_shows(workers,
     was_rendered, html = renders(commenter, here.slug)
     assert not was_rendered
     assert ">Edit</a>" not in html and TEXT in html
+
+
+def test_a_saved_name_is_filled_into_the_shared_page_escaped(workers):
+    """ "Save my name, email, and website" no longer costs a rendered page on every visit: the
+    shared article carries marks where the form shows them, and each reader's own values (HTML-
+    escaped) go in. Nobody else's page, and no ETag of another reader, carries them."""
+    here = article(workers, comments=0)
+    elsewhere = workers.run(lambda: SimpleNamespace(slug=workers.make.post("Elsewhere").slug))
+    app = workers.apps[0]
+    name, site = 'Ann "<b>" O\'Neil', "https://ann.example.org/?a=1&b=2"
+    reader = app.test_client()
+    data = fields(reader, here, author=name, email="ann@example.org", url=site, remember="y")
+    assert reader.post(f"/posts/{here.slug}/comments", data=data).status_code == 303
+    both_cached(workers, elsewhere.slug)
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        html = page(reader, elsewhere.slug)
+    assert rendered == []  # the shared page, from the cache
+    assert 'value="Ann &#34;&lt;b&gt;&#34; O&#39;Neil"' in html
+    assert 'value="ann@example.org"' in html
+    assert 'value="https://ann.example.org/?a=1&amp;b=2"' in html
+    assert re.search(r'<input id="remember"\s+checked\s+name="remember"', html)
+    assert "mark-" not in html
+    for other in (workers.a, workers.b):
+        theirs = page(other, elsewhere.slug)
+        assert "ann@example.org" not in theirs and "Neil" not in theirs
+        assert re.search(r'<input id="remember"\s+name="remember"', theirs)
+        assert (
+            'id="author" maxlength="245" name="author" required size="30" type="text" value=""'
+            in (theirs)
+        )
+    # Their ETag is theirs: a conditional GET by another reader with it gets the full page.
+    etag = reader.get(f"/posts/{elsewhere.slug}").headers["ETag"]
+    assert (
+        reader.get(f"/posts/{elsewhere.slug}", headers={"If-None-Match": etag}).status_code == 304
+    )
+    assert (
+        workers.a.get(f"/posts/{elsewhere.slug}", headers={"If-None-Match": etag}).status_code
+        == 200
+    )
