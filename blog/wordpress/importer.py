@@ -14,6 +14,7 @@ items and other post types, posts in the trash, pingbacks and trackbacks.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections import Counter
@@ -67,6 +68,8 @@ SKIPPED_TYPES = {"page": "pages", "attachment": "attachments", "revision": "revi
 
 
 IMPORT_REASON = "Imported from WordPress"
+GC_EVERY = 100  # channel elements between two collections of cyclic garbage (see run)
+
 # WordPress's default category, on every post that has no other: not worth a tag.
 DEFAULT_CATEGORY = "uncategorized"
 MAX_ID = 2**31 - 1
@@ -171,11 +174,16 @@ class Importer:
             "wp:author": self.author,
             "item": self.item,
         }
-        for node in read_channel(stream):
+        for count, node in enumerate(read_channel(stream), 1):
             self.line = node.line
             handler = handlers.get(node.tag)
             if handler is not None:  # anything else in the channel is of no use here
                 handler(node)
+            if count % GC_EVERY == 0:
+                # Sanitizing leaves reference cycles (the HTML parser and its input), each
+                # holding an item's text until the cycle collector happens to run; collecting
+                # here keeps the peak at a batch of items however long the file is.
+                gc.collect()
         self.save_settings()
         reset_id_sequences(Comment, Author, Tag, Post)
         return self.report
