@@ -89,7 +89,12 @@ def _read_saved_rows() -> list:
         finally:
             cursor.close()
     except engine.dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(sql, None, error, engine.dialect.loaded_dbapi.Error) from error
+        gone = engine.dialect.is_disconnect(error, connection.dbapi_connection, None)
+        if gone:  # the server restarted: this connection must not go back to the pool
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            sql, None, error, engine.dialect.loaded_dbapi.Error, connection_invalidated=gone
+        ) from error
     finally:
         connection.close()  # back to the pool, which ends its transaction
 
