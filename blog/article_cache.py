@@ -20,7 +20,7 @@ import re
 import time
 from datetime import timedelta
 
-from flask import Response, current_app, g, request, session
+from flask import Response, current_app, g, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from sqlalchemy import or_, select
@@ -142,6 +142,32 @@ def split_at_marks(html: str) -> tuple:
         marks[part] if index % 2 else part.encode()
         for index, part in enumerate(re.split(pattern, html))
     )
+
+
+def fresh_form_mark() -> str:
+    """Where a fragment leaves room for ``fresh_form``'s bytes (see comments.posted_answer)."""
+    return _mark("fresh-form")
+
+
+def fresh_form(post) -> bytes | None:
+    """The blank comment form as the answer to a post shows it, from the cache, with this
+    reader's values put in (UTF-8); None for a signed-in author, whose form is rendered.
+
+    It is the same for every reader of the article but for the marked values, so it is rendered
+    once per content version, like the shared page (rendering it was a sixth of a post)."""
+    if g.get("author") is not None:
+        return None
+    entry = pagecache.key("fresh-form", request.host_url, post.id)
+    pieces = pagecache.get(entry)
+    if pieces is None:
+        context = discussion.form_context(post)
+        mark_form(context["form"])
+        mark = csrf_mark()
+        html = render_template("comments/_form.html", **context, csrf_token=lambda: mark)
+        pieces = split_at_marks(html)
+        pagecache.put(entry, pieces, threads.comments_close_at(post))
+    values = _reader_values(generate_csrf(), visitor.remembered_commenter())
+    return b"".join(values[piece] if isinstance(piece, str) else piece for piece in pieces)
 
 
 def _etag(entry: str, remembered: dict) -> str:

@@ -20,7 +20,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
-from . import discussion, lifecycle, moderation, posting, queries, threads, visitor
+from . import article_cache, discussion, lifecycle, moderation, posting, queries, threads, visitor
 from .extensions import db, limiter
 from .forms import CommentEditForm, CommentForm
 from .htmx import is_htmx, render_fragment, render_page_or_fragment
@@ -148,10 +148,11 @@ def posted_answer(post: Post, comment: Comment) -> Response:
     placement = threads.placement_of_new(comment)
     total, _ = threads.approved_totals(post)
     approved = comment.status == CommentStatus.APPROVED.value
-    context = {
-        **discussion.comment_context(post, threads.page_of(comment, [comment.id]) or 1),
-        **discussion.form_context(post),
-    }
+    context = discussion.comment_context(post, threads.page_of(comment, [comment.id]) or 1)
+    # The fresh form comes from the cache: the fragment leaves a mark where its bytes go.
+    form_html = article_cache.fresh_form(post)
+    if form_html is None:
+        context.update(discussion.form_context(post))
     response = render_fragment(
         "comments/_posted.html",
         node=placement.node,
@@ -160,8 +161,12 @@ def posted_answer(post: Post, comment: Comment) -> Response:
         status_message=POSTED if approved else discussion.AWAITING,
         comment_total=total,
         shown_any=True,
+        form_mark=article_cache.fresh_form_mark() if form_html is not None else None,
         **context,
     )
+    if form_html is not None:
+        mark = article_cache.fresh_form_mark().encode()
+        response.set_data(response.get_data().replace(mark, form_html, 1))
     # Wherever the form was (under a comment while replying), the fresh one goes back home.
     response.headers["HX-Retarget"] = "#respond-home"
     response.headers["HX-Reswap"] = "innerHTML"

@@ -46,10 +46,10 @@ def content_version() -> str:
     return g.get("content_version", "0")
 
 
-def _upsert(dialect_name: str):
-    token = json.dumps(uuid.uuid4().hex)
+def _upsert(dialect_name: str, token: str):
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(Setting).values(key=VERSION_KEY, value=token, updated_at=now_utc())
+    value = json.dumps(token)
+    statement = dialect.insert(Setting).values(key=VERSION_KEY, value=value, updated_at=now_utc())
     return statement.on_conflict_do_update(
         index_elements=[Setting.key],
         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
@@ -69,22 +69,29 @@ def _touches_content(session: Session) -> bool:
 def _note_content_change(session: Session, flush_context, instances) -> None:
     if _touches_content(session):
         session.info["content_changed"] = True
+    if any(isinstance(obj, Setting) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["settings_changed"] = True
 
 
 @event.listens_for(Session, "after_flush")
 def _bump_on_content_change(session: Session, flush_context) -> None:
     """A new token in the same transaction as the change: both commit, or neither does."""
+    settings_changed = session.info.pop("settings_changed", False)
+    if has_app_context() and settings_changed:
+        g.pop("saved_settings", None)  # this request reads the saved settings again
+        g.pop("content_version", None)
     if not session.info.pop("content_changed", False):
         return
     if session.info.get("content_version_bumped"):
         return  # this transaction already carries a new token: one per transaction is enough
+    token = uuid.uuid4().hex
     connection = session.connection()
-    connection.execute(_upsert(connection.dialect.name))
+    connection.execute(_upsert(connection.dialect.name, token))
     session.info["content_version_bumped"] = True
-    if has_app_context():
-        # This request reads the new token (and the settings) again, not what it read before.
-        g.pop("saved_settings", None)
-        g.pop("content_version", None)
+    if has_app_context() and not settings_changed:
+        # The rest of this request sees its own change: the new token, without reading the
+        # settings again (only the token changed).
+        g.content_version = token
 
 
 @event.listens_for(Session, "after_transaction_end")

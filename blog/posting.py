@@ -71,29 +71,44 @@ def save(
         body=sent.body,
     )
     refresh_comment_html(comment)  # the slow part, done before anyone waits for the lock
-    # Threads of one worker queue here instead of polling SQLite's lock. The post, the parent
-    # and the new comment stay loaded across the commits: every value is known here, and
-    # reloading them (and the post's tags) after each commit was a third of a post's queries.
-    with _in_process, _objects_kept(), _between_processes():
-        _serialise_posting()
-        try:
-            decision = _checked_decision(post, parent, sent, author, parent_statuses)
-            comment.status = decision.status
-            comment.moderation_reason = decision.reason
-            db.session.add(comment)
-            lifecycle.attach(comment, parent)
-            # The notification commits with the comment: a crash after this loses neither.
-            # An author does not need to be told about their own comment.
-            db.session.flush()  # the message links to the comment's id
-            queued = author is None and notify_new_comment(comment)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-    current_app.logger.info("Comment %s on post %s: %s", comment.id, post.id, decision.reason)
+    # The post, the parent and the new comment stay loaded across the commits: every value is
+    # known here, and reloading them (and the post's tags) after each commit was a third of a
+    # post's queries.
+    with _objects_kept():
+        # End what the request read so far, which also gives its pooled connection back: a
+        # post waiting for the lock below must not hold a connection that the post holding
+        # the lock needs next (with more waiting threads than connections, neither could go on).
+        db.session.commit()
+        # Threads of one worker queue here instead of polling SQLite's lock.
+        with _in_process, _between_processes():
+            _serialise_posting()
+            queued = _save_checked(comment, post, parent, sent, author, parent_statuses)
+    current_app.logger.info(
+        "Comment %s on post %s: %s", comment.id, post.id, comment.moderation_reason
+    )
     if queued:
         outbox.wake()
     return comment
+
+
+def _save_checked(comment, post, parent, sent, author, parent_statuses) -> bool:
+    """Inside the posting lock: the checks, the insert and the notification, one commit.
+    True when a notification was queued."""
+    try:
+        decision = _checked_decision(post, parent, sent, author, parent_statuses)
+        comment.status = decision.status
+        comment.moderation_reason = decision.reason
+        db.session.add(comment)
+        lifecycle.attach(comment, parent)
+        # The notification commits with the comment: a crash after this loses neither.
+        # An author does not need to be told about their own comment.
+        db.session.flush()  # the message links to the comment's id
+        queued = author is None and notify_new_comment(comment)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return queued
 
 
 @contextmanager
@@ -163,7 +178,7 @@ def _lock_file_path() -> str | None:
 
 
 def _serialise_posting() -> None:
-    db.session.commit()  # end whatever the request read so far; the lock starts a fresh one
+    """Begin the posting transaction under the database's lock (the request's reads ended)."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         db.session.execute(text("BEGIN IMMEDIATE"))
