@@ -255,11 +255,16 @@ def build_rows(base: str, slugs: dict, database: Path) -> list[Row]:
     posting.data = f"{form}&comment={text}+probe".encode()
     posting.settle = lambda: outbox_drained(database)
     rows.append(posting)
-    # The same reader after posting (their comment, their saved name): rendered just for them.
+    # A reader whose held comment shows on the article (a first comment under a new name waits
+    # for moderation) and who saved their name: that article is rendered just for them.
+    own_form = form.replace(
+        urllib.parse.urlencode({"author": site.COMMENTER[0]}),
+        urllib.parse.urlencode({"author": "First Timer"}),
+    ).replace(urllib.parse.urlencode({"email": site.COMMENTER[1]}), "email=first%40example.org")
     opener.open(
         urllib.request.Request(
             base + posting.path,
-            data=f"{form}&remember=y&comment={text}+own".encode(),
+            data=f"{own_form}&remember=y&comment={text}+own".encode(),
             headers={"Referer": post_headers["Referer"]},
         ),
         timeout=30,
@@ -268,10 +273,11 @@ def build_rows(base: str, slugs: dict, database: Path) -> list[Row]:
     rows.insert(
         2,
         Row(
-            "article-50, rendered (own)",
-            f"/posts/{slugs['article-50']}",
+            "article, rendered (own)",
+            f"/posts/{slugs['article-post']}",
             headers={"Cookie": own_cookie},
-            note="a reader with a comment of their own and a saved name: not the shared page",
+            note="a reader with a held comment on this article and a saved name: rendered for "
+            "them (the article that the POST row fills, its first comment page)",
         ),
     )
     revalidate = Row(

@@ -153,11 +153,14 @@ def fresh_form(post) -> bytes | None:
     """The blank comment form as the answer to a post shows it, from the cache, with this
     reader's values put in (UTF-8); None for a signed-in author, whose form is rendered.
 
-    It is the same for every reader of the article but for the marked values, so it is rendered
-    once per content version, like the shared page (rendering it was a sixth of a post)."""
+    It is the same for every reader of the article but for the marked values, and depends on
+    nothing but the templates and the article's address: it is kept under those, not under the
+    content version, which the very post being answered has just replaced (rendering the form
+    was a sixth of a post). Only posts that may be answered get here: the form is never the
+    "comments are closed" notice."""
     if g.get("author") is not None:
         return None
-    entry = pagecache.key("fresh-form", request.host_url, post.id)
+    entry = pagecache.template_key("fresh-form", request.host_url, post.id, post.slug)
     pieces = pagecache.get(entry)
     if pieces is None:
         context = discussion.form_context(post)
@@ -165,7 +168,7 @@ def fresh_form(post) -> bytes | None:
         mark = csrf_mark()
         html = render_template("comments/_form.html", **context, csrf_token=lambda: mark)
         pieces = split_at_marks(html)
-        pagecache.put(entry, pieces, threads.comments_close_at(post))
+        pagecache.put_lasting(entry, pieces)
     values = _reader_values(generate_csrf(), visitor.remembered_commenter())
     return b"".join(values[piece] if isinstance(piece, str) else piece for piece in pieces)
 

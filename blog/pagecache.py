@@ -134,6 +134,12 @@ def key(*parts) -> str:
     return ":".join(["blog", fingerprint(), content_version(), *map(str, parts)])
 
 
+def template_key(*parts) -> str:
+    """For a fragment that depends on the templates and ``parts`` alone, not on the content:
+    it outlives the content version (which every new comment replaces)."""
+    return ":".join(["blog", fingerprint(), "templates", *map(str, parts)])
+
+
 def get(entry_key: str):
     """The cached value, or None when missing, past its fresh-until time, or the cache is down."""
     entry = _cache_call(cache.get, entry_key)
@@ -150,6 +156,12 @@ def put(entry_key: str, value, fresh_until: datetime | None = None) -> None:
     if limit is not None and (fresh_until is None or limit < fresh_until):
         fresh_until = limit
     _cache_call(cache.set, entry_key, (value, fresh_until.timestamp() if fresh_until else None))
+
+
+def put_lasting(entry_key: str, value) -> None:
+    """Keep a ``template_key`` entry: no clock makes it stale (no scheduled post or closing
+    date changes it), so no fresh-until time is looked up."""
+    _cache_call(cache.set, entry_key, (value, None))
 
 
 def _cache_call(method, *args):

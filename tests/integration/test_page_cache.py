@@ -502,3 +502,44 @@ def test_a_saved_name_is_filled_into_the_shared_page_escaped(workers):
         workers.a.get(f"/posts/{elsewhere.slug}", headers={"If-None-Match": etag}).status_code
         == 200
     )
+
+
+def test_the_fresh_form_after_a_post_is_each_readers_own(workers):
+    """The blank form in an htmx post's answer comes from a cache entry that outlives the
+    content version: it must carry each reader's own token and saved values, never another's,
+    and follow the article to a new address."""
+    here = article(workers, comments=0)
+    app = workers.apps[0]
+    first, second = app.test_client(), app.test_client()
+    htmx = {"HX-Request": "true"}
+    mine = fields(first, here, author='Ann "A"', email="ann@example.org", remember="y")
+    answer = first.post(f"/posts/{here.slug}/comments", data=mine, headers=htmx)
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    token_first = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert 'value="Ann &#34;A&#34;"' in html and re.search(r'id="remember"\s+checked', html)
+    theirs = fields(second, here, author="Bea", email="bea@example.org", comment="Me too.")
+    html = second.post(f"/posts/{here.slug}/comments", data=theirs, headers=htmx).get_data(
+        as_text=True
+    )
+    token_second = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert token_second != token_first
+    assert "Ann" not in html.split('id="respond"')[-1]  # the form part: nothing of Ann's
+    assert 'id="author" maxlength="245" name="author" required size="30" type="text" value=""' in (
+        html
+    )
+    assert "mark-" not in html
+    assert f'action="/posts/{here.slug}/comments"' in html
+
+    def move():
+        post = db.session.get(Post, here.id)
+        post.slug = "library-reopened"
+        db.session.commit()
+
+    workers.run(move)
+    moved = SimpleNamespace(slug="library-reopened")
+    again = fields(second, moved, author="Bea", email="bea@example.org", comment="Moved!")
+    html = second.post("/posts/library-reopened/comments", data=again, headers=htmx).get_data(
+        as_text=True
+    )
+    assert 'action="/posts/library-reopened/comments"' in html
