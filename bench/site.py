@@ -85,41 +85,47 @@ def build() -> dict[str, str]:
     short_md = "A short story about something going right.\n\n" * 3
     short_html = render_post_body(short_md)
     now = now_utc()
-    posts = []
-    for n in range(LISTING_POSTS):
-        posts.append(
-            {
-                "id": n + 1,
-                "title": f"Good news number {n}",
-                "slug": f"news-{n}",
-                "body_md": short_md,
-                "body_html": short_html,
-                "body_render_version": POST_RENDER_VERSION,
-                "summary": "Something went right.",
-                "status": "published",
-                "published_at": now - timedelta(hours=n + 10),
-                "created_at": now - timedelta(hours=n + 10),
-                "comments_open": True,
-                "author_id": author.id,
-            }
+
+    def post_row(post_id, title, slug, body_md, body_html, summary, hours_ago):
+        return {
+            "id": post_id,
+            "title": title,
+            "slug": slug,
+            "body_md": body_md,
+            "body_html": body_html,
+            "body_render_version": POST_RENDER_VERSION,
+            "summary": summary,
+            "status": "published",
+            "published_at": now - timedelta(hours=hours_ago),
+            "created_at": now - timedelta(hours=hours_ago),
+            "comments_open": True,
+            "author_id": author.id,
+        }
+
+    posts = [
+        post_row(
+            n + 1,
+            f"Good news number {n}",
+            f"news-{n}",
+            short_md,
+            short_html,
+            "Something went right.",
+            n + 10,
         )
+        for n in range(LISTING_POSTS)
+    ]
     articles = {"article-50": 0, "article-5000": 1, "article-0": 2, "article-post": 3}
     for slug, offset in articles.items():
         posts.append(
-            {
-                "id": LISTING_POSTS + 1 + offset,
-                "title": f"The library reopens ({slug})",
-                "slug": slug,
-                "body_md": ARTICLE_MD,
-                "body_html": article_html,
-                "body_render_version": POST_RENDER_VERSION,
-                "summary": "Volunteers carried four thousand books back.",
-                "status": "published",
-                "published_at": now - timedelta(hours=offset + 1),
-                "created_at": now - timedelta(hours=offset + 1),
-                "comments_open": True,
-                "author_id": author.id,
-            }
+            post_row(
+                LISTING_POSTS + 1 + offset,
+                f"The library reopens ({slug})",
+                slug,
+                ARTICLE_MD,
+                article_html,
+                "Volunteers carried four thousand books back.",
+                offset + 1,
+            )
         )
     db.session.execute(insert(Post), posts)
     links = [{"post_id": p["id"], "tag_id": tags[p["id"] % 10].id} for p in posts if p["id"] % 3]

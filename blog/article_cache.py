@@ -46,28 +46,24 @@ def _mark(purpose: str) -> str:
     return found
 
 
-def csrf_mark() -> str:
-    return _mark("csrf")
-
-
-def stamp_mark() -> str:
-    return _mark("stamp")
-
-
 # The values of the shared page that differ per reader: the two the form always carries, and
 # the name, email and website (and the ticked box) that "Save my name..." prefills.
 PER_READER = ("csrf", "stamp", "author", "email", "url", "remember")
 
 
-def mark_form(form) -> None:
-    """Put marks where the shared page's form shows per-reader values (csrf: the template's
-    csrf_token(), see render_article). The box's mark stands where "checked" goes."""
-    form.stamp.data = stamp_mark()
+def mark_per_reader_values(context: dict) -> dict:
+    """Render ``context`` (with a comment form) for every reader: marks stand where the form
+    shows per-reader values, the box's mark where "checked" goes, and the template's
+    csrf_token() gives its mark. ``split_at_marks`` cuts the result for ``fill``."""
+    form = context["form"]
+    form.stamp.data = _mark("stamp")
     form.author.data = _mark("author")
     form.email.data = _mark("email")
     form.url.data = _mark("url")
     form.remember.data = False
     form.remember.render_kw = {_mark("remember"): True}
+    csrf = _mark("csrf")
+    return {**context, "csrf_token": lambda: csrf}
 
 
 def is_shared_view(slug: str) -> bool:
@@ -163,13 +159,15 @@ def fresh_form(post) -> bytes | None:
     entry = pagecache.template_key("fresh-form", request.host_url, post.id, post.slug)
     pieces = pagecache.get(entry)
     if pieces is None:
-        context = discussion.form_context(post)
-        mark_form(context["form"])
-        mark = csrf_mark()
-        html = render_template("comments/_form.html", **context, csrf_token=lambda: mark)
+        context = mark_per_reader_values(discussion.form_context(post))
+        html = render_template("comments/_form.html", **context)
         pieces = split_at_marks(html)
         pagecache.put_lasting(entry, pieces)
-    values = _reader_values(generate_csrf(), visitor.remembered_commenter())
+    return fill(pieces, _reader_values(generate_csrf(), visitor.remembered_commenter()))
+
+
+def fill(pieces: tuple, values: dict[str, bytes]) -> bytes:
+    """The pieces of ``split_at_marks`` joined with this reader's values where the marks stood."""
     return b"".join(values[piece] if isinstance(piece, str) else piece for piece in pieces)
 
 
@@ -198,8 +196,7 @@ def personalise(pieces: tuple, entry: str) -> Response:
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        values = _reader_values(token, remembered)
-        body = b"".join(values[piece] if isinstance(piece, str) else piece for piece in pieces)
+        body = fill(pieces, _reader_values(token, remembered))
         response = Response(body, mimetype="text/html")
     response.set_etag(etag, weak=True)
     # The page carries this visitor's CSRF token: no shared caches; ask again each time.

@@ -35,6 +35,16 @@ def seed_demo_command() -> None:
         click.echo("The database already has posts; demo content not loaded.")
 
 
+def acceptable_password(password: str | None, prompt: str) -> str:
+    """The --password given, or one asked for (hidden, twice); refused when too weak."""
+    if password is None:
+        password = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(f"Password refused: {problem}")
+    return password
+
+
 @click.command("create-user")
 @click.argument("username")
 @click.option("--password", help="The password; prompted for (hidden) when omitted.")
@@ -46,11 +56,7 @@ def create_user_command(
     """Create an author account that can sign in to the admin pages."""
     if db.session.scalar(select(Author).where(Author.username == username)):
         raise click.ClickException(f"An author named {username!r} already exists.")
-    if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problem = password_problem(password)
-    if problem:
-        raise click.ClickException(f"Password refused: {problem}")
+    password = acceptable_password(password, "Password")
     db.session.add(
         Author(
             username=username,
@@ -74,11 +80,7 @@ def set_password_command(username: str, password: str | None) -> None:
     author = db.session.scalar(select(Author).where(Author.username == username))
     if author is None:
         raise click.ClickException(f"No author named {username!r}.")
-    if password is None:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    problem = password_problem(password)
-    if problem:
-        raise click.ClickException(f"Password refused: {problem}")
+    password = acceptable_password(password, "New password")
     author.password_hash = hash_password(password)
     author.session_epoch += 1  # copied session cookies stop working
     db.session.commit()

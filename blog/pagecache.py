@@ -56,21 +56,23 @@ def _upsert(dialect_name: str, token: str):
     )
 
 
-def _touches_content(session: Session) -> bool:
+def _changed_content(session: Session):
+    """The content rows this flush writes: new, deleted, or really modified."""
     for obj in session.new | session.deleted:
         if isinstance(obj, CONTENT_MODELS):
-            return True
-    return any(
-        isinstance(obj, CONTENT_MODELS) and session.is_modified(obj) for obj in session.dirty
-    )
+            yield obj
+    for obj in session.dirty:
+        if isinstance(obj, CONTENT_MODELS) and session.is_modified(obj):
+            yield obj
 
 
 @event.listens_for(Session, "before_flush")
 def _note_content_change(session: Session, flush_context, instances) -> None:
-    if _touches_content(session):
+    for obj in _changed_content(session):
         session.info["content_changed"] = True
-    if any(isinstance(obj, Setting) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["settings_changed"] = True
+        if isinstance(obj, Setting):  # the saved settings themselves change: read them again
+            session.info["settings_changed"] = True
+            return
 
 
 @event.listens_for(Session, "after_flush")

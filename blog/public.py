@@ -132,9 +132,7 @@ def render_article(
     )
     context = discussion.section_context(post, form, reply_to, form_message)
     if shared:
-        article_cache.mark_form(context["form"])
-        mark = article_cache.csrf_mark()
-        context["csrf_token"] = lambda: mark
+        context = article_cache.mark_per_reader_values(context)
     html = render_template(
         "public/post.html", body=post_body(post), older=older, newer=newer, **context
     )

@@ -29,7 +29,8 @@ SECURITY_HEADERS = (
     ("Cross-Origin-Opener-Policy", "same-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
-_SECURITY_NAMES = frozenset(name.lower() for name, _ in SECURITY_HEADERS)
+_BY_LOWER_NAME = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS)
+_SECURITY_NAMES = frozenset(lower for lower, _, _ in _BY_LOWER_NAME)
 
 
 def add_security_headers(response: Response) -> Response:
@@ -37,8 +38,8 @@ def add_security_headers(response: Response) -> Response:
     # Every response gets them, so this runs once per request: one pass over the few headers
     # the response has, instead of a search per header. A view's own value is kept.
     present = {name.lower() for name, _ in headers.items()} & _SECURITY_NAMES
-    for name, value in SECURITY_HEADERS:
-        if name.lower() not in present:
+    for lower, name, value in _BY_LOWER_NAME:
+        if lower not in present:
             headers.add(name, value)
     if current_app.config.get("PREFER_HTTPS") and request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
