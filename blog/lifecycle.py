@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from . import moderation
 from .extensions import db
@@ -184,16 +185,28 @@ def reply_parent(post: Post, raw: object, allowed=(APPROVED,)) -> Comment | None
     return parent
 
 
-def attach(comment: Comment, parent: Comment | None) -> None:
-    """Place a new comment in its thread: parent, depth and the top-level comment (root)."""
-    comment.parent = parent
-    comment.depth = parent.depth + 1 if parent else 0
-    if parent is not None:
-        # A top-level parent is its own root, whatever an old row's root_id says.
-        comment.root_id = parent.id if parent.parent_id is None else parent.root_id or parent.id
-    else:
-        db.session.flush()  # the id is the root of a new thread
-        comment.root_id = comment.id
+def thread_place(parent: Comment | None) -> tuple[int, int | None]:
+    """Where a new comment sits in its thread: (depth, root id). The root of a new top-level
+    comment is its own id, which the caller sets once the row has one (None here)."""
+    if parent is None:
+        return 0, None
+    # A top-level parent is its own root, whatever an old row's root_id says.
+    root_id = parent.id if parent.parent_id is None else parent.root_id or parent.id
+    return parent.depth + 1, root_id
+
+
+def saved_comment(row: dict) -> Comment:
+    """The comment just inserted from ``row`` (every column's value), in the session as though
+    it had been loaded: its relationships load from the identity map, and nothing about it is
+    written again."""
+    comment = Comment(**row)
+    for column in Comment.__table__.columns:  # what the INSERT left to the column defaults
+        if column.key not in row:
+            default = column.default
+            setattr(comment, column.key, default.arg if default and default.is_scalar else None)
+    make_transient_to_detached(comment)
+    db.session.add(comment)
+    return comment
 
 
 # --- the poster ---------------------------------------------------------------------------------

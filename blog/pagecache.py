@@ -5,7 +5,9 @@ Everything cached here is keyed by three things, so nothing stale is ever served
 * the **content version**: a random token in the ``settings`` table that every change to what
   readers see replaces, in the same transaction as the change. Nobody has to remember to bump it:
   a flush that adds, changes or deletes a post, comment, tag, author, slug redirect or setting
-  does (``_bump_on_content_change``), whichever route, CLI command or test wrote the rows. Every
+  does (``_bump_on_content_change``), whichever route, CLI command or test wrote the rows; the
+  one write done with Core statements, a new comment (blog/posting.py), calls
+  ``content_written``. Every
   worker reads the token with the settings (one query per request it already made), so a change
   committed by one worker or host is seen by all of them on their next request;
 * the **renderer fingerprint**: a hash of every template's source and the sanitizer versions, so
@@ -20,13 +22,14 @@ hosts share one rendering of each page. Only what is the same for every reader g
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,10 +49,14 @@ def content_version() -> str:
     return g.get("content_version", "0")
 
 
-def _upsert(dialect_name: str, token: str):
+@functools.cache
+def _upsert(dialect_name: str):
+    """The new token's statement, built once per dialect (every comment post runs it while
+    other posts wait); the token and time are parameters."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    value = json.dumps(token)
-    statement = dialect.insert(Setting).values(key=VERSION_KEY, value=value, updated_at=now_utc())
+    statement = dialect.insert(Setting).values(
+        key=VERSION_KEY, value=bindparam("token_json"), updated_at=bindparam("now")
+    )
     return statement.on_conflict_do_update(
         index_elements=[Setting.key],
         set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
@@ -88,12 +95,20 @@ def _bump_on_content_change(session: Session, flush_context) -> None:
         return  # this transaction already carries a new token: one per transaction is enough
     token = uuid.uuid4().hex
     connection = session.connection()
-    connection.execute(_upsert(connection.dialect.name, token))
+    connection.execute(
+        _upsert(connection.dialect.name), {"token_json": json.dumps(token), "now": now_utc()}
+    )
     session.info["content_version_bumped"] = True
     if has_app_context() and not settings_changed:
         # The rest of this request sees its own change: the new token, without reading the
         # settings again (only the token changed).
         g.content_version = token
+
+
+def content_written(session: Session) -> None:
+    """For content written with Core statements, which no flush sees: bump as a flush would."""
+    session.info["content_changed"] = True
+    _bump_on_content_change(session, None)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -9,6 +9,7 @@ advisory lock. Posting comments is rare next to reading, so one lock for all of 
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from contextlib import contextmanager
@@ -21,13 +22,13 @@ except ImportError:  # Windows: SQLite's own lock waiting serialises posts there
     fcntl = None
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 
-from . import lifecycle, moderation, outbox
+from . import lifecycle, moderation, outbox, pagecache
 from .extensions import db
 from .models import Author, Comment, CommentStatus, Post, now_utc
 from .notify import notify_new_comment
-from .sanitize import refresh_comment_html
+from .sanitize import COMMENT_RENDER_VERSION, render_comment
 from .settings import moderation_rules, site_config
 
 TOO_QUICK = "You are posting comments too quickly. Slow down."
@@ -60,20 +61,25 @@ def save(
     ``sent`` is what the reader sent (the facts the moderation rules read); ``author`` a
     signed-in site author. Readers reply to published comments; an author from the admin also
     to held ones (``parent_statuses``)."""
-    comment = Comment(
-        post_id=post.id,
-        author_name=sent.name,
-        author_email=sent.email,
-        author_url=sent.url,
-        author_ip=sent.ip,
-        user_agent=sent.user_agent,
-        author_id=author.id if author else None,
-        body=sent.body,
-    )
-    refresh_comment_html(comment)  # the slow part, done before anyone waits for the lock
-    # The post, the parent and the new comment stay loaded across the commits: every value is
-    # known here, and reloading them (and the post's tags) after each commit was a third of a
-    # post's queries.
+    depth, root_id = lifecycle.thread_place(parent)
+    row = {
+        "post_id": post.id,
+        "parent_id": parent.id if parent else None,
+        "depth": depth,
+        "root_id": root_id,
+        "author_name": sent.name,
+        "author_email": sent.email,
+        "author_url": sent.url,
+        "author_ip": sent.ip,
+        "user_agent": sent.user_agent,
+        "author_id": author.id if author else None,
+        "body": sent.body,
+        # The slow part, done before anyone waits for the lock.
+        "body_html": render_comment(sent.body),
+        "body_render_version": COMMENT_RENDER_VERSION,
+    }
+    # The post and the parent stay loaded across the commits: every value is known here, and
+    # reloading them (and the post's tags) after each commit was a third of a post's queries.
     with _objects_kept():
         # End what the request read so far, which also gives its pooled connection back: a
         # post waiting for the lock below must not hold a connection that the post holding
@@ -82,7 +88,7 @@ def save(
         # Threads of one worker queue here instead of polling SQLite's lock.
         with _in_process, _between_processes():
             _serialise_posting()
-            queued = _save_checked(comment, post, parent, sent, author, parent_statuses)
+            comment, queued = _save_checked(row, post, parent, sent, author, parent_statuses)
     current_app.logger.info(
         "Comment %s on post %s: %s", comment.id, post.id, comment.moderation_reason
     )
@@ -91,24 +97,43 @@ def save(
     return comment
 
 
-def _save_checked(comment, post, parent, sent, author, parent_statuses) -> bool:
+def _save_checked(row, post, parent, sent, author, parent_statuses) -> tuple[Comment, bool]:
     """Inside the posting lock: the checks, the insert and the notification, one commit.
-    True when a notification was queued."""
+
+    The comment is written with one Core INSERT, not through the ORM's unit of work: this is
+    the only part of a post that every other post waits for, and the flush machinery was most
+    of it. The saved row then joins the session as a loaded object for the rest of the request.
+    Returns the comment and whether a notification was queued."""
     try:
         decision = _checked_decision(post, parent, sent, author, parent_statuses)
-        comment.status = decision.status
-        comment.moderation_reason = decision.reason
-        db.session.add(comment)
-        lifecycle.attach(comment, parent)
+        row.update(
+            status=decision.status,
+            moderation_reason=decision.reason[:255],
+            created_at=now_utc(),
+        )
+        connection = db.session.connection()
+        row["id"] = connection.execute(_INSERT_COMMENT, row).inserted_primary_key[0]
+        if row["root_id"] is None:  # a new thread: the comment is its own root
+            row["root_id"] = row["id"]
+            connection.execute(_SET_OWN_ROOT, {"comment_id": row["id"]})
+        pagecache.content_written(db.session)
+        comment = lifecycle.saved_comment(row)
         # The notification commits with the comment: a crash after this loses neither.
         # An author does not need to be told about their own comment.
-        db.session.flush()  # the message links to the comment's id
         queued = author is None and notify_new_comment(comment)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return queued
+    return comment, queued
+
+
+_INSERT_COMMENT = insert(Comment.__table__)
+_SET_OWN_ROOT = (
+    update(Comment.__table__)
+    .where(Comment.__table__.c.id == bindparam("comment_id"))
+    .values(root_id=Comment.__table__.c.id)
+)
 
 
 @contextmanager
@@ -191,12 +216,8 @@ def seconds_until_allowed(ip: str, email: str) -> int:
     interval = site_config()["COMMENT_FLOOD_SECONDS"]
     if not interval:
         return 0
-    latest = db.session.scalar(
-        select(func.max(Comment.created_at)).where(
-            (Comment.author_ip == ip) | (func.lower(Comment.author_email) == email.lower()),
-            Comment.created_at > now_utc() - timedelta(seconds=interval),
-        )
-    )
+    since = now_utc() - timedelta(seconds=interval)
+    latest = _scalar(_latest_from(), ip=ip, email=email.lower(), since=since)
     if latest is None:
         return 0
     return max(1, math.ceil(interval - (now_utc() - latest).total_seconds()))
@@ -204,31 +225,66 @@ def seconds_until_allowed(ip: str, email: str) -> int:
 
 def is_duplicate(post: Post, parent: Comment | None, sent: moderation.Submission) -> bool:
     """WordPress's rule: same post, parent, author, email and text, not in the trash."""
-    same_parent = Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None)
-    found = db.session.scalar(
-        select(Comment.id)
-        .where(
-            Comment.post_id == post.id,
-            same_parent,
-            Comment.author_name == sent.name,
-            func.lower(Comment.author_email) == sent.email.lower(),
-            Comment.body == sent.body,
-            Comment.status != CommentStatus.TRASH.value,
-        )
-        .limit(1)
+    found = _scalar(
+        _same_comment(parent is not None),
+        post_id=post.id,
+        parent_id=parent.id if parent else None,
+        name=sent.name,
+        email=sent.email.lower(),
+        body=sent.body,
     )
     return found is not None
 
 
 def has_approved_comment(name: str, email: str) -> bool:
     """WordPress's first-time rule: this name *and* email already have an approved comment."""
-    found = db.session.scalar(
+    return _scalar(_approved_from(), name=name.lower(), email=email.lower()) is not None
+
+
+# The checks run for every comment, while every other post waits: their statements are built
+# once and run on the session's connection, with the values as parameters.
+
+
+def _scalar(statement, **params):
+    return db.session.connection().execute(statement, params).scalar()
+
+
+@functools.cache
+def _latest_from():
+    return select(func.max(Comment.created_at)).where(
+        (Comment.author_ip == bindparam("ip"))
+        | (func.lower(Comment.author_email) == bindparam("email")),
+        Comment.created_at > bindparam("since"),
+    )
+
+
+@functools.cache
+def _same_comment(reply: bool):
+    same_parent = (
+        Comment.parent_id == bindparam("parent_id") if reply else Comment.parent_id.is_(None)
+    )
+    return (
         select(Comment.id)
         .where(
-            func.lower(Comment.author_email) == email.lower(),
-            func.lower(Comment.author_name) == name.lower(),
+            Comment.post_id == bindparam("post_id"),
+            same_parent,
+            Comment.author_name == bindparam("name"),
+            func.lower(Comment.author_email) == bindparam("email"),
+            Comment.body == bindparam("body"),
+            Comment.status != CommentStatus.TRASH.value,
+        )
+        .limit(1)
+    )
+
+
+@functools.cache
+def _approved_from():
+    return (
+        select(Comment.id)
+        .where(
+            func.lower(Comment.author_email) == bindparam("email"),
+            func.lower(Comment.author_name) == bindparam("name"),
             Comment.status == CommentStatus.APPROVED.value,
         )
         .limit(1)
     )
-    return found is not None
