@@ -59,6 +59,8 @@ def read_moderation_token(token: str) -> tuple[int, str, int] | None:
 # fifth of a comment post's time. The sender parses the stored text back with the modern API.
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP  # readable in the outbox table and in a mail client's source view
+_ASCII = Charset("us-ascii")  # 7bit: the text as it is
+_LONGEST_7BIT_LINE = 998  # RFC 5322's limit, without the line break
 
 
 def _header(name: str, text: str) -> str:
@@ -72,7 +74,10 @@ def _address(text: str) -> str:
 
 
 def comment_message(comment: Comment) -> Message | None:
-    """The notification for a new comment, or None when nobody should be told."""
+    """The notification for a new comment, or None when nobody should be told.
+
+    The readable recipient and subject ride along on the message (``outbox_recipient``,
+    ``outbox_subject``), so the outbox need not decode the headers just encoded."""
     if comment.status not in (CommentStatus.APPROVED.value, CommentStatus.PENDING.value):
         return None  # spam and trash are not worth an email
     post = comment.post
@@ -85,9 +90,12 @@ def comment_message(comment: Comment) -> Message | None:
         }
     message = Message()
     subject = f"Please moderate: {post.title}" if held else f"New comment on {post.title}"
-    message["Subject"] = _header("Subject", subject.replace("\n", " ").replace("\r", " "))
+    subject = subject.replace("\n", " ").replace("\r", " ")
+    recipient = post.author.email or current_app.config["MAIL_SENDER"]
+    message["Subject"] = _header("Subject", subject)
     message["From"] = _address(current_app.config["MAIL_SENDER"])
-    message["To"] = _address(post.author.email or current_app.config["MAIL_SENDER"])
+    message["To"] = _address(recipient)
+    message.outbox_recipient, message.outbox_subject = recipient, subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="blog.invalid")
     message["MIME-Version"] = "1.0"
@@ -103,8 +111,16 @@ def comment_message(comment: Comment) -> Message | None:
         permalink=absolute_url("comments.goto", comment_id=comment.id),
         moderate_url=absolute_url("admin.comments", status="pending"),
     )
-    message.set_payload(body, _UTF8_QP)
+    message.set_payload(body, _body_charset(body))
     return message
+
+
+def _body_charset(body: str) -> Charset:
+    """Plain 7-bit text where it can be (nothing to encode), else quoted-printable UTF-8:
+    non-ASCII text, or a line longer than mail allows (a long paragraph of a comment)."""
+    if body.isascii() and all(len(line) <= _LONGEST_7BIT_LINE for line in body.splitlines()):
+        return _ASCII
+    return _UTF8_QP
 
 
 # --- queueing ---------------------------------------------------------------------------------
@@ -120,7 +136,7 @@ def notify_new_comment(comment: Comment) -> bool:
         message = comment_message(comment)
         if message is None:
             return False
-        outbox.enqueue(message)
+        outbox.enqueue(message, message.outbox_recipient, message.outbox_subject)
         return True
     except Exception:  # a notification must never cost the reader their comment
         log.exception("Could not prepare the notification for comment %s", comment.id)

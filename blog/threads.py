@@ -197,12 +197,16 @@ def placement_of_new(comment: Comment) -> Placement:
 
 def approved_totals(post: Post) -> tuple[int, int]:
     """(number of approved comments, id of the newest one or 0), in one query."""
-    count, newest = db.session.execute(
-        select(func.count(Comment.id), func.max(Comment.id)).where(
-            Comment.post_id == post.id, Comment.status == CommentStatus.APPROVED.value
-        )
-    ).one()
+    count, newest = db.session.execute(_approved_totals(), {"post_id": post.id}).one()
     return count, newest or 0
+
+
+@functools.cache
+def _approved_totals():
+    # Every thread and every comment post asks: built once (building cost more than running).
+    return select(func.count(Comment.id), func.max(Comment.id)).where(
+        Comment.post_id == bindparam("post_id"), Comment.status == CommentStatus.APPROVED.value
+    )
 
 
 def page_of(comment: Comment, own_ids) -> int | None:
@@ -216,23 +220,37 @@ def page_of(comment: Comment, own_ids) -> int | None:
     if root.post_id != comment.post_id:
         return None
     newest_first = site_config()["COMMENT_ORDER"] == "newest"
+    ahead = db.session.scalar(
+        _top_level_ahead(newest_first, bool(own_ids)),
+        {
+            "post_id": root.post_id,
+            "root_created_at": root.created_at,
+            "root_id": root.id,
+            **own_params(own_ids),
+        },
+    )
+    return ahead // site_config()["COMMENTS_PER_PAGE"] + 1
+
+
+@functools.cache
+def _top_level_ahead(newest_first: bool, with_own: bool):
+    """How many top-level comments the thread shows before a given one (its time and id)."""
+    created_at, comment_id = bindparam("root_created_at"), bindparam("root_id")
     if newest_first:
         before = or_(
-            Comment.created_at > root.created_at,
-            and_(Comment.created_at == root.created_at, Comment.id > root.id),
+            Comment.created_at > created_at,
+            and_(Comment.created_at == created_at, Comment.id > comment_id),
         )
     else:
         before = or_(
-            Comment.created_at < root.created_at,
-            and_(Comment.created_at == root.created_at, Comment.id < root.id),
+            Comment.created_at < created_at,
+            and_(Comment.created_at == created_at, Comment.id < comment_id),
         )
-    ahead = db.session.scalar(
+    return (
         select(func.count(Comment.id))
-        .where(Comment.post_id == root.post_id, top_level_condition(own_ids))
-        .where(before),
-        own_params(own_ids),
+        .where(Comment.post_id == bindparam("post_id"), _top_level_condition(with_own))
+        .where(before)
     )
-    return ahead // site_config()["COMMENTS_PER_PAGE"] + 1
 
 
 def new_since(post: Post, after_id: int, own_ids, limit: int = 50) -> list[Comment]:
