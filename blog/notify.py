@@ -8,6 +8,7 @@ a slow or broken mail server never slows or breaks a reader's request and a cras
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
@@ -17,7 +18,7 @@ from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from . import outbox
-from .models import Comment, CommentStatus
+from .models import Comment, CommentStatus, Post
 from .urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -73,21 +74,24 @@ def _address(text: str) -> str:
     return formataddr((name, address), charset="utf-8") if address else text
 
 
-def comment_message(comment: Comment) -> Message | None:
-    """The notification for a new comment, or None when nobody should be told.
+@dataclass
+class Draft:
+    """A notification written before its comment has an id: the message's headers and the text
+    up to the lines that link to the comment itself."""
 
-    The readable recipient and subject ride along on the message (``outbox_recipient``,
-    ``outbox_subject``), so the outbox need not decode the headers just encoded."""
-    if comment.status not in (CommentStatus.APPROVED.value, CommentStatus.PENDING.value):
+    message: Message
+    head: str
+    held: bool
+    recipient: str
+    subject: str
+
+
+def comment_draft(post: Post, row: dict) -> Draft | None:
+    """The notification for a new comment on ``post`` (``row``: its values, status decided, no
+    id yet), or None when nobody should be told."""
+    if row["status"] not in (CommentStatus.APPROVED.value, CommentStatus.PENDING.value):
         return None  # spam and trash are not worth an email
-    post = comment.post
-    held = comment.status == CommentStatus.PENDING.value
-    links = {}
-    if held:
-        links = {
-            action: absolute_url("moderation.confirm", token=moderation_token(comment, action))
-            for action in MODERATION_ACTIONS
-        }
+    held = row["status"] == CommentStatus.PENDING.value
     message = Message()
     subject = f"Please moderate: {post.title}" if held else f"New comment on {post.title}"
     subject = subject.replace("\n", " ").replace("\r", " ")
@@ -95,24 +99,39 @@ def comment_message(comment: Comment) -> Message | None:
     message["Subject"] = _header("Subject", subject)
     message["From"] = _address(current_app.config["MAIL_SENDER"])
     message["To"] = _address(recipient)
-    message.outbox_recipient, message.outbox_subject = recipient, subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="blog.invalid")
     message["MIME-Version"] = "1.0"
-    body = render_template(
+    head = render_template(
         "email/new_comment.txt",
-        comment=comment,
+        comment=row,
         post=post,
         held=held,
-        links=links,
         # Links come from SITE_URL: this runs in the commenter's request, and its Host
         # header must not decide where the author's signed moderation links point.
         article_url=absolute_url("public.post", slug=post.slug),
+    )
+    return Draft(message, head, held, recipient, subject)
+
+
+def finished_message(draft: Draft, comment: Comment) -> Message:
+    """The drafted message with the links that need the saved comment's id."""
+    links = {}
+    if draft.held:
+        links = {
+            action: absolute_url("moderation.confirm", token=moderation_token(comment, action))
+            for action in MODERATION_ACTIONS
+        }
+    tail = render_template(
+        "email/new_comment_links.txt",
+        held=draft.held,
+        links=links,
         permalink=absolute_url("comments.goto", comment_id=comment.id),
         moderate_url=absolute_url("admin.comments", status="pending"),
     )
-    message.set_payload(body, _body_charset(body))
-    return message
+    body = f"{draft.head}\n\n{tail.rstrip()}\n"
+    draft.message.set_payload(body, _body_charset(body))
+    return draft.message
 
 
 def _body_charset(body: str) -> Charset:
@@ -126,18 +145,25 @@ def _body_charset(body: str) -> Charset:
 # --- queueing ---------------------------------------------------------------------------------
 
 
-def notify_new_comment(comment: Comment) -> bool:
-    """Write the notification to the outbox in the comment's own transaction (not committed here).
+def prepare_notification(post: Post, row: dict) -> Draft | None:
+    """Before the posting lock: the draft, or None (nobody to tell, or it could not be built).
 
-    Called before the comment is committed, so both are stored or neither is. Never raises into
-    the reader's request: if the message cannot be built, that is logged and the comment is still
-    saved. True when a message was queued (the caller wakes the sender after its commit)."""
+    Never raises into the reader's request: a notification that cannot be built is logged and
+    the comment is still saved."""
     try:
-        message = comment_message(comment)
-        if message is None:
-            return False
-        outbox.enqueue(message, message.outbox_recipient, message.outbox_subject)
-        return True
+        return comment_draft(post, row)
     except Exception:  # a notification must never cost the reader their comment
+        log.exception("Could not prepare the notification for a comment on post %s", post.id)
+        return None
+
+
+def queue_notification(draft: Draft, comment: Comment) -> bool:
+    """Write the notification to the outbox in the comment's own transaction (not committed
+    here), so both are stored or neither is. True when it was queued (the caller wakes the
+    sender after its commit); never raises, like prepare_notification."""
+    try:
+        outbox.enqueue(finished_message(draft, comment), draft.recipient, draft.subject)
+        return True
+    except Exception:
         log.exception("Could not prepare the notification for comment %s", comment.id)
         return False

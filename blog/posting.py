@@ -1,8 +1,10 @@
 """What a new comment must pass before it is saved, and the saving itself (isso's Guard).
 
-The checks that read other rows (flood, duplicate, the first-time facts, the parent still being
+The checks that two racing posts could both pass (flood, duplicate, the parent still being
 public) run in the same transaction as the insert, under a lock that serialises comment posting:
 parallel posts from several workers or hosts cannot both pass a check before either is written.
+Everything else (sanitizing, the moderation verdict, drafting the notification) is done before
+the lock, so a post holds it for a few statements only.
 On SQLite the lock is the database's write lock (BEGIN IMMEDIATE); on PostgreSQL a transaction
 advisory lock. Posting comments is rare next to reading, so one lock for all of them costs little.
 """
@@ -27,7 +29,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from . import lifecycle, moderation, outbox, pagecache
 from .extensions import db
 from .models import Author, Comment, CommentStatus, Post, now_utc
-from .notify import notify_new_comment
+from .notify import prepare_notification, queue_notification
 from .sanitize import COMMENT_RENDER_VERSION, render_comment
 from .settings import moderation_rules, site_config
 
@@ -62,6 +64,7 @@ def save(
     signed-in site author. Readers reply to published comments; an author from the admin also
     to held ones (``parent_statuses``)."""
     depth, root_id = lifecycle.thread_place(parent)
+    decision = _decision(sent, author)
     row = {
         "post_id": post.id,
         "parent_id": parent.id if parent else None,
@@ -74,10 +77,14 @@ def save(
         "user_agent": sent.user_agent,
         "author_id": author.id if author else None,
         "body": sent.body,
-        # The slow part, done before anyone waits for the lock.
         "body_html": render_comment(sent.body),
         "body_render_version": COMMENT_RENDER_VERSION,
+        "status": decision.status,
+        "moderation_reason": decision.reason[:255],
     }
+    # Whatever does not need the lock is done before it: every other post waits for the
+    # lock, not for this. An author does not need to be told about their own comment.
+    draft = None if author else prepare_notification(post, row)
     # The post and the parent stay loaded across the commits: every value is known here, and
     # reloading them (and the post's tags) after each commit was a third of a post's queries.
     with _objects_kept():
@@ -88,7 +95,7 @@ def save(
         # Threads of one worker queue here instead of polling SQLite's lock.
         with _in_process, _between_processes():
             _serialise_posting()
-            comment, queued = _save_checked(row, post, parent, sent, author, parent_statuses)
+            comment, queued = _save_checked(row, post, parent, sent, author, parent_statuses, draft)
     current_app.logger.info(
         "Comment %s on post %s: %s", comment.id, post.id, comment.moderation_reason
     )
@@ -97,7 +104,7 @@ def save(
     return comment
 
 
-def _save_checked(row, post, parent, sent, author, parent_statuses) -> tuple[Comment, bool]:
+def _save_checked(row, post, parent, sent, author, parent_statuses, draft) -> tuple[Comment, bool]:
     """Inside the posting lock: the checks, the insert and the notification, one commit.
 
     The comment is written with one Core INSERT, not through the ORM's unit of work: this is
@@ -105,12 +112,8 @@ def _save_checked(row, post, parent, sent, author, parent_statuses) -> tuple[Com
     of it. The saved row then joins the session as a loaded object for the rest of the request.
     Returns the comment and whether a notification was queued."""
     try:
-        decision = _checked_decision(post, parent, sent, author, parent_statuses)
-        row.update(
-            status=decision.status,
-            moderation_reason=decision.reason[:255],
-            created_at=now_utc(),
-        )
+        _check_against_others(post, parent, sent, author, parent_statuses)
+        row["created_at"] = now_utc()
         connection = db.session.connection()
         row["id"] = connection.execute(_INSERT_COMMENT, row).inserted_primary_key[0]
         if row["root_id"] is None:  # a new thread: the comment is its own root
@@ -119,8 +122,7 @@ def _save_checked(row, post, parent, sent, author, parent_statuses) -> tuple[Com
         pagecache.content_written(db.session)
         comment = lifecycle.saved_comment(row)
         # The notification commits with the comment: a crash after this loses neither.
-        # An author does not need to be told about their own comment.
-        queued = author is None and notify_new_comment(comment)
+        queued = draft is not None and queue_notification(draft, comment)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -136,6 +138,17 @@ _SET_OWN_ROOT = (
 )
 
 
+def _decision(sent: moderation.Submission, author: Author | None) -> moderation.Decision:
+    """The moderation rules' verdict. Outside the lock: the first-time fact it reads can only
+    change by a moderator's hand, and racing one would at worst hold a comment."""
+    facts = replace(
+        sent,
+        by_site_author=author is not None,
+        has_approved_comment=has_approved_comment(sent.name, sent.email),
+    )
+    return moderation.decide(facts, moderation_rules())
+
+
 @contextmanager
 def _objects_kept():
     session = db.session()
@@ -147,8 +160,9 @@ def _objects_kept():
         session.expire_on_commit = previous
 
 
-def _checked_decision(post, parent, sent, author, parent_statuses) -> moderation.Decision:
-    """The checks that read other rows, inside the posting lock; Refusal or the decision."""
+def _check_against_others(post, parent, sent, author, parent_statuses) -> None:
+    """The checks that two posts racing each other could both pass, inside the posting lock:
+    the parent still public, the flood rule, the duplicate rule. Refusal when one fails."""
     if parent is not None:
         db.session.refresh(parent)  # removed while the reader typed?
         if parent.status not in parent_statuses:
@@ -159,12 +173,6 @@ def _checked_decision(post, parent, sent, author, parent_statuses) -> moderation
             raise Refusal(429, TOO_QUICK, retry_after=wait)
     if is_duplicate(post, parent, sent):
         raise Refusal(409, DUPLICATE)
-    facts = replace(
-        sent,
-        by_site_author=author is not None,
-        has_approved_comment=has_approved_comment(sent.name, sent.email),
-    )
-    return moderation.decide(facts, moderation_rules())
 
 
 @contextmanager

@@ -162,10 +162,10 @@ def test_a_message_that_cannot_be_built_still_saves_the_comment(
 ):
     app.config.update(MAIL_SENDER_IN_PROCESS=False, COMMENT_MIN_SECONDS=0)
 
-    def broken(comment):
+    def broken(post, row):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr("blog.notify.comment_message", broken)
+    monkeypatch.setattr("blog.notify.comment_draft", broken)
     response = client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
     assert response.status_code == 303
     assert db.session.scalars(select(Comment)).one().status == "pending"
