@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
@@ -140,6 +142,11 @@ class Comment(db.Model):
         # The first-time, flood and duplicate checks of every new comment compare emails
         # without case (migration 0008).
         Index("ix_comments_author_email_lower", text("lower(author_email)")),
+        # Where a comment falls among an article's top-level comments (its comment page), read
+        # from the index alone (migration 0009).
+        Index("ix_comments_post_top_level", "post_id", "parent_id", "created_at", "status"),
+        # The duplicate rule: the same text on the same article, found by its digest (0009).
+        Index("ix_comments_post_body_digest", "post_id", "body_digest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +166,8 @@ class Comment(db.Model):
     # Set when a signed-in author wrote the comment (the "Author" badge).
     author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
+    # A fingerprint of ``body`` (body_digest()), kept in step by the "set" event below.
+    body_digest: Mapped[str] = mapped_column(String(16), default="", server_default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     body_render_version: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PENDING.value)
@@ -174,6 +183,17 @@ class Comment(db.Model):
     post: Mapped[Post] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
     site_author: Mapped[Author | None] = relationship()
+
+
+def body_digest(text: str) -> str:
+    """A short fingerprint of a comment's text. The duplicate rule looks equal texts up by it
+    (and then compares the texts): no index can hold whole comments."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+@event.listens_for(Comment.body, "set")
+def _keep_body_digest(comment: Comment, value, oldvalue, initiator) -> None:
+    comment.body_digest = body_digest(value or "")
 
 
 class Setting(db.Model):

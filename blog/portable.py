@@ -38,6 +38,7 @@ from .models import (
     SlugRedirect,
     Tag,
     UTCDateTime,
+    body_digest,
     now_utc,
     post_tags,
 )
@@ -57,7 +58,8 @@ TABLES: list[tuple[str, Table]] = [
     ("slug_redirects", SlugRedirect.__table__),
 ]
 # Never exported: a hash is a secret, and a restored site must not accept old passwords unasked.
-OMITTED = {"authors": {"password_hash"}}
+# A comment's body_digest is derived from its text: a restore computes it again.
+OMITTED = {"authors": {"password_hash"}, "comments": {"body_digest"}}
 # Tables with an integer id whose PostgreSQL sequence must move past restored ids.
 ID_MODELS = (Author, Tag, Post, Comment)
 
@@ -228,6 +230,8 @@ def restore(data) -> dict[str, int]:
                     else missing_value(name, index, column)
                     for key, column in columns.items()
                 }
+                if name == "comments" and isinstance(values["body"], str):
+                    values["body_digest"] = body_digest(values["body"])
                 if name == "comments" and values["parent_id"] is not None:
                     # Replies may come before what they answer: link them once all rows are in.
                     parents.append({"row_id": values["id"], "new_parent": values["parent_id"]})

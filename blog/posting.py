@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from . import lifecycle, moderation, outbox, pagecache
 from .extensions import db
-from .models import Author, Comment, CommentStatus, Post, now_utc
+from .models import Author, Comment, CommentStatus, Post, body_digest, now_utc
 from .notify import prepare_notification, queue_notification
 from .sanitize import COMMENT_RENDER_VERSION, render_comment
 from .settings import moderation_rules, site_config
@@ -77,6 +77,7 @@ def save(
         "user_agent": sent.user_agent,
         "author_id": author.id if author else None,
         "body": sent.body,
+        "body_digest": body_digest(sent.body),
         "body_html": render_comment(sent.body),
         "body_render_version": COMMENT_RENDER_VERSION,
         "status": decision.status,
@@ -239,6 +240,7 @@ def is_duplicate(post: Post, parent: Comment | None, sent: moderation.Submission
         parent_id=parent.id if parent else None,
         name=sent.name,
         email=sent.email.lower(),
+        digest=body_digest(sent.body),
         body=sent.body,
     )
     return found is not None
@@ -274,7 +276,9 @@ def _same_comment(reply: bool):
     return (
         select(Comment.id)
         .where(
+            # Found by the text's digest (an index), then compared whole.
             Comment.post_id == bindparam("post_id"),
+            Comment.body_digest == bindparam("digest"),
             same_parent,
             Comment.author_name == bindparam("name"),
             func.lower(Comment.author_email) == bindparam("email"),

@@ -236,15 +236,17 @@ def page_of(comment: Comment, own_ids) -> int | None:
 def _top_level_ahead(newest_first: bool, with_own: bool):
     """How many top-level comments the thread shows before a given one (its time and id)."""
     created_at, comment_id = bindparam("root_created_at"), bindparam("root_id")
+    # Written as a range on created_at (then the tie broken by id), so the count walks the
+    # index on (post_id, parent_id, created_at, status) and reads no table rows.
     if newest_first:
-        before = or_(
-            Comment.created_at > created_at,
-            and_(Comment.created_at == created_at, Comment.id > comment_id),
+        before = and_(
+            Comment.created_at >= created_at,
+            or_(Comment.created_at > created_at, Comment.id > comment_id),
         )
     else:
-        before = or_(
-            Comment.created_at < created_at,
-            and_(Comment.created_at == created_at, Comment.id < comment_id),
+        before = and_(
+            Comment.created_at <= created_at,
+            or_(Comment.created_at < created_at, Comment.id < comment_id),
         )
     return (
         select(func.count(Comment.id))

@@ -123,7 +123,7 @@ class Factory:
         fields.setdefault("body", f"Comment {n}")
         fields.setdefault("status", CommentStatus.APPROVED.value)
         parent = fields.get("parent")
-        if parent is not None:  # placed in its thread as lifecycle.attach places it
+        if parent is not None:  # placed in its thread as lifecycle.thread_place places it
             fields.setdefault("depth", parent.depth + 1)
             fields.setdefault("root_id", parent.root_id or parent.id)
         comment = Comment(post=post, **fields)

@@ -76,6 +76,97 @@ def test_comment_checks_by_email_use_an_index_not_a_table_scan(tmp_path, monkeyp
         db.engine.dispose()
 
 
+def _plans_of_statements(call) -> list[tuple[str, str]]:
+    """(statement, SQLite's query plan) for each statement ``call`` sends."""
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    plans = []
+    with db.engine.connect() as conn:
+        for statement, parameters in statements:
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.append((statement, " | ".join(str(row[-1]) for row in rows)))
+    return plans
+
+
+@pytest.mark.sqlite_only
+def test_a_new_comments_checks_and_page_read_indexes_not_the_thread(app, client, make):
+    """A prolific commenter on a long thread: the duplicate rule used to read every comment
+    they had written there, and the comment page of the new comment every comment of the
+    article. Both now walk an index (migration 0009), whatever the thread's size."""
+    from blog import threads
+    from blog.moderation import Submission
+    from blog.posting import is_duplicate
+    from tests.helpers import READER, READER_EMAIL
+
+    post = make.post("Long thread")
+    for n in range(30):
+        comment = make.comment(post, author_name=READER, author_email=READER_EMAIL,
+                               body=f"Take {n}", status="approved")  # fmt: skip
+    sent = Submission(body="Take 29", name=READER, email=READER_EMAIL, url="", ip="10.0.0.1",
+                      user_agent="", honeypot="", seconds_since_render=30.0)  # fmt: skip
+    with app.test_request_context("/"):
+        checks = _plans_of_statements(lambda: is_duplicate(post, None, sent))
+        pages = _plans_of_statements(lambda: threads.page_of(comment, []))
+    duplicate = next(plan for statement, plan in checks if "FROM comments" in statement)
+    assert "ix_comments_post_body_digest" in duplicate, duplicate
+    count = next(plan for statement, plan in pages if "count(" in statement)
+    assert "COVERING INDEX ix_comments_post_top_level" in count, count
+    with app.test_request_context("/"):
+        assert is_duplicate(post, None, sent)
+
+
+def test_upgrade_gives_existing_comments_their_digest(tmp_path, monkeypatch):
+    """Comments written before migration 0009 get the digest the duplicate rule looks up."""
+    import sqlite3
+
+    from flask_migrate import upgrade
+
+    from blog.models import Comment, body_digest
+    from tests.helpers import make_test_app
+
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_test_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0008")
+        db.engine.dispose()
+    con = sqlite3.connect(tmp_path / "blog.sqlite")
+    con.execute(
+        "INSERT INTO authors (id, username, display_name, password_hash, session_epoch,"
+        " created_at, email) VALUES (1, 'a', 'A', 'x', 0, '2026-01-01', '')"
+    )
+    con.execute(
+        "INSERT INTO posts (id, title, slug, body_md, body_html, body_render_version, summary,"
+        " status, created_at, comments_open, author_id)"
+        " VALUES (1, 't', 't', '', '', 0, '', 'published', '2026-01-01', 1, 1)"
+    )
+    texts = ["First words", "Zweite Worte \u00e4\u00f6\u00fc", ""]
+    for n, body in enumerate(texts, start=1):
+        con.execute(
+            "INSERT INTO comments (id, post_id, parent_id, root_id, depth, author_name,"
+            " author_email, author_url, author_ip, user_agent, body, body_html,"
+            " body_render_version, status, moderation_reason, created_at)"
+            " VALUES (?, 1, NULL, ?, 0, 'n', 'e', '', '', '', ?, '', 0, 'approved', '',"
+            " '2026-01-01')",
+            (n, n, body),
+        )
+    con.commit()
+    con.close()
+    with app.app_context():
+        upgrade_to_head()
+        digests = db.session.execute(db.select(Comment.body, Comment.body_digest)).all()
+        db.engine.dispose()
+    assert sorted(digests) == sorted((body, body_digest(body)) for body in texts)
+    assert len({digest for _, digest in digests}) == 3
+
+
 def test_upgrade_keeps_reply_links_and_repairs_orphaned_threads(tmp_path, monkeypatch):
     """SQLite alters a table by copying it; with foreign keys on, dropping the original would set
     every reply's parent to NULL. Threads broken by the old permanent delete are repaired."""

@@ -164,3 +164,17 @@ def test_poster_delete_of_spam_keeps_it_spam(client, posted):
     assert client.post(f"/comments/{posted.id}/delete").status_code == 303
     db.session.refresh(posted)
     assert posted.status == "spam"
+
+
+def test_an_edited_text_counts_for_the_duplicate_rule(client, posted):
+    """The duplicate rule finds earlier texts by a digest kept with the comment: an edit must
+    move it too, or posting the edited text again would slip through (and the old text be
+    refused although nothing says it any more)."""
+    post = posted.post
+    client.post(f"/comments/{posted.id}/edit", data={"comment": "Second thoughts"}, headers=HX)
+    again = client.post(
+        f"/posts/{post.slug}/comments", data=fields(client, post, comment="Second thoughts")
+    )
+    assert again.status_code == 409
+    original = client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+    assert original.status_code == 303
