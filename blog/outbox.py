@@ -108,7 +108,10 @@ def _claim_statements(postgresql: bool, limit: int):
     )
     read = (
         select(OutboxMessage.id, OutboxMessage.message, OutboxMessage.attempts)
-        .where(OutboxMessage.claim_token == bindparam("token"))
+        .where(
+            OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+            OutboxMessage.claim_token == bindparam("token"),
+        )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
     )
     return pick.limit(limit), claim, read
@@ -131,7 +134,7 @@ def claim_due(limit: int = 1) -> list[tuple[int, str, str, int]]:
             db.session.execute(claim, {**times, "ids": ids, "token": token})
             claimed = [
                 (row_id, token, text, attempts)
-                for row_id, text, attempts in db.session.execute(read, {"token": token})
+                for row_id, text, attempts in db.session.execute(read, {"ids": ids, "token": token})
             ]
         db.session.commit()
         return claimed
