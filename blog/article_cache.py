@@ -21,7 +21,6 @@ import time
 from datetime import timedelta
 
 from flask import Response, current_app, g, render_template, request, session
-from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from sqlalchemy import or_, select
 
@@ -29,6 +28,7 @@ from . import discussion, pagecache, threads, visitor
 from .extensions import db
 from .models import Comment, CommentStatus, Post, now_utc
 from .settings import site_config
+from .signing import csrf_token
 
 ONLY_ARGUMENT = {"cpage"}
 
@@ -163,7 +163,7 @@ def fresh_form(post) -> bytes | None:
         html = render_template("comments/_form.html", **context)
         pieces = split_at_marks(html)
         pagecache.put_lasting(entry, pieces)
-    return fill(pieces, _reader_values(generate_csrf(), visitor.remembered_commenter()))
+    return fill(pieces, _reader_values(csrf_token(), visitor.remembered_commenter()))
 
 
 def fill(pieces: tuple, values: dict[str, bytes]) -> bytes:
@@ -190,7 +190,7 @@ def _reader_values(token: str, remembered: dict) -> dict[str, bytes]:
 
 
 def personalise(pieces: tuple, entry: str) -> Response:
-    token = generate_csrf()  # also puts this reader's raw token in the session for the ETag
+    token = csrf_token()  # also puts this reader's raw token in the session for the ETag
     remembered = visitor.remembered_commenter()
     etag = _etag(entry, remembered)
     if request.if_none_match.contains_weak(etag):

@@ -105,4 +105,9 @@ MAIL_CLAIM_SECONDS = 300
 # Each web worker sends from a background thread. False: run `flask --app blog send-mail`.
 MAIL_SENDER_IN_PROCESS = True
 MAIL_POLL_SECONDS = 5  # how often an idle sender looks for retries and abandoned claims
+# The in-process sender gathers the comments of this moment before it claims them together, and
+# stays this long for the next one before its thread ends (a thread per comment cost more than
+# its mail). Tests set both to 0: a thread per message that ends at once.
+MAIL_SENDER_GATHER_SECONDS = 0.5
+MAIL_SENDER_LINGER_SECONDS = 30
 MODERATION_LINK_DAYS = 7  # one-click Approve / Spam / Trash links in the emails

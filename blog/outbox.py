@@ -289,15 +289,12 @@ def drain(stop: threading.Event | None = None, batch: int = 1) -> float | None:
 class Sender:
     """One background thread per app that drains the outbox after a commit woke it.
 
-    Once nothing is left waiting it stays LINGER_SECONDS for the next comment, then ends, so an
-    idle worker holds no thread; rows scheduled for a retry keep it alive until they are sent
-    or given up. (Ending after every message meant a new thread per comment, which cost more
-    than sending it.)"""
+    After a wake-up it waits MAIL_SENDER_GATHER_SECONDS, so the comments of that moment are
+    claimed together (a claim per message cost more than sending it; no reader waits for these
+    mails). Once nothing is left waiting it stays MAIL_SENDER_LINGER_SECONDS for the next
+    comment, then ends, so an idle worker holds no thread; rows scheduled for a retry keep it
+    alive until they are sent or given up."""
 
-    LINGER_SECONDS = 30.0
-    # After a wake-up, the comments of the next moment are gathered and claimed together: a
-    # claim per message cost more than sending it (no reader waits for these mails).
-    GATHER_SECONDS = 0.5
     BATCH = 50
 
     def __init__(self, app: Flask) -> None:
@@ -333,8 +330,9 @@ class Sender:
     def gather(self) -> None:
         with self.lock:
             ending = self.ending
-        if not ending:
-            self.hurry.wait(self.GATHER_SECONDS)
+        seconds = self.app.config["MAIL_SENDER_GATHER_SECONDS"]
+        if seconds and not ending:
+            self.hurry.wait(seconds)
 
     def _run(self) -> None:
         poll = self.app.config["MAIL_POLL_SECONDS"]
@@ -351,8 +349,9 @@ class Sender:
                 if delay is None:
                     with self.lock:
                         ending = self.ending
-                    if not ending:
-                        self.wakeup.wait(self.LINGER_SECONDS)
+                    linger = self.app.config["MAIL_SENDER_LINGER_SECONDS"]
+                    if linger and not ending:
+                        self.wakeup.wait(linger)
                     with self.lock:
                         if not self.wakeup.is_set():
                             self.thread = None

@@ -12,6 +12,8 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
+from .signing import KeyKeepingSigner
+
 
 class CookieSessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
@@ -24,6 +26,8 @@ class CookieSessionInterface(SecureCookieSessionInterface):
             return self._serializers[keys]
         except KeyError:
             serializer = super().get_signing_serializer(app)
+            if serializer is not None:  # each signing key derived once (blog/signing.py)
+                serializer.signer = KeyKeepingSigner
             if len(self._serializers) > 8:  # keys rarely change; never grow without bound
                 self._serializers.clear()
             self._serializers[keys] = serializer

@@ -7,10 +7,13 @@ keeps those three values in another signed cookie.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from flask import Response, after_this_request, current_app, g, request
-from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .signing import timestamp_signer
 
 OWN_COOKIE = "blog_own_comments"
 REMEMBER_COOKIE = "blog_commenter"
@@ -19,7 +22,13 @@ DAY = 86_400
 
 
 def _serializer(purpose: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"blog.{purpose}")
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@functools.cache
+def _serializer_for(secret_key, purpose: str) -> URLSafeSerializer:
+    # Built once per key: a serializer holds nothing per call, and building one costs a probe.
+    return URLSafeSerializer(secret_key, salt=f"blog.{purpose}")
 
 
 def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
@@ -36,18 +45,20 @@ def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None
 # The form timestamp: how long after the form was shown it came back (bots are instant).
 
 
+def _stamp_signer():
+    return timestamp_signer(current_app.config["SECRET_KEY"], "blog.comment-form")
+
+
 def form_stamp() -> str:
-    signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
-    return signer.sign(b"comment-form").decode()
+    return _stamp_signer().sign(b"comment-form").decode()
 
 
 def stamp_age(stamp: str | None) -> float | None:
     """None when the stamp is missing or was not made by us."""
     if not stamp:
         return None
-    signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
     try:
-        _, signed_at = signer.unsign(stamp, return_timestamp=True)
+        _, signed_at = _stamp_signer().unsign(stamp, return_timestamp=True)
     except BadSignature:
         return None
     return max(0.0, time.time() - signed_at.timestamp())

@@ -27,6 +27,10 @@ def make_test_app(tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         # Flask-Limiter reads this once, at start-up; tests that want limits create their own app.
         "RATELIMIT_ENABLED": False,
+        # A mail sender thread per message that ends once it is sent (blog/config.py): none
+        # outlives its test, to log into the next one.
+        "MAIL_SENDER_GATHER_SECONDS": 0,
+        "MAIL_SENDER_LINGER_SECONDS": 0,
     }
     config.update(overrides)
     return create_app(config)

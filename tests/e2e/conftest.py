@@ -15,6 +15,7 @@ from blog.database import upgrade_to_head
 from blog.demo import seed_demo
 from blog.extensions import db
 from blog.models import Author
+from blog.outbox import sender
 from blog.passwords import hash_password
 from tests.e2e.helpers import DISPLAY_NAME, PASSWORD, USERNAME
 
@@ -95,6 +96,8 @@ def live_app(request, tmp_path, monkeypatch):
         upgrade_to_head()
         seed_demo()
     yield app
+    # The mail sender stays a while after its last message: end it with the test.
+    assert sender(app).wait_idle()
     with app.app_context():
         db.engine.dispose()
 

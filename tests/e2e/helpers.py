@@ -95,8 +95,13 @@ def add_comment(
             moderation_reason=reason,
         )
         refresh_comment_html(comment)
+        parent = db.session.get(Comment, parent_id) if parent_id else None
+        comment.parent = parent
+        comment.depth, comment.root_id = lifecycle.thread_place(parent)
         db.session.add(comment)
-        lifecycle.attach(comment, db.session.get(Comment, parent_id) if parent_id else None)
+        db.session.flush()
+        if comment.root_id is None:  # a new thread: the comment is its own root
+            comment.root_id = comment.id
         db.session.commit()
         return comment.id
 

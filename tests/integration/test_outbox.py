@@ -19,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
+from blog import outbox
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Comment, OutboxMessage, now_utc
@@ -155,6 +156,45 @@ def test_later_requests_look_in_on_the_outbox_again(app, inbox, monkeypatch):
     client.get("/robots.txt")
     assert sender(app).wait_idle()
     assert inbox.ids() == [message_id]
+
+
+def test_a_burst_of_comments_is_claimed_together_by_one_lingering_thread(
+    app, client, inbox, post, monkeypatch
+):
+    """The in-process sender gathers a moment's comments and claims them in one transaction,
+    then stays for the next comment instead of ending: a thread and a claim per comment cost
+    more than the mail itself. wait_idle still ends it at once."""
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, COMMENT_MIN_SECONDS=0,
+        COMMENT_FLOOD_SECONDS=0, MAIL_SENDER_GATHER_SECONDS=0.5, MAIL_SENDER_LINGER_SECONDS=30,
+    )  # fmt: skip
+    claims = []
+    real_claim = outbox.claim_due
+
+    def counted_claim(limit=1):
+        claimed = real_claim(limit)
+        claims.append(len(claimed))
+        return claimed
+
+    monkeypatch.setattr("blog.outbox.claim_due", counted_claim)
+    for n in range(3):
+        data = fields(client, post, comment=f"Burst number {n}")
+        assert client.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
+    thread = sender(app).thread
+    deadline = time.monotonic() + 10
+    while len(inbox.messages) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(inbox.messages) == 3
+    assert claims[0] == 3  # the three comments, in one claim
+    assert sender(app).thread is thread and thread.is_alive()  # lingering for the next one
+    data = fields(client, post, comment="One more")
+    assert client.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
+    assert sender(app).thread is thread  # woken, not started again
+    started = time.monotonic()
+    assert sender(app).wait_idle()
+    assert time.monotonic() - started < 5  # not the 30 seconds it would have lingered
+    assert len(inbox.messages) == 4 and not thread.is_alive()
+    assert statuses() == ["sent"] * 4
 
 
 def test_a_message_that_cannot_be_built_still_saves_the_comment(

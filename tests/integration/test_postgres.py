@@ -40,6 +40,8 @@ def pg_app(pg_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": pg_url,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            "MAIL_SENDER_GATHER_SECONDS": 0,
+            "MAIL_SENDER_LINGER_SECONDS": 0,
         }
     )
     with app.app_context():

@@ -33,6 +33,8 @@ def app_config(url: str, flood_seconds: int) -> dict:
         "COMMENT_MIN_SECONDS": 0,
         "COMMENT_MODERATION": "none",
         "COMMENT_FLOOD_SECONDS": flood_seconds,
+        "MAIL_SENDER_GATHER_SECONDS": 0,
+        "MAIL_SENDER_LINGER_SECONDS": 0,
     }
 
 
