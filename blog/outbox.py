@@ -295,7 +295,7 @@ class Sender:
     comment, then ends, so an idle worker holds no thread; rows scheduled for a retry keep it
     alive until they are sent or given up."""
 
-    BATCH = 50
+    MOST_AT_ONCE = 50
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -327,6 +327,14 @@ class Sender:
             self.hurry.clear()
             return self.thread is None
 
+    def batch_size(self) -> int:
+        """How many rows one claim takes: every one of them must be sent well within the claim's
+        lease even when each send runs into MAIL_TIMEOUT (a server that is down), or another
+        sender would take the rest of the batch while it is still in hand, and send it twice."""
+        config = self.app.config
+        per_lease = config["MAIL_CLAIM_SECONDS"] // (2 * max(1, config["MAIL_TIMEOUT"]))
+        return max(1, min(self.MOST_AT_ONCE, per_lease))
+
     def gather(self) -> None:
         with self.lock:
             ending = self.ending
@@ -341,7 +349,7 @@ class Sender:
                 self.wakeup.clear()
                 self.gather()
                 try:
-                    delay = drain(batch=self.BATCH)
+                    delay = drain(batch=self.batch_size())
                 except Exception:  # the database is away: the next request wakes us again
                     db.session.rollback()
                     log.exception("The mail sender stopped; requests will wake it again")

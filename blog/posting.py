@@ -215,9 +215,11 @@ def _serialise_posting() -> None:
     """Begin the posting transaction under the database's lock (the request's reads ended)."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
-        db.session.execute(text("BEGIN IMMEDIATE"))
+        db.session.connection().execute(text("BEGIN IMMEDIATE"))
     elif dialect == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTING_LOCK_KEY})
+        db.session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTING_LOCK_KEY}
+        )
 
 
 def seconds_until_allowed(ip: str, email: str) -> int:

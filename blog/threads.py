@@ -197,7 +197,9 @@ def placement_of_new(comment: Comment) -> Placement:
 
 def approved_totals(post: Post) -> tuple[int, int]:
     """(number of approved comments, id of the newest one or 0), in one query."""
-    count, newest = db.session.execute(_approved_totals(), {"post_id": post.id}).one()
+    # Columns, no ORM objects: run on the session's connection, past the ORM's execution layer.
+    connection = db.session.connection()
+    count, newest = connection.execute(_approved_totals(), {"post_id": post.id}).one()
     return count, newest or 0
 
 
@@ -220,7 +222,7 @@ def page_of(comment: Comment, own_ids) -> int | None:
     if root.post_id != comment.post_id:
         return None
     newest_first = site_config()["COMMENT_ORDER"] == "newest"
-    ahead = db.session.scalar(
+    ahead = db.session.connection().scalar(
         _top_level_ahead(newest_first, bool(own_ids)),
         {
             "post_id": root.post_id,

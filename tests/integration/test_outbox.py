@@ -197,6 +197,24 @@ def test_a_burst_of_comments_is_claimed_together_by_one_lingering_thread(
     assert statuses() == ["sent"] * 4
 
 
+def test_a_claim_takes_no_more_than_its_lease_can_send(app, inbox, monkeypatch):
+    """Each row of a claimed batch must be sent before the claim's lease runs out, even when
+    every send waits MAIL_TIMEOUT for a server that is down; otherwise another sender takes the
+    rest of the batch while it is still in hand, and sends it a second time."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port,
+                      MAIL_CLAIM_SECONDS=40, MAIL_TIMEOUT=10)  # fmt: skip
+    claims = []
+    real_claim = outbox.claim_due
+    monkeypatch.setattr(
+        "blog.outbox.claim_due", lambda limit=1: claims.append(limit) or real_claim(limit)
+    )
+    queue_messages(5)
+    sender(app).wake()
+    assert sender(app).wait_idle()
+    assert len(inbox.messages) == 5
+    assert claims[0] == 2  # 40 s of lease at up to 10 s a message, with room to spare
+
+
 def test_a_message_that_cannot_be_built_still_saves_the_comment(
     app, client, post, monkeypatch, caplog
 ):
