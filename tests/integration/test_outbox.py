@@ -166,7 +166,7 @@ def test_a_burst_of_comments_is_claimed_together_by_one_lingering_thread(
     more than the mail itself. wait_idle still ends it at once."""
     app.config.update(
         MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, COMMENT_MIN_SECONDS=0,
-        COMMENT_FLOOD_SECONDS=0, MAIL_SENDER_GATHER_SECONDS=0.5, MAIL_SENDER_LINGER_SECONDS=30,
+        COMMENT_FLOOD_SECONDS=0, MAIL_SENDER_GATHER_SECONDS=2, MAIL_SENDER_LINGER_SECONDS=30,
     )  # fmt: skip
     claims = []
     real_claim = outbox.claim_due
