@@ -123,19 +123,19 @@ def test_a_new_comments_checks_and_page_read_indexes_not_the_thread(app, client,
         assert is_duplicate(post, None, sent)
 
 
-def test_upgrade_gives_existing_comments_their_digest(tmp_path, monkeypatch):
-    """Comments written before migration 0009 get the digest the duplicate rule looks up."""
+def _old_database(tmp_path, monkeypatch, revision: str):
+    """An app whose SQLite file is migrated only up to ``revision``, with one author and one
+    post written as that schema stores them; the app and an open sqlite3 connection to it."""
     import sqlite3
 
     from flask_migrate import upgrade
 
-    from blog.models import Comment, body_digest
     from tests.helpers import make_test_app
 
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     app = make_test_app(tmp_path)
     with app.app_context():
-        upgrade(revision="0008")
+        upgrade(revision=revision)
         db.engine.dispose()
     con = sqlite3.connect(tmp_path / "blog.sqlite")
     con.execute(
@@ -147,16 +147,28 @@ def test_upgrade_gives_existing_comments_their_digest(tmp_path, monkeypatch):
         " status, created_at, comments_open, author_id)"
         " VALUES (1, 't', 't', '', '', 0, '', 'published', '2026-01-01', 1, 1)"
     )
+    return app, con
+
+
+def _insert_old_comment(con, comment_id, parent_id, root_id, depth, body="b") -> None:
+    """An approved comment on that post, in the columns every revision since 0003 has."""
+    con.execute(
+        "INSERT INTO comments (id, post_id, parent_id, root_id, depth, author_name,"
+        " author_email, author_url, author_ip, user_agent, body, body_html,"
+        " body_render_version, status, moderation_reason, created_at)"
+        " VALUES (?, 1, ?, ?, ?, 'n', 'e', '', '', '', ?, '', 0, 'approved', '', '2026-01-01')",
+        (comment_id, parent_id, root_id, depth, body),
+    )
+
+
+def test_upgrade_gives_existing_comments_their_digest(tmp_path, monkeypatch):
+    """Comments written before migration 0009 get the digest the duplicate rule looks up."""
+    from blog.models import Comment, body_digest
+
+    app, con = _old_database(tmp_path, monkeypatch, "0008")
     texts = ["First words", "Zweite Worte \u00e4\u00f6\u00fc", ""]
     for n, body in enumerate(texts, start=1):
-        con.execute(
-            "INSERT INTO comments (id, post_id, parent_id, root_id, depth, author_name,"
-            " author_email, author_url, author_ip, user_agent, body, body_html,"
-            " body_render_version, status, moderation_reason, created_at)"
-            " VALUES (?, 1, NULL, ?, 0, 'n', 'e', '', '', '', ?, '', 0, 'approved', '',"
-            " '2026-01-01')",
-            (n, n, body),
-        )
+        _insert_old_comment(con, n, None, n, 0, body)
     con.commit()
     con.close()
     with app.app_context():
@@ -170,37 +182,10 @@ def test_upgrade_gives_existing_comments_their_digest(tmp_path, monkeypatch):
 def test_upgrade_keeps_reply_links_and_repairs_orphaned_threads(tmp_path, monkeypatch):
     """SQLite alters a table by copying it; with foreign keys on, dropping the original would set
     every reply's parent to NULL. Threads broken by the old permanent delete are repaired."""
-    import sqlite3
-
-    from flask_migrate import upgrade
-
-    from tests.helpers import make_test_app
-
-    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = make_test_app(tmp_path)
-    with app.app_context():
-        upgrade(revision="0003")
-        db.engine.dispose()
-    con = sqlite3.connect(tmp_path / "blog.sqlite")
-    con.execute(
-        "INSERT INTO authors (id, username, display_name, password_hash, session_epoch,"
-        " created_at, email) VALUES (1, 'a', 'A', 'x', 0, '2026-01-01', '')"
-    )
-    con.execute(
-        "INSERT INTO posts (id, title, slug, body_md, body_html, body_render_version, summary,"
-        " status, created_at, comments_open, author_id)"
-        " VALUES (1, 't', 't', '', '', 0, '', 'published', '2026-01-01', 1, 1)"
-    )
+    app, con = _old_database(tmp_path, monkeypatch, "0003")
     # 3 lost its parent (1) to the old delete, but still names 1 as its root; 4 answers 3.
     for row in [(3, None, 1, 1), (4, 3, 1, 2), (5, None, 5, 0), (6, 5, 5, 1), (7, 6, 5, 2)]:
-        con.execute(
-            "INSERT INTO comments (id, post_id, parent_id, root_id, depth, author_name,"
-            " author_email, author_url, author_ip, user_agent, body, body_html,"
-            " body_render_version, status, moderation_reason, created_at)"
-            " VALUES (?, 1, ?, ?, ?, 'n', 'e', '', '', '', 'b', '', 0, 'approved', '',"
-            " '2026-01-01')",
-            row,
-        )
+        _insert_old_comment(con, *row)
     con.commit()
     con.close()
     with app.app_context():
