@@ -57,7 +57,7 @@ def read_moderation_token(token: str) -> tuple[int, str, int] | None:
 
 # The message is built as text the standard way (email's compat32 Message: headers kept as
 # given, encoded only where they need it), not as an EmailMessage, whose header parsing was a
-# fifth of a comment post's time. The sender parses the stored text back with the modern API.
+# fifth of a comment post's time. The sender parses the stored text back the same way.
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP  # readable in the outbox table and in a mail client's source view
 _ASCII = Charset("us-ascii")  # 7bit: the text as it is

@@ -302,8 +302,8 @@ class Sender:
         self.wakeup = threading.Event()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
-        self.ending = False  # wait_idle: end as soon as nothing waits, do not linger
-        self.hurry = threading.Event()  # wait_idle: do not gather either
+        # Set by wait_idle: neither gather nor linger, end as soon as nothing waits.
+        self.ending = threading.Event()
 
     def wake(self) -> None:
         with self.lock:
@@ -317,14 +317,12 @@ class Sender:
         with self.lock:
             thread = self.thread
             if thread is not None:
-                self.ending = True
-                self.hurry.set()
+                self.ending.set()
                 self.wakeup.set()  # a lingering thread looks once more, then ends
         if thread is not None:
             thread.join(timeout)
         with self.lock:
-            self.ending = False
-            self.hurry.clear()
+            self.ending.clear()
             return self.thread is None
 
     def batch_size(self) -> int:
@@ -336,11 +334,9 @@ class Sender:
         return max(1, min(self.MOST_AT_ONCE, per_lease))
 
     def gather(self) -> None:
-        with self.lock:
-            ending = self.ending
         seconds = self.app.config["MAIL_SENDER_GATHER_SECONDS"]
-        if seconds and not ending:
-            self.hurry.wait(seconds)
+        if seconds:
+            self.ending.wait(seconds)  # wait_idle cuts it short
 
     def _run(self) -> None:
         poll = self.app.config["MAIL_POLL_SECONDS"]
@@ -355,10 +351,8 @@ class Sender:
                     log.exception("The mail sender stopped; requests will wake it again")
                     delay = None
                 if delay is None:
-                    with self.lock:
-                        ending = self.ending
                     linger = self.app.config["MAIL_SENDER_LINGER_SECONDS"]
-                    if linger and not ending:
+                    if linger and not self.ending.is_set():
                         self.wakeup.wait(linger)
                     with self.lock:
                         if not self.wakeup.is_set():

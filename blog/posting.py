@@ -182,8 +182,8 @@ def _between_processes():
 
     SQLite's own wait for its write lock sleeps and retries (1, 2, 5, 10 ms...), so a worker
     waiting behind another could sleep well past the moment the lock came free. An exclusive
-    lock on a file beside the
-    database queues them instead, and wakes the next one the moment the lock is free. SQLite
+    lock on a file beside the database queues them instead, and wakes the next one the moment
+    the lock is free. SQLite
     files only (PostgreSQL's advisory lock already queues); where the platform has no flock,
     SQLite's own wait still serialises posts, just more slowly."""
     path = _lock_file_path()
