@@ -135,6 +135,15 @@ class Server:
             found[pid] = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
         return found
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU the workers have used so far (the mail sender threads included)."""
+        ticks = 0
+        for pid in self.workers():
+            # After the ")" that ends the command name: utime and stime are fields 12 and 13.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -299,10 +308,12 @@ def fetch_etag(url: str, cookie: str) -> str:
     return urllib.request.urlopen(request, timeout=30).headers["ETag"]
 
 
-def load(base: str, row: Row, seconds: float) -> dict:
+def load(server: Server, row: Row, seconds: float) -> dict:
     row.prepare()
-    result = wrk(base + row.path, seconds, row.script, row.headers)
-    row.settle()
+    cpu = server.cpu_seconds()
+    result = wrk(server.base + row.path, seconds, row.script, row.headers)
+    row.settle()  # the POST row's mail is sent here: its CPU counts against the POST
+    result["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(1, result["requests"])
     return result
 
 
@@ -400,7 +411,7 @@ def measure(server: Server, slugs: dict, args) -> dict:
         probe(base, row, data=row.data)
     cold = {row.name: row.queries for row in rows}
     for row in rows:  # warm-up: every worker renders and caches every page once
-        load(base, row, args.warmup)
+        load(server, row, args.warmup)
     for row in rows:  # SQL statements in the steady state (what the load measures)
         if not row.script:
             # The POST warm-up changed the content, so each worker fills its cache again first:
@@ -415,7 +426,7 @@ def measure(server: Server, slugs: dict, args) -> dict:
     for number in range(args.rounds):
         print(f"round {number + 1}/{args.rounds}", file=sys.stderr)
         for row in rows:
-            run = load(base, row, args.seconds)
+            run = load(server, row, args.seconds)
             if run["errors"] or (run["non2xx"] and row.expect < 300):
                 raise RuntimeError(f"{row.name}: {run}")
             row.runs.append(run)
@@ -435,6 +446,7 @@ def measure(server: Server, slugs: dict, args) -> dict:
                 "sql_per_request": row.queries,
                 "sql_first_request": cold[row.name],
                 "x_baseline": round(rps / baseline, 3),
+                "cpu_ms": round(statistics.median(r["cpu_ms"] for r in row.runs), 2),
                 "note": row.note,
             }
         )
@@ -517,7 +529,7 @@ def print_table(results: dict) -> None:
     print(f"\n{results['wrk']}; gunicorn 2 sync workers; {results['machine']['cpus']} CPUs")
     header = (
         f"{'row':<28}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'bytes':>8}{'SQL':>5}{'1st':>5}"
-        f"{'x base':>8}"
+        f"{'x base':>8}{'CPU ms':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -525,7 +537,7 @@ def print_table(results: dict) -> None:
         print(
             f"{row['row']:<28}{row['req_per_s']:>8.0f}{row['p50_ms']:>8.2f}{row['p99_ms']:>8.2f}"
             f"{row['bytes']:>8}{row['sql_per_request']:>5}{row['sql_first_request']:>5}"
-            f"{row['x_baseline']:>8.3f}"
+            f"{row['x_baseline']:>8.3f}{row['cpu_ms']:>8.2f}"
         )
     rss = results["rss"]
     if rss is None:
@@ -539,6 +551,7 @@ def print_table(results: dict) -> None:
             f"{worker['after_kib']} KiB ({growth:+.1f} %)"
         )
     print("SQL: statements per request in the steady state; 1st: on the very first request.")
+    print("CPU ms: the workers' CPU time per request (their mail senders' included).")
     print(
         f"Article HTML: {results['bytes_per_comment']} bytes per comment "
         f"(comment text about {results['comment_text_chars']} characters)"

@@ -49,19 +49,29 @@ SENDING = OutboxStatus.SENDING.value
 RESUME_SECONDS = 60
 
 
-def enqueue(message: Message, recipient: str | None = None, subject: str | None = None) -> None:
-    """Add the message (an EmailMessage, or a compat32 Message as notify builds) to the current
-    transaction; the caller commits it with its own rows. ``recipient`` and ``subject`` are the
-    readable To and Subject for the table, when the caller has them before encoding.
+def enqueue(
+    message: Message | str, recipient: str | None = None, subject: str | None = None
+) -> None:
+    """Add the message to the current transaction; the caller commits it with its own rows.
+
+    ``message`` is an EmailMessage, or the finished text of one (as notify writes it, with
+    ``recipient`` and ``subject`` then required). ``recipient`` and ``subject`` are the readable
+    To and Subject for the table, when the caller has them before encoding.
 
     One Core INSERT on the session's connection: a new comment's notification is written while
     every other comment post waits for the posting lock."""
+    if isinstance(message, str):
+        if recipient is None or subject is None:
+            raise TypeError("a message given as text needs its recipient and subject")
+        text = message
+    else:
+        text = message.as_string()
     db.session.connection().execute(
         _INSERT_MESSAGE,
         {
             "recipient": recipient or _readable(message["To"]),
             "subject": (subject or _readable(message["Subject"]))[:255],
-            "message": message.as_string(),
+            "message": text,
             "next_attempt_at": now_utc(),
         },
     )

@@ -77,6 +77,20 @@ def test_a_title_and_names_beyond_ascii_arrive_whole(app, client, inbox, make):
     assert db.session.scalar(select(OutboxMessage.subject)) == f"Please moderate: {title}"
 
 
+def test_an_ascii_line_longer_than_mail_allows_arrives_whole(app, client, inbox, post, make):
+    """Plain ASCII goes as 7-bit text, but not a line over RFC 5322's 998 characters: such a
+    comment goes quoted-printable, and the author reads it as typed."""
+    approve_reader(make, post)
+    long_line = " ".join(["word"] * 400)  # 1,999 characters, no line break
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post, comment=long_line))
+    assert sender(app).wait_idle()
+    (message,) = inbox.messages
+    assert message["Content-Transfer-Encoding"] == "quoted-printable"
+    assert long_line in message.get_content()
+    (stored,) = db.session.scalars(select(OutboxMessage.message)).all()
+    assert all(len(line) <= 78 for line in stored.splitlines())
+
+
 def test_spam_sends_nothing(app, client, inbox, post):
     client.post(f"/posts/{post.slug}/comments", data=fields(client, post, homepage="bot"))
     assert sender(app).wait_idle()

@@ -498,11 +498,17 @@ def test_large_input_costs_about_as_much_as_plain_text(source):
 
 
 def test_rendering_is_thread_safe():
-    source = "\n\n".join(HOSTILE[:20]) + "\nsee https://example.org and <b>bold</b>"
-    expected = render_comment(source)
+    """Each thread keeps its own Cleaner: texts sanitized at once in several threads come out as
+    they do one at a time, none of them mixed with another's."""
+    sources = [
+        "\n\n".join(HOSTILE[i : i + 5]) + f"\nsee https://example.org/{i} and <b>bold {i}</b>"
+        for i in range(32)
+    ]
+    expected = [render_comment(source) for source in sources]
+    assert len(set(expected)) == len(sources)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(render_comment, [source] * 32))
-    assert results == [expected] * 32
+        results = list(pool.map(render_comment, sources * 4))
+    assert results == expected * 4
 
 
 FRAGMENTS = [
