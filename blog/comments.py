@@ -146,9 +146,9 @@ def posted_answer(post: Post, comment: Comment) -> Response:
     """A fresh form where the old one was, the new comment in its place in the thread, the new
     count and the status line; nothing else of the thread is rendered."""
     placement = threads.placement_of_new(comment)
-    total, _ = threads.approved_totals(post)
+    total, page = threads.totals_and_page_of_new(post, comment)
     approved = comment.status == CommentStatus.APPROVED.value
-    context = discussion.comment_context(post, threads.page_of(comment, [comment.id]) or 1)
+    context = discussion.comment_context(post, page or 1)
     # The fresh form comes from the cache: the fragment leaves a mark where its bytes go.
     form_html = article_cache.fresh_form(post)
     if form_html is None:

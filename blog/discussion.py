@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import g, url_for
+from flask import current_app, g, request, url_for
 
 from . import lifecycle, threads, visitor
 from .forms import AuthorCommentForm, CommentForm
@@ -83,13 +83,29 @@ def _around(url: str, placeholder: str) -> tuple[str, str]:
 AVATAR_PLACEHOLDER = "0" * 32  # a well-formed avatar key, replaced per comment
 
 
+_LINKS_KEPT = 4096  # (script root, slug, page) keys per app before the memo starts over
+
+
 def thread_links(post: Post, page: int) -> ThreadLinks:
-    page_url = url_for("public.post", slug=post.slug, cpage=page if page > 1 else None)
+    """The links of one comment page of ``post``. They depend only on the routes, the script root
+    and the slug, so each is built once per app and kept (a comment post renders them again)."""
+    made = current_app.extensions.setdefault("blog.thread_links", {})
+    key = (request.script_root, post.slug, page)
+    links = made.get(key)
+    if links is None:
+        if len(made) >= _LINKS_KEPT:
+            made.clear()
+        links = made[key] = _build_thread_links(post.slug, page)
+    return links
+
+
+def _build_thread_links(slug: str, page: int) -> ThreadLinks:
+    page_url = url_for("public.post", slug=slug, cpage=page if page > 1 else None)
     joiner = "&" if "?" in page_url else "?"
     return ThreadLinks(
         page_url=page_url,
         reply_url=f"{page_url}{joiner}replytocom=",
-        respond_url=url_for("comments.respond", slug=post.slug) + "?replytocom=",
+        respond_url=url_for("comments.respond", slug=slug) + "?replytocom=",
         comment_base=url_for("comments.goto", comment_id=0)[:-1],
         avatar=_around(url_for("public.avatar", key=AVATAR_PLACEHOLDER), AVATAR_PLACEHOLDER),
         edit=_around(url_for("comments.edit", comment_id=0), "0"),

@@ -213,13 +213,16 @@ def _lock_file_path() -> str | None:
 
 def _serialise_posting() -> None:
     """Begin the posting transaction under the database's lock (the request's reads ended)."""
-    dialect = db.session.get_bind().dialect.name
+    connection = db.session.connection()
+    dialect = connection.dialect.name
     if dialect == "sqlite":
-        db.session.connection().execute(text("BEGIN IMMEDIATE"))
+        connection.execute(_BEGIN_IMMEDIATE)
     elif dialect == "postgresql":
-        db.session.connection().execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTING_LOCK_KEY}
-        )
+        connection.execute(_ADVISORY_LOCK, {"key": POSTING_LOCK_KEY})
+
+
+_BEGIN_IMMEDIATE = text("BEGIN IMMEDIATE")
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def seconds_until_allowed(ip: str, email: str) -> int:

@@ -214,6 +214,42 @@ def _approved_totals():
 def page_of(comment: Comment, own_ids) -> int | None:
     """The comment page (cpage) that shows ``comment``: the page of its top-level comment;
     None when its thread is broken (no top-level comment)."""
+    counting = _ahead_count(comment, own_ids)
+    if counting is None:
+        return None
+    newest_first, params = counting
+    statement = _top_level_ahead(newest_first, bool(own_ids))
+    ahead = db.session.connection().scalar(statement, params)
+    return ahead // site_config()["COMMENTS_PER_PAGE"] + 1
+
+
+def totals_and_page_of_new(post: Post, comment: Comment) -> tuple[int, int | None]:
+    """For the answer to a just-posted comment: the article's approved count, and the page that
+    shows the comment to its poster (as page_of with the comment as their own), in one query."""
+    counting = _ahead_count(comment, [comment.id])
+    if counting is None:
+        return approved_totals(post)[0], None
+    newest_first, params = counting
+    row = db.session.connection().execute(
+        _approved_and_ahead(newest_first), {**params, "post_id": post.id}
+    )
+    count, ahead = row.one()
+    return count, ahead // site_config()["COMMENTS_PER_PAGE"] + 1
+
+
+@functools.cache
+def _approved_and_ahead(newest_first: bool):
+    """The approved count and a new comment's top-level count ahead, as one statement (the
+    comment's root is in the same post, so one post_id serves both)."""
+    approved = _approved_totals().with_only_columns(func.count(Comment.id))
+    return select(
+        approved.scalar_subquery(), _top_level_ahead(newest_first, True).scalar_subquery()
+    )
+
+
+def _ahead_count(comment: Comment, own_ids) -> tuple[bool, dict] | None:
+    """(newest first?, the parameters) for counting the top-level comments shown before
+    ``comment``'s thread (_top_level_ahead); None when its thread is broken."""
     root = comment if comment.parent_id is None else db.session.get(Comment, comment.root_id)
     if root is None or root.parent_id is not None:  # an old row's root link: follow parents
         root = comment
@@ -222,16 +258,13 @@ def page_of(comment: Comment, own_ids) -> int | None:
     if root.post_id != comment.post_id:
         return None
     newest_first = site_config()["COMMENT_ORDER"] == "newest"
-    ahead = db.session.connection().scalar(
-        _top_level_ahead(newest_first, bool(own_ids)),
-        {
-            "post_id": root.post_id,
-            "root_created_at": root.created_at,
-            "root_id": root.id,
-            **own_params(own_ids),
-        },
-    )
-    return ahead // site_config()["COMMENTS_PER_PAGE"] + 1
+    params = {
+        "post_id": root.post_id,
+        "root_created_at": root.created_at,
+        "root_id": root.id,
+        **own_params(own_ids),
+    }
+    return newest_first, params
 
 
 @functools.cache

@@ -115,12 +115,18 @@ def test_a_new_comments_checks_and_page_read_indexes_not_the_thread(app, client,
     with app.test_request_context("/"):
         checks = _plans_of_statements(lambda: is_duplicate(post, None, sent))
         pages = _plans_of_statements(lambda: threads.page_of(comment, []))
+        answer = _plans_of_statements(lambda: threads.totals_and_page_of_new(post, comment))
     duplicate = next(plan for statement, plan in checks if "FROM comments" in statement)
     assert "ix_comments_post_body_digest" in duplicate, duplicate
     count = next(plan for statement, plan in pages if "count(" in statement)
     assert "COVERING INDEX ix_comments_post_top_level" in count, count
+    # The answer to a new comment counts both in one statement, each through an index.
+    ((_statement, plan),) = answer
+    assert "COVERING INDEX ix_comments_post_top_level" in plan, plan
+    assert plan.count("SCAN comments") == 0 and plan.count("USING") >= 2, plan
     with app.test_request_context("/"):
         assert is_duplicate(post, None, sent)
+        assert threads.totals_and_page_of_new(post, comment) == (30, 1)
 
 
 def _old_database(tmp_path, monkeypatch, revision: str):

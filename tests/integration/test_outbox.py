@@ -340,7 +340,7 @@ def test_parallel_senders_never_send_the_same_message(outbox_db, tmp_path, inbox
 
 
 def test_a_message_that_can_never_be_sent_ends_failed(app, monkeypatch):
-    def refuse(message, config):
+    def refuse(text, config):
         raise UnicodeEncodeError("ascii", "Zoë", 2, 3, "no SMTPUTF8 on this server")
 
     monkeypatch.setattr("blog.outbox.deliver", refuse)
