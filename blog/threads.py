@@ -225,8 +225,13 @@ def page_of(comment: Comment, own_ids) -> int | None:
 
 def totals_and_page_of_new(post: Post, comment: Comment) -> tuple[int, int | None]:
     """For the answer to a just-posted comment: the article's approved count, and the page that
-    shows the comment to its poster (as page_of with the comment as their own), in one query."""
-    counting = _ahead_count(comment, [comment.id])
+    shows the comment to its poster (page_of with the comment as their own), in one query.
+
+    The count leaves the new comment out of the visitor's own: it could only make its own
+    thread's top-level comment visible, and that one is where the count stops, not among the
+    comments counted. The count without it is the same number, without a list parameter that
+    SQLAlchemy would have to write into the statement on every post."""
+    counting = _ahead_count(comment, [])
     if counting is None:
         return approved_totals(post)[0], None
     newest_first, params = counting
@@ -243,7 +248,7 @@ def _approved_and_ahead(newest_first: bool):
     comment's root is in the same post, so one post_id serves both)."""
     approved = _approved_totals().with_only_columns(func.count(Comment.id))
     return select(
-        approved.scalar_subquery(), _top_level_ahead(newest_first, True).scalar_subquery()
+        approved.scalar_subquery(), _top_level_ahead(newest_first, False).scalar_subquery()
     )
 
 

@@ -210,6 +210,35 @@ def test_page_two_permalinks_and_reply_links_land_on_page_two(app, client, post,
     assert respond.headers["Location"].endswith(f"?cpage=2&replytocom={target.id}#respond")
 
 
+@pytest.mark.parametrize("order", ["oldest", "newest"])
+def test_the_htmx_answer_links_a_new_comment_to_its_page(app, client, post, long_thread, order):
+    """The answer to a post renders the new comment with the links of the page that shows it:
+    a reply on page 2 links to page 2; a first (held) top-level comment to the page where its
+    poster will find it, the last in time order and the first newest-first."""
+    app.config["COMMENT_ORDER"] = order
+    target = long_thread[60]  # on page 2 in either order (pages of 50, 120 comments)
+    reply_data = fields(client, post, parent=str(target.id), comment="A reply on page two")
+    held_data = fields(client, post, comment="A first comment, held")
+    answers = [
+        client.post(f"/posts/{post.slug}/comments", data=data, headers=HX).get_data(as_text=True)
+        for data in (reply_data, held_data)
+    ]
+    reply, held = (
+        db.session.scalars(select(Comment).where(Comment.body == text)).one()
+        for text in ("A reply on page two", "A first comment, held")
+    )
+    assert (reply.status, held.status) == ("pending", "pending")
+    held_page = "?cpage=3" if order == "oldest" else ""
+    for answer, comment, page in ((answers[0], reply, "?cpage=2"), (answers[1], held, held_page)):
+        assert f'href="/posts/{post.slug}{page}#comment-{comment.id}"' in answer
+    # The same pages as the full-page rules give the poster (their comments shown to them).
+    with app.test_request_context("/"):
+        from blog import threads
+
+        assert threads.page_of(reply, [reply.id]) == 2
+        assert threads.page_of(held, [held.id]) == (3 if order == "oldest" else 1)
+
+
 def test_feed_entries_link_to_the_comment_address(app, client, post, long_thread):
     feed = feedparser.parse(client.get(f"/posts/{post.slug}/comments.xml").get_data())
     newest = feed.entries[0]
