@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
+from . import comment_counts
 from .extensions import db
 
 
@@ -129,6 +130,10 @@ class Post(db.Model):
     )
     # Approved comments, filled by reader queries (queries.visible_posts) in the same SELECT.
     comment_count: Mapped[int | None] = query_expression()
+    # The same number, kept by the database's triggers (blog/comment_counts.py): read where a
+    # count over the thread would be paid on every request. Never written by the application;
+    # an object loaded before its comments changed holds an old value.
+    approved_comments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Comment(db.Model):
@@ -189,6 +194,9 @@ def body_digest(text: str) -> str:
     """A short fingerprint of a comment's text. The duplicate rule looks equal texts up by it
     (and then compares the texts): no index can hold whole comments."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+comment_counts.attach(Comment.__table__)
 
 
 @event.listens_for(Comment.body, "set")

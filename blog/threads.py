@@ -233,7 +233,7 @@ def totals_and_page_of_new(post: Post, comment: Comment) -> tuple[int, int | Non
     SQLAlchemy would have to write into the statement on every post."""
     counting = _ahead_count(comment, [])
     if counting is None:
-        return approved_totals(post)[0], None
+        return _stored_count(post), None
     newest_first, params = counting
     row = db.session.connection().execute(
         _approved_and_ahead(newest_first), {**params, "post_id": post.id}
@@ -242,13 +242,24 @@ def totals_and_page_of_new(post: Post, comment: Comment) -> tuple[int, int | Non
     return count, ahead // site_config()["COMMENTS_PER_PAGE"] + 1
 
 
+def _stored_count(post: Post) -> int:
+    return db.session.connection().scalar(_approved_stored(), {"post_id": post.id})
+
+
+@functools.cache
+def _approved_stored():
+    """The approved count the database keeps on the post (blog/comment_counts.py): read, not
+    counted, so the answer to a new comment costs the same on any thread's length."""
+    return select(Post.approved_comments).where(Post.id == bindparam("post_id"))
+
+
 @functools.cache
 def _approved_and_ahead(newest_first: bool):
     """The approved count and a new comment's top-level count ahead, as one statement (the
     comment's root is in the same post, so one post_id serves both)."""
-    approved = _approved_totals().with_only_columns(func.count(Comment.id))
     return select(
-        approved.scalar_subquery(), _top_level_ahead(newest_first, False).scalar_subquery()
+        _approved_stored().scalar_subquery(),
+        _top_level_ahead(newest_first, False).scalar_subquery(),
     )
 
 

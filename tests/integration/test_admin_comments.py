@@ -250,3 +250,55 @@ def test_settings_validation_keeps_values(client, signed_in):
     )
     assert response.status_code == 422
     assert "Kept tagline" in response.get_data(as_text=True)
+
+
+def test_each_posts_stored_approved_count_follows_every_change(app, client, signed_in, make, post):
+    """posts.approved_comments (kept by the database's triggers) equals a count of the approved
+    comments after everything that moves comments: readers' posts, each moderator action in a
+    long seeded random walk, bulk actions, deleting for good (a placeholder keeps a thread's
+    place), emptying the trash. Two posts, so no change is counted on the wrong one."""
+    import random
+
+    from sqlalchemy import func
+
+    from blog.lifecycle import ROW_ACTIONS
+    from blog.models import Post
+
+    other = make.post("Another story")
+    posts = [post, other]
+
+    def check() -> None:
+        for article in posts:
+            stored = db.session.scalar(select(Post.approved_comments).where(Post.id == article.id))
+            counted = db.session.scalar(
+                select(func.count(Comment.id)).where(
+                    Comment.post_id == article.id, Comment.status == "approved"
+                )
+            )
+            assert stored == counted, (article.slug, stored, counted)
+
+    approve_reader(make, post)
+    check()
+    answer = client.post(f"/posts/{post.slug}/comments", data=fields(client, post), headers=HX)
+    assert answer.status_code == 200
+    client.post(f"/posts/{other.slug}/comments", data=fields(client, other, comment="Held one"))
+    check()
+    rng = random.Random(20261129)
+    comments = [
+        make.comment(rng.choice(posts), status=rng.choice(list(ROW_ACTIONS))) for _ in range(8)
+    ]
+    comments.append(make.comment(post, parent=comments[0], status="approved"))
+    check()
+    for _ in range(60):
+        alive = db.session.scalars(select(Comment).where(Comment.status.in_(ROW_ACTIONS))).all()
+        comment = rng.choice(alive)
+        action = rng.choice(ROW_ACTIONS[comment.status])
+        response = client.post(f"/admin/comments/{comment.id}/{action}", headers=HX)
+        assert response.status_code == 200, (comment.status, action)
+        check()
+    ids = [str(c.id) for c in db.session.scalars(select(Comment)).all()[:4]]
+    for action in ("approve", "spam", "trash"):
+        client.post("/admin/comments/bulk", data={"action": action, "ids": ids})
+        check()
+    client.post("/admin/comments/empty/trash")
+    check()

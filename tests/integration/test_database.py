@@ -207,3 +207,40 @@ def test_upgrade_keeps_reply_links_and_repairs_orphaned_threads(tmp_path, monkey
         (6, 5, 5, 1),
         (7, 6, 5, 2),
     ]
+
+
+def test_upgrade_counts_existing_comments_and_keeps_counting(tmp_path, monkeypatch):
+    """Migration 0010 counts each post's approved comments once; from then on the triggers
+    keep the number as comments come, change status and go."""
+    app, con = _old_database(tmp_path, monkeypatch, "0009")
+    for n in range(1, 5):
+        _insert_old_comment(con, n, None, n, 0, f"Comment {n}")
+    con.execute("UPDATE comments SET status = 'pending' WHERE id = 4")
+    con.commit()
+    con.close()
+    with app.app_context():
+        upgrade_to_head()
+        stored = text("SELECT approved_comments FROM posts WHERE id = 1")
+        assert db.session.scalar(stored) == 3
+        db.session.execute(text("UPDATE comments SET status = 'approved' WHERE id = 4"))
+        db.session.execute(text("UPDATE comments SET status = 'spam' WHERE id = 1"))
+        db.session.execute(text("DELETE FROM comments WHERE id = 2"))
+        db.session.commit()
+        assert db.session.scalar(stored) == 2
+        db.engine.dispose()
+
+
+def test_the_migration_creates_the_triggers_the_models_create():
+    """init-db (create_all) and an upgraded database get the same triggers: the migration keeps
+    its own copy of the SQL, which must not drift from blog/comment_counts.py."""
+    import importlib.util
+    from pathlib import Path
+
+    from blog import comment_counts
+
+    path = Path(__file__).parents[2] / "blog/migrations/versions/0010_approved_comment_counts.py"
+    spec = importlib.util.spec_from_file_location("migration_0010", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.SQLITE_TRIGGERS == comment_counts.SQLITE_TRIGGERS
+    assert migration.POSTGRESQL_TRIGGERS == comment_counts.POSTGRESQL_TRIGGERS
