@@ -62,7 +62,7 @@ TABLES: list[tuple[str, Table]] = [
 # approved_comments is counted by the database's triggers as the comments go in.
 OMITTED = {
     "authors": {"password_hash"},
-    "posts": {"approved_comments"},
+    "posts": {"approved_comments", "approved_top_level"},
     "comments": {"body_digest"},
 }
 # Tables with an integer id whose PostgreSQL sequence must move past restored ids.
@@ -235,8 +235,8 @@ def restore(data) -> dict[str, int]:
                     else missing_value(name, index, column)
                     for key, column in columns.items()
                 }
-                if name == "posts":
-                    values["approved_comments"] = 0  # the triggers count the comments below
+                if name == "posts":  # the triggers count the comments below
+                    values["approved_comments"] = values["approved_top_level"] = 0
                 if name == "comments" and isinstance(values["body"], str):
                     values["body_digest"] = body_digest(values["body"])
                 if name == "comments" and values["parent_id"] is not None:

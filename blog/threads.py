@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
@@ -235,9 +235,13 @@ def totals_and_page_of_new(post: Post, comment: Comment) -> tuple[int, int | Non
     if counting is None:
         return _stored_count(post), None
     newest_first, params = counting
-    row = db.session.connection().execute(
-        _approved_and_ahead(newest_first), {**params, "post_id": post.id}
-    )
+    if comment.parent_id is None and not newest_first:
+        # A new thread, oldest first: everything is ahead of it. Counting that grows with the
+        # article; the stored top-level count, less what sits from it on, does not.
+        statement = _approved_and_ahead_of_new_thread()
+    else:
+        statement = _approved_and_ahead(newest_first)
+    row = db.session.connection().execute(statement, {**params, "post_id": post.id})
     count, ahead = row.one()
     return count, ahead // site_config()["COMMENTS_PER_PAGE"] + 1
 
@@ -261,6 +265,47 @@ def _approved_and_ahead(newest_first: bool):
         _approved_stored().scalar_subquery(),
         _top_level_ahead(newest_first, False).scalar_subquery(),
     )
+
+
+@functools.cache
+def _approved_and_ahead_of_new_thread():
+    """As _approved_and_ahead, oldest first, for a top-level comment: the top-level comments
+    ahead of it are the approved ones (the stored number, less those at or after it: itself,
+    and any dated later) plus those shown as removed because an approved reply hangs below them
+    (the few top-level comments not approved, through their own partial index)."""
+    root_at, root_id = bindparam("root_created_at"), bindparam("root_id")
+    # Written out, not as a parameter: a partial index serves only a query that states its
+    # condition the same way.
+    approved = literal_column("'approved'")
+    from_root = and_(
+        Comment.created_at >= root_at, or_(Comment.created_at > root_at, Comment.id >= root_id)
+    )
+    approved_from_root = select(func.count(Comment.id)).where(
+        Comment.post_id == bindparam("post_id"),
+        Comment.parent_id.is_(None),
+        Comment.status == approved,
+        from_root,
+    )
+    reply = aliased(Comment)
+    has_approved_reply = (
+        select(reply.id)
+        .where(reply.root_id == Comment.id, reply.id != Comment.id, reply.status == approved)
+        .exists()
+    )
+    removed_ahead = select(func.count(Comment.id)).where(
+        Comment.post_id == bindparam("post_id"),
+        Comment.parent_id.is_(None),
+        Comment.status != approved,
+        Comment.created_at <= root_at,
+        or_(Comment.created_at < root_at, Comment.id < root_id),
+        has_approved_reply,
+    )
+    ahead = (
+        Post.approved_top_level
+        - approved_from_root.scalar_subquery()
+        + removed_ahead.scalar_subquery()
+    )
+    return select(Post.approved_comments, ahead).where(Post.id == bindparam("post_id"))
 
 
 def _ahead_count(comment: Comment, own_ids) -> tuple[bool, dict] | None:

@@ -253,10 +253,11 @@ def test_settings_validation_keeps_values(client, signed_in):
 
 
 def test_each_posts_stored_approved_count_follows_every_change(app, client, signed_in, make, post):
-    """posts.approved_comments (kept by the database's triggers) equals a count of the approved
-    comments after everything that moves comments: readers' posts, each moderator action in a
-    long seeded random walk, bulk actions, deleting for good (a placeholder keeps a thread's
-    place), emptying the trash. Two posts, so no change is counted on the wrong one."""
+    """posts.approved_comments and approved_top_level (kept by the database's triggers) equal
+    counts of the approved (top-level) comments after everything that moves comments: readers'
+    posts, each moderator action in a long seeded random walk, bulk actions, deleting for good
+    (a placeholder keeps a thread's place), emptying the trash. Two posts, so no change is
+    counted on the wrong one."""
     import random
 
     from sqlalchemy import func

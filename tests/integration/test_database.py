@@ -120,10 +120,13 @@ def test_a_new_comments_checks_and_page_read_indexes_not_the_thread(app, client,
     assert "ix_comments_post_body_digest" in duplicate, duplicate
     count = next(plan for statement, plan in pages if "count(" in statement)
     assert "COVERING INDEX ix_comments_post_top_level" in count, count
-    # The answer to a new comment counts both in one statement, each through an index.
+    # The answer to a new thread reads the stored counts; of the comments ahead it looks only
+    # at those dated from it on and at the top-level ones not approved (their partial index).
     ((_statement, plan),) = answer
-    assert "COVERING INDEX ix_comments_post_top_level" in plan, plan
-    assert plan.count("SCAN comments") == 0 and plan.count("USING") >= 2, plan
+    assert "SEARCH posts USING INTEGER PRIMARY KEY" in plan, plan
+    assert "ix_comments_post_top_level (post_id=? AND parent_id=? AND created_at>?)" in plan
+    assert "ix_comments_top_level_unapproved (post_id=? AND parent_id=? AND created_at<?)" in plan
+    assert "SCAN" not in plan, plan
     with app.test_request_context("/"):
         assert is_duplicate(post, None, sent)
         assert threads.totals_and_page_of_new(post, comment) == (30, 1)
@@ -210,23 +213,26 @@ def test_upgrade_keeps_reply_links_and_repairs_orphaned_threads(tmp_path, monkey
 
 
 def test_upgrade_counts_existing_comments_and_keeps_counting(tmp_path, monkeypatch):
-    """Migration 0010 counts each post's approved comments once; from then on the triggers
-    keep the number as comments come, change status and go."""
+    """Migration 0010 counts each post's approved comments (and approved top-level ones) once;
+    from then on the triggers keep both as comments come, change status, move and go."""
     app, con = _old_database(tmp_path, monkeypatch, "0009")
     for n in range(1, 5):
         _insert_old_comment(con, n, None, n, 0, f"Comment {n}")
+    _insert_old_comment(con, 5, 1, 1, 1, "A reply")
     con.execute("UPDATE comments SET status = 'pending' WHERE id = 4")
     con.commit()
     con.close()
     with app.app_context():
         upgrade_to_head()
-        stored = text("SELECT approved_comments FROM posts WHERE id = 1")
-        assert db.session.scalar(stored) == 3
+        stored = text("SELECT approved_comments, approved_top_level FROM posts WHERE id = 1")
+        assert tuple(db.session.execute(stored).one()) == (4, 3)
         db.session.execute(text("UPDATE comments SET status = 'approved' WHERE id = 4"))
         db.session.execute(text("UPDATE comments SET status = 'spam' WHERE id = 1"))
         db.session.execute(text("DELETE FROM comments WHERE id = 2"))
+        db.session.execute(text("UPDATE comments SET parent_id = NULL WHERE id = 5"))
         db.session.commit()
-        assert db.session.scalar(stored) == 2
+        # Approved: 3, 4 and 5, all three now top-level.
+        assert tuple(db.session.execute(stored).one()) == (3, 3)
         db.engine.dispose()
 
 

@@ -87,6 +87,16 @@ def test_export_then_import_json_loses_nothing(full_site, runner, tmp_path, monk
         assert stored == {post_id: counted.get(post_id, 0) for post_id in stored}
         assert sum(stored.values()) > 3
         assert all("approved_comments" not in post for post in data["tables"]["posts"])
+        # Replies went in as top-level and were linked after: their moves were counted too.
+        top_level = dict(db.session.execute(select(Post.id, Post.approved_top_level)).all())
+        counted_top = dict(
+            db.session.execute(
+                select(Comment.post_id, func.count(Comment.id))
+                .where(Comment.status == "approved", Comment.parent_id.is_(None))
+                .group_by(Comment.post_id)
+            ).all()
+        )
+        assert top_level == {post_id: counted_top.get(post_id, 0) for post_id in top_level}
         db.session.remove()
         db.engine.dispose()
 

@@ -266,3 +266,49 @@ def test_comment_feeds(client, make, post):
 def test_bad_avatar_keys_are_404(client):
     for key in ("../../etc", "ABCDEF0123456789ABCDEF0123456789", "short"):
         assert client.get(f"/avatar/{key}.svg").status_code == 404
+
+
+@pytest.mark.parametrize("order", ["oldest", "newest"])
+def test_a_new_comments_page_from_stored_counts_is_the_counted_page(app, make, post, order):
+    """The answer to a new comment places it from the counts the database keeps instead of
+    counting the thread before it. On a thread with held, spam, trashed and deleted top-level
+    comments (some shown as removed because an approved reply hangs below them), comments with
+    the same time, one dated in the future and later replies, it gives the page and total that
+    counting them gives, after every new comment."""
+    import random
+
+    from sqlalchemy import func
+
+    from blog import threads
+
+    app.config.update(COMMENT_ORDER=order, COMMENTS_PER_PAGE=3)
+    rng = random.Random(f"stored-counts-{order}")
+    start = now_utc() - timedelta(days=1)
+    statuses = ["approved"] * 3 + ["pending", "spam", "trash", "deleted"]
+    tops = []
+    for _ in range(30):
+        created = start + timedelta(minutes=rng.randrange(20))  # ties in time on purpose
+        tops.append(top(make, post, status=rng.choice(statuses), created_at=created))
+    tops.append(top(make, post, status="approved", created_at=now_utc() + timedelta(hours=2)))
+    for parent in rng.sample(tops, 12):
+        reply(make, post, parent, status=rng.choice(["approved", "pending"]))
+
+    def counted(comment):
+        total = db.session.scalar(
+            select(func.count(Comment.id)).where(
+                Comment.post_id == post.id, Comment.status == "approved"
+            )
+        )
+        return total, threads.page_of(comment, [comment.id])
+
+    with app.test_request_context("/"):
+        for _ in range(25):
+            status = rng.choice(["approved", "approved", "pending", "spam"])
+            if rng.random() < 0.7:
+                new = top(make, post, status=status)
+            else:
+                new = reply(make, post, rng.choice(tops), status=status)
+            assert threads.totals_and_page_of_new(post, new) == counted(new)
+        # The thread spans pages, and the new threads did not all land on the first.
+        pages = {threads.page_of(c, [c.id]) for c in tops}
+        assert len(pages) > 3
