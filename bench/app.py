@@ -37,12 +37,14 @@ NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 
 def _count_statement(statement: str) -> None:
-    # A trigger's statements are reported as "-- TRIGGER name": part of the statement that
-    # fired it, not one more sent.
-    if statement.startswith("--"):
+    if not has_app_context() or statement.lstrip().upper().startswith(NOT_QUERIES):
         return
-    if has_app_context() and not statement.lstrip().upper().startswith(NOT_QUERIES):
-        g.bench_queries = g.get("bench_queries", 0) + 1
+    # Each statement a trigger runs is reported again with the text of the statement that fired
+    # it: part of that statement, not one more sent.
+    if g.get("bench_last_statement") == statement:
+        return
+    g.bench_last_statement = statement
+    g.bench_queries = g.get("bench_queries", 0) + 1
 
 
 def _trace_connection(dbapi_connection, connection_record) -> None:
