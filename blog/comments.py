@@ -40,7 +40,7 @@ POSTED = "Comment posted."
 
 
 def reader_post_or_404(slug: str) -> Post:
-    post = queries.visible_post_by_slug(slug, with_count=False)
+    post = queries.visible_post_by_slug(slug)
     if post is None:
         abort(404)
     return post
@@ -104,7 +104,7 @@ def sent_comment(form, seconds_since_render: float | None) -> moderation.Submiss
 @limiter.limit(comment_rate_limit, methods=["POST"])
 def create(slug: str):
     form = discussion.comment_form(request.form)
-    post = queries.visible_post_by_slug(slug, with_count=False)
+    post = queries.visible_post_by_slug(slug)
     if post is None:
         return gone_answer(form)
     if threads.comments_closed(post):
@@ -201,7 +201,7 @@ def csrf_failed(error: CSRFError):
         return handle_csrf_error(error)
     form = discussion.comment_form(request.form)
     form.meta.csrf = False
-    post = queries.visible_post_by_slug(slug, with_count=False)
+    post = queries.visible_post_by_slug(slug)
     if post is None:
         return gone_answer(form)
     form.validate()  # so field problems show too, beside the session notice
@@ -213,7 +213,7 @@ def csrf_failed(error: CSRFError):
 def rate_limited(error: TooManyRequests):
     wait = retry_after_seconds()
     slug = (request.view_args or {}).get("slug")
-    post = queries.visible_post_by_slug(slug, with_count=False) if slug else None
+    post = queries.visible_post_by_slug(slug) if slug else None
     if request.endpoint != "comments.create" or post is None:
         from .errors import render_error
 
@@ -301,7 +301,7 @@ def goto(comment_id: int):
     own = visitor.own_comments()
     if comment is None or not threads.is_visible(comment, own):
         abort(404)
-    if queries.visible_post_by_slug(comment.post.slug, with_count=False) is None:
+    if queries.visible_post_by_slug(comment.post.slug) is None:
         abort(404)
     page = threads.page_of(comment, list(own))
     if page is None:
@@ -339,7 +339,7 @@ def own_comment_or_404(comment_id: int) -> Comment:
 def poster_refusal(comment: Comment) -> str | None:
     post = comment.post
     article_open = queries.visible_post_by_slug(
-        post.slug, with_count=False
+        post.slug
     ) is not None and not threads.comments_closed(post)
     try:
         lifecycle.check_poster_may_change(

@@ -124,8 +124,6 @@ def render_article(
     What every anonymous reader sees alike is rendered with marks for the per-reader values and
     kept (article_cache); anything that shows this visitor's own state is rendered for them.
     """
-    if post.comment_count is None:  # found by a comment view, which needs no count
-        post = queries.with_comment_count(post)
     shared = (form, reply_to, form_message, status) == (None, None, None, 200) and (
         article_cache.is_shared_view(post.slug)
     )

@@ -43,21 +43,13 @@ def _visible_now():
     return visible_condition(now)
 
 
-def approved_comment_count():
-    return (
-        select(func.count(Comment.id))
-        .where(Comment.post_id == Post.id, Comment.status == CommentStatus.APPROVED.value)
-        .correlate(Post)
-        .scalar_subquery()
-    )
-
-
 def visible_posts() -> Select:
-    """Newest first, each post with its approved-comment count."""
+    """Newest first, each post with its approved-comment count (the one the database keeps,
+    blog/comment_counts.py: a column of the row, not a count per post)."""
     return (
         select(Post)
         .where(visible_condition())
-        .options(with_expression(Post.comment_count, approved_comment_count()))
+        .options(with_expression(Post.comment_count, Post.approved_comments))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 
@@ -76,25 +68,15 @@ def posts_in_month(year: int, month: int) -> Select:
     return query
 
 
-def visible_post_by_slug(slug: str, with_count: bool = True) -> Post | None:
-    """The post readers may see at ``slug``. The comment views need no comment count, which
-    costs a count of the article's comments (``with_count=False``); render_article fills it in
-    when it shows such a post (``with_comment_count``)."""
-    return db.session.scalar(_visible_post_by_slug(with_count), {"slug": slug})
-
-
-def with_comment_count(post: Post) -> Post:
-    """``post`` with its approved-comment count loaded (it was found without)."""
-    statement = _visible_post_by_slug(True).execution_options(populate_existing=True)
-    return db.session.scalar(statement, {"slug": post.slug}) or post
+def visible_post_by_slug(slug: str) -> Post | None:
+    return db.session.scalar(_visible_post_by_slug(), {"slug": slug})
 
 
 @functools.cache
-def _visible_post_by_slug(with_count: bool) -> Select:
+def _visible_post_by_slug() -> Select:
     # Every article request and comment post asks this: the statement is built once. The tags
     # load when a page shows them (a comment post never does), not with every lookup.
-    query = visible_posts() if with_count else select(Post).where(visible_condition())
-    return query.where(Post.slug == bindparam("slug")).options(lazyload(Post.tags))
+    return visible_posts().where(Post.slug == bindparam("slug")).options(lazyload(Post.tags))
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:
