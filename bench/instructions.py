@@ -28,10 +28,11 @@ WARM_UP = 30
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("path", nargs="?", default="/posts/article-50")
+    parser.add_argument("path", nargs="?", help="default: article-50, or article-post to --post")
     parser.add_argument("--post", action="store_true", help="count the bench's comment POST")
     parser.add_argument("--comments", type=int, default=0, help="more comments on article-post")
     args = parser.parse_args()
+    args.path = args.path or ("/posts/article-post" if args.post else "/posts/article-50")
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is missing: `apt-get install valgrind`.")
     with tempfile.TemporaryDirectory() as tmp:
@@ -41,49 +42,45 @@ def main() -> None:
         runs = [callgrind(database, tmp, args, requests) for requests in (0, REQUESTS)]
         counts = [finished(run) for run in runs]
     what = f"POST {args.path}/comments" if args.post else f"GET {args.path}"
-    if args.post and args.path == "/posts/article-50":
-        what = "POST /posts/article-post/comments"
     per_request = (counts[1] - counts[0]) / REQUESTS
     print(f"{what}: {per_request / 1e6:.2f} million instructions per request")
 
 
 def build(database: Path, comments: int) -> None:
-    """The bench site, plus ``comments`` approved top-level comments on article-post."""
+    """The bench's site, plus ``comments`` approved top-level comments on article-post."""
     from sqlalchemy import insert, select
 
-    from bench import site
     from bench.app import create_bench_app
-    from blog.database import upgrade_to_head
+    from bench.run import build_database
     from blog.extensions import db
     from blog.models import Comment, Post, body_digest, now_utc
     from blog.sanitize import COMMENT_RENDER_VERSION
 
-    os.environ["BLOG_INSTANCE_PATH"] = str(database.parent / "instance")
+    build_database(database, database.parent / "instance")
+    if not comments:
+        return
     app = create_bench_app(str(database))
     with app.app_context():
-        upgrade_to_head()
-        site.build()
-        if comments:
-            post_id = db.session.scalar(select(Post.id).where(Post.slug == "article-post"))
-            start = now_utc() - timedelta(days=2)
-            db.session.execute(
-                insert(Comment),
-                [
-                    {
-                        "post_id": post_id,
-                        "author_name": "Reader",
-                        "author_email": "reader@example.org",
-                        "body": f"Comment {n}",
-                        "body_digest": body_digest(f"Comment {n}"),
-                        "body_html": f"<p>Comment {n}</p>",
-                        "body_render_version": COMMENT_RENDER_VERSION,
-                        "status": "approved",
-                        "created_at": start + timedelta(seconds=n),
-                    }
-                    for n in range(comments)
-                ],
-            )
-            db.session.commit()
+        post_id = db.session.scalar(select(Post.id).where(Post.slug == "article-post"))
+        start = now_utc() - timedelta(days=2)
+        db.session.execute(
+            insert(Comment),
+            [
+                {
+                    "post_id": post_id,
+                    "author_name": "Reader",
+                    "author_email": "reader@example.org",
+                    "body": f"Comment {n}",
+                    "body_digest": body_digest(f"Comment {n}"),
+                    "body_html": f"<p>Comment {n}</p>",
+                    "body_render_version": COMMENT_RENDER_VERSION,
+                    "status": "approved",
+                    "created_at": start + timedelta(seconds=n),
+                }
+                for n in range(comments)
+            ],
+        )
+        db.session.commit()
         db.engine.dispose()
 
 
@@ -131,8 +128,7 @@ def run(database: str, requests: int, method: str, path: str) -> None:
         app = bench_app.create_bench_app(str(copy))
         client = app.test_client()
         if method == "post":
-            article = path if path != "/posts/article-50" else "/posts/article-post"
-            request = comment_poster(client, article)
+            request = comment_poster(client, path)
         else:
             request = lambda: client.get(path)  # noqa: E731
         for _ in range(WARM_UP + requests):
