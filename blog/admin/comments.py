@@ -6,12 +6,11 @@ JavaScript posts it and comes back to the same list.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
 from .. import lifecycle, moderation, posting
+from ..auth import local_path
 from ..extensions import db
 from ..forms import AdminCommentEditForm, AdminReplyForm
 from ..htmx import is_htmx, render_page_or_fragment
@@ -35,11 +34,9 @@ ACTION_LABELS = {
 
 def list_url() -> str:
     """The list a moderator came from (passed along as "back"), or the comments list."""
-    target = request.values.get("back", "")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/admin"):
-        return url_for("admin.comments")
-    return target
+    fallback = url_for("admin.comments")
+    target = local_path(request.values.get("back"), fallback)
+    return target if target.startswith("/admin/") else fallback
 
 
 def row_context() -> dict:
