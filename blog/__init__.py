@@ -86,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     health.init_app(app)
+    urls.fix_script_root(app)  # last: the outermost wrapper, so every other one sees the fixed root
     app.register_blueprint(public.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(auth.bp)

@@ -104,8 +104,9 @@ def own_comments_shown_on(slug: str) -> bool:
 
 
 def entry_key(slug: str) -> str:
-    # The host is in the page (canonical link), so it is in the key. "pieces": the entry's shape.
-    return pagecache.key("article-pieces", request.host_url, slug, discussion.comment_page())
+    # The root (scheme, host and script root, which blog/urls.py fixes to SITE_URL's path) is in
+    # the page's links, so it is in the key. "pieces": the entry's shape.
+    return pagecache.key("article-pieces", request.root_url, slug, discussion.comment_page())
 
 
 def cached(slug: str) -> Response | None:
@@ -156,7 +157,7 @@ def fresh_form(post) -> bytes | None:
     "comments are closed" notice."""
     if g.get("author") is not None:
         return None
-    entry = pagecache.template_key("fresh-form", request.host_url, post.id, post.slug)
+    entry = pagecache.template_key("fresh-form", request.root_url, post.id, post.slug)
     pieces = pagecache.get(entry)
     if pieces is None:
         context = mark_per_reader_values(discussion.form_context(post))

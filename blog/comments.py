@@ -31,6 +31,15 @@ from .settings import moderation_rules, site_config
 
 bp = Blueprint("comments", __name__)
 
+
+@bp.after_request
+def personal(response: Response) -> Response:
+    """Everything here is made for one visitor (their token, their held comment, their form):
+    no cache keeps it, the browser's included."""
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
 SESSION_EXPIRED = "Your session expired \u2014 press Post Comment again."
 STALE_FORM = "This page was open a long time \u2014 press Post Comment again."
 CLOSED = "Comments are closed."
@@ -128,7 +137,7 @@ def create(slug: str):
             form.parent.data = ""
             parent = None
         return form_answer(post, form, refusal.status, parent, refusal.message, refusal.retry_after)
-    visitor.mark_own_comment(comment.id)
+    visitor.mark_own_comment(comment)
     if isinstance(form, CommentForm):  # before the fresh form renders, so it shows the choice
         if form.remember.data:
             visitor.remember_commenter(form.author.data, form.email.data, form.url.data or "")
@@ -138,7 +147,7 @@ def create(slug: str):
         response = posted_answer(post, comment)
     else:
         response = redirect(permalink(comment), 303)
-    visitor.add_own_comment(response, comment.id)
+    visitor.add_own_comment(response, comment)
     return response
 
 

@@ -25,9 +25,11 @@ def confirm(token: str):
     found = read_moderation_token(token)
     if found is None:
         abort(404)
-    comment_id, action, version = found
+    comment_id, secret, action, version = found
     comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.status == lifecycle.DELETED:
+    # Another comment under the same id (a restored copy, rows written again) is not the one
+    # the link was made for: the same 404 as a comment that is gone.
+    if comment is None or comment.secret != secret or comment.status == lifecycle.DELETED:
         abort(404)
     if comment.status_version != version:
         return render_template("moderation/used.html", comment=comment), 410

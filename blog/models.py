@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -29,6 +30,21 @@ from .extensions import db
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def new_row_secret() -> str:
+    """A random value made with a row whose id travels in signed cookies and links.
+
+    An id proves nothing on its own: a restored backup or a fresh database can give the same id
+    to another row. What a reader's cookie or an emailed link grants names the id and this value,
+    so it holds for the very row it was issued for and for no later one."""
+    return secrets.token_hex(8)
+
+
+def new_session_epoch() -> int:
+    """A new author's first session epoch: random, so a session cookie signed for an author of
+    another database (a restored copy, an import) with the same id never matches this one."""
+    return secrets.randbelow(2**30) + 1  # room below 2**31 for every later sign-out
 
 
 class UTCDateTime(TypeDecorator):
@@ -77,6 +93,9 @@ post_tags = Table(
 
 class Author(db.Model):
     __tablename__ = "authors"
+    # Ids are never handed out again after a deletion (SQLite reuses the largest freed rowid
+    # without AUTOINCREMENT; PostgreSQL's sequences never go back). Migration 0011.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -85,7 +104,7 @@ class Author(db.Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     # Bumped on logout and password change so copied session cookies stop working.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=new_session_epoch)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
@@ -93,6 +112,7 @@ class Author(db.Model):
 
 class Tag(db.Model):
     __tablename__ = "tags"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
@@ -105,6 +125,7 @@ class Post(db.Model):
         CheckConstraint("status IN ('draft', 'scheduled', 'published')", name="status_known"),
         # Every reader listing filters on status and orders by publication time.
         Index("ix_posts_status_published_at", "status", "published_at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,6 +187,7 @@ class Comment(db.Model):
             sqlite_where=text("parent_id IS NULL AND status != 'approved'"),
             postgresql_where=text("parent_id IS NULL AND status != 'approved'"),
         ),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -196,6 +218,9 @@ class Comment(db.Model):
     status_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the poster's cookie and the one-click email links carry besides the id (models'
+    # new_row_secret): never exported, made anew by a restore or an import.
+    secret: Mapped[str] = mapped_column(String(16), default=new_row_secret, server_default="")
     # The WordPress comment id of an imported comment (usually equal to id, see blog/wordpress).
     wp_id: Mapped[int | None] = mapped_column(Integer, unique=True)
 
@@ -273,6 +298,7 @@ class OutboxMessage(db.Model):
         CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status_known"),
         # The senders' question: which rows are due?
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

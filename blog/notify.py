@@ -33,14 +33,21 @@ def _signer() -> URLSafeTimedSerializer:
 
 def moderation_token(comment: Comment, action: str) -> str:
     # The status version makes the link single-use: any status change, by this link or any
-    # other route, moves the version on and the link dies.
+    # other route, moves the version on and the link dies. The comment's secret binds it to this
+    # very row: an id can come back for another comment, the secret does not.
     return _signer().dumps(
-        {"comment": comment.id, "action": action, "version": comment.status_version or 0}
+        {
+            "comment": comment.id,
+            "key": comment.secret,
+            "action": action,
+            "version": comment.status_version or 0,
+        }
     )
 
 
-def read_moderation_token(token: str) -> tuple[int, str, int] | None:
-    """(comment id, action, status version), or None when forged or older than allowed."""
+def read_moderation_token(token: str) -> tuple[int, str, str, int] | None:
+    """(comment id, comment secret, action, status version), or None when forged, older than
+    allowed or made before links named the comment's secret."""
     max_age = current_app.config["MODERATION_LINK_DAYS"] * 86_400
     try:
         data = _signer().loads(token, max_age=max_age)
@@ -48,7 +55,12 @@ def read_moderation_token(token: str) -> tuple[int, str, int] | None:
         return None
     if not isinstance(data, dict) or data.get("action") not in MODERATION_ACTIONS:
         return None
-    return int(data["comment"]), data["action"], int(data.get("version", -1))
+    if not isinstance(data.get("key"), str) or not data["key"]:
+        return None
+    try:
+        return int(data["comment"]), data["key"], data["action"], int(data.get("version", -1))
+    except (TypeError, ValueError):
+        return None
 
 
 # --- building the message -----------------------------------------------------------------------

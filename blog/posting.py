@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from . import lifecycle, moderation, outbox, pagecache
 from .extensions import db
-from .models import Author, Comment, CommentStatus, Post, body_digest, now_utc
+from .models import Author, Comment, CommentStatus, Post, body_digest, new_row_secret, now_utc
 from .notify import prepare_notification, queue_notification
 from .sanitize import COMMENT_RENDER_VERSION, render_comment
 from .settings import moderation_rules, site_config
@@ -115,6 +115,7 @@ def _save_checked(row, post, parent, sent, author, parent_statuses, draft) -> tu
     try:
         _check_against_others(post, parent, sent, author, parent_statuses)
         row["created_at"] = now_utc()
+        row["secret"] = new_row_secret()  # what the poster's cookie will name with the id
         connection = db.session.connection()
         row["id"] = connection.execute(_INSERT_COMMENT, row).inserted_primary_key[0]
         if row["root_id"] is None:  # a new thread: the comment is its own root

@@ -63,7 +63,7 @@ def shared_listing(view):
     def wrapped(*args, **kwargs):
         if set(request.args) - LISTING_ARGUMENTS:
             return view(*args, **kwargs)
-        entry = pagecache.key("listing", request.host_url, request.full_path)
+        entry = pagecache.key("listing", request.root_url, request.full_path)
         found = pagecache.get(entry)
         if found is None:
             response = make_response(view(*args, **kwargs))

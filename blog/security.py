@@ -41,6 +41,9 @@ def add_security_headers(response: Response) -> Response:
     for lower, name, value in _BY_LOWER_NAME:
         if lower not in present:
             headers.add(name, value)
+    # A response that says nothing about caching was made for this request: no shared cache
+    # may keep it for another reader, and the browser asks again before reusing it.
+    headers.setdefault("Cache-Control", "private, no-cache")
     if current_app.config.get("PREFER_HTTPS") and request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     return response

@@ -7,6 +7,7 @@ Every absolute URL that leaves a request is built here instead: SITE_URL, then t
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request, url_for
@@ -66,6 +67,58 @@ def absolute_url(endpoint: str, **values) -> str:
     return site_root() + _path(endpoint, values)
 
 
+def site_prefix(app: Flask) -> str:
+    """The path the site lives under ("" at a host's root): SITE_URL's path, nothing else."""
+    return urlsplit(app.config.get("SITE_URL") or "").path.rstrip("/")
+
+
+class FixedScriptRoot:
+    """Every request's script root is the site's configured prefix, whatever the request says.
+
+    WSGI servers take ``SCRIPT_NAME`` from a request header (gunicorn does, from addresses it
+    trusts), and Flask puts the script root in front of every path ``url_for`` builds. Cached
+    pages are shared between readers, so one request with ``SCRIPT_NAME: //evil.example`` made
+    every later reader's form post to another site. The prefix now comes from SITE_URL only (a
+    request path that still carries it, as a proxy may pass it, loses it here), and neither
+    ``SCRIPT_NAME`` nor ``X-Forwarded-Prefix`` is ever read."""
+
+    def __init__(self, wsgi_app, prefix: str):
+        self.wsgi_app = wsgi_app
+        self.prefix = prefix
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO") or "/"
+        prefix = self.prefix
+        if prefix and (path == prefix or path.startswith(prefix + "/")):
+            path = path[len(prefix) :] or "/"
+        environ["SCRIPT_NAME"] = prefix
+        environ["PATH_INFO"] = path
+        return self.wsgi_app(environ, start_response)
+
+
+def fix_script_root(app: Flask) -> None:
+    """Installed outermost (after every other WSGI wrapper), so all of them see the fixed root."""
+    app.wsgi_app = FixedScriptRoot(app.wsgi_app, site_prefix(app))
+
+
+def warn_without_site_url(app: Flask) -> None:
+    """Under a WSGI server (not `flask run`, not the tests) a missing SITE_URL is logged: links
+    in emails then take the Host header of whoever posted the comment."""
+    if app.config.get("SITE_URL") or app.debug or app.testing:
+        return
+    import logging
+    import sys
+
+    if "flask" in os.path.basename(sys.argv[0] if sys.argv else ""):
+        return  # the CLI (flask run, init-db, send-mail...) is the development server or a tool
+    logging.getLogger(__name__).warning(
+        "SITE_URL is not set: links in notification emails, feeds and the sitemap take the Host "
+        "header of the request that made them. Set BLOG_SITE_URL (e.g. https://news.example); "
+        'ENV="production" refuses to start without it.'
+    )
+
+
 def init_app(app: Flask) -> None:
     check_site_url(app)
+    warn_without_site_url(app)
     app.jinja_env.globals["absolute_url"] = absolute_url

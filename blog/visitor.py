@@ -12,6 +12,7 @@ import time
 
 from flask import Response, after_this_request, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 
 from .signing import timestamp_signer
 
@@ -72,33 +73,65 @@ def stamp_is_stale(age: float | None) -> bool:
     return age is not None and age > lifetime + 1
 
 
-# Own comments: {comment id: unix time posted}, newest kept.
+# Own comments: {comment id: unix time posted}, newest kept. The cookie names each comment by its
+# id and its secret (models.new_row_secret): an id alone can come back for another comment (a
+# restored copy, rows deleted and written again), and what the cookie grants must not go with it.
 
 
 def own_comments() -> dict[int, float]:
+    """The visitor's comments that still exist as the very rows they posted (checked against the
+    database once per request, and only for visitors with such a cookie)."""
     if "own_comments" not in g:
-        try:
-            # Most readers have none: no signature to check then (every page asks).
-            cookie = request.cookies.get(OWN_COOKIE)
-            pairs = _serializer("own").loads(cookie) if cookie else []
-            g.own_comments = {int(cid): float(ts) for cid, ts in pairs}
-        except (BadSignature, TypeError, ValueError):
-            g.own_comments = {}
+        claimed = _claimed_own()
+        g.own_secrets = _still_theirs(claimed) if claimed else {}
+        g.own_comments = {cid: claimed[cid][0] for cid in g.own_secrets}
     max_age = current_app.config["COMMENT_OWN_DAYS"] * DAY
     now = time.time()
     return {cid: ts for cid, ts in g.own_comments.items() if now - ts < max_age}
 
 
+def _claimed_own() -> dict[int, tuple[float, str]]:
+    """What the signed cookie says: {id: (time posted, secret)}. Entries without a secret (the
+    format before the secret existed) prove nothing and are dropped."""
+    # Most readers have none: no signature to check then (every page asks).
+    cookie = request.cookies.get(OWN_COOKIE)
+    if not cookie:
+        return {}
+    try:
+        entries = _serializer("own").loads(cookie)
+        return {
+            int(entry[0]): (float(entry[1]), str(entry[2]))
+            for entry in entries
+            if isinstance(entry, list) and len(entry) == 3 and entry[2]
+        }
+    except (BadSignature, TypeError, ValueError):
+        return {}
+
+
+def _still_theirs(claimed: dict[int, tuple[float, str]]) -> dict[int, str]:
+    """{id: secret} of the claimed comments whose row still carries the secret the cookie names."""
+    from .extensions import db
+    from .models import Comment
+
+    rows = db.session.execute(
+        select(Comment.id, Comment.secret).where(Comment.id.in_(list(claimed)))
+    ).all()
+    return {cid: secret for cid, secret in rows if claimed[cid][1] == secret}
+
+
 def _save_own(response: Response, owned: dict[int, float]) -> None:
     g.own_comments = owned
     newest = sorted(owned.items(), key=lambda item: item[1])[-OWN_LIMIT:]
+    entries = [[cid, ts, g.own_secrets[cid]] for cid, ts in newest if cid in g.own_secrets]
     max_age = current_app.config["COMMENT_OWN_DAYS"] * DAY
-    _set_cookie(response, OWN_COOKIE, _serializer("own").dumps(newest), max_age)
+    _set_cookie(response, OWN_COOKIE, _serializer("own").dumps(entries), max_age)
 
 
-def add_own_comment(response: Response, comment_id: int) -> None:
+def add_own_comment(response: Response, comment) -> None:
+    """Name ``comment`` (a saved Comment) in the visitor's cookie on ``response``."""
     owned = own_comments()
-    owned[comment_id] = time.time()
+    mark_own_comment(comment)
+    owned[comment.id] = g.own_comments[comment.id]
     _save_own(response, owned)
 
 
@@ -108,10 +141,12 @@ def remove_own_comment(response: Response, comment_id: int) -> None:
     _save_own(response, owned)
 
 
-def mark_own_comment(comment_id: int) -> None:
-    """Let the rest of this request see a comment as the visitor's own before the cookie exists."""
+def mark_own_comment(comment) -> None:
+    """Let the rest of this request see ``comment`` as the visitor's own before the cookie
+    exists."""
     own_comments()
-    g.own_comments[comment_id] = time.time()
+    g.own_comments[comment.id] = time.time()
+    g.own_secrets[comment.id] = comment.secret
 
 
 # "Save my name, email, and website in this browser".
