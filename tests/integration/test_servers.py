@@ -201,3 +201,32 @@ def test_waitress_serves_the_article_and_takes_comments_with_csrf(tmp_path, monk
             assert "database is locked" not in server.output()
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("site", ["sqlite"], indirect=True)
+def test_gunicorn_script_name_header_does_not_poison_the_shared_page(site, tmp_path):
+    """Issue 18: gunicorn takes SCRIPT_NAME from a header sent from an address it trusts (here,
+    127.0.0.1), with a path that starts with it; eight such requests made every later reader's
+    form post to another site."""
+    port = free_port()
+    server = Server(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--graceful-timeout", "5", "blog.wsgi:app"],
+        port, site, tmp_path,
+    )  # fmt: skip
+    try:
+        for _ in range(8):
+            request = urllib.request.Request(
+                f"{server.base}//evil.example/posts/{SLUG}",
+                headers={"SCRIPT_NAME": "//evil.example"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                steered = response.read().decode()
+        clean = Reader(server.base).opener.open(f"{server.base}/posts/{SLUG}", timeout=30)
+        page = clean.read().decode()
+    finally:
+        server.stop()
+    assert "evil.example" not in steered
+    assert "evil.example" not in page
+    assert f'action="/posts/{SLUG}/comments"' in page
