@@ -273,3 +273,83 @@ def test_the_migration_creates_the_triggers_the_models_create():
     spec.loader.exec_module(migration)
     assert migration.SQLITE_TRIGGERS == comment_counts.SQLITE_TRIGGERS
     assert migration.POSTGRESQL_TRIGGERS == comment_counts.POSTGRESQL_TRIGGERS
+
+
+def test_upgrade_to_ids_never_reused_keeps_every_row_and_trigger(tmp_path, monkeypatch):
+    """Migration 0011 rebuilds five tables with AUTOINCREMENT and gives each comment a secret:
+    rows, reply links, indexes and the counting triggers all come through; ids go on from the
+    largest, and a deleted newest comment's id is not handed out again."""
+    app, con = _old_database(tmp_path, monkeypatch, "0010")
+    for row in [(1, None, 1, 0), (2, 1, 1, 1), (3, None, 3, 0)]:
+        _insert_old_comment(con, *row)
+    con.commit()
+    indexes_before = {
+        name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    }
+    con.close()
+    with app.app_context():
+        upgrade_to_head()
+        rows = db.session.execute(
+            text("SELECT id, parent_id, root_id, secret FROM comments ORDER BY id")
+        ).all()
+        assert [tuple(r)[:3] for r in rows] == [(1, None, 1), (2, 1, 1), (3, None, 3)]
+        secrets_ = [r.secret for r in rows]
+        assert all(len(s) == 16 for s in secrets_) and len(set(secrets_)) == 3
+        stored = text("SELECT approved_comments, approved_top_level FROM posts WHERE id = 1")
+        assert tuple(db.session.execute(stored).one()) == (3, 2)
+        for table in ("authors", "tags", "posts", "comments", "outbox"):
+            sql = db.session.scalar(
+                text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"),
+                {"t": table},
+            )
+            assert "AUTOINCREMENT" in sql, table
+        indexes_after = {
+            name
+            for (name,) in db.session.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'index'")
+            )
+        }
+        assert indexes_before <= indexes_after
+        db.session.execute(text("DELETE FROM comments WHERE id = 3"))  # the triggers still count
+        assert tuple(db.session.execute(stored).one()) == (2, 1)
+        db.session.execute(
+            text(
+                "INSERT INTO comments (post_id, author_name, author_email, author_url, author_ip,"
+                " user_agent, body, body_html, body_render_version, status, moderation_reason,"
+                " created_at, depth, status_version)"
+                " VALUES (1, 'n', 'e', '', '', '', 'new', '', 0, 'approved', '',"
+                " '2026-01-02', 0, 0)"
+            )
+        )
+        new_id = db.session.scalar(text("SELECT max(id) FROM comments"))
+        db.session.commit()
+        assert new_id == 4
+        assert tuple(db.session.execute(stored).one()) == (3, 2)
+        broken = db.session.execute(text("PRAGMA foreign_key_check")).all()
+        assert broken == []
+        db.engine.dispose()
+
+
+def test_init_db_and_the_migrations_agree_on_autoincrement(tmp_path, monkeypatch):
+    from tests.helpers import make_test_app
+
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    def autoincrement_tables(app, build) -> set[str]:
+        with app.app_context():
+            build()
+            found = {
+                name
+                for name, sql in db.session.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+                )
+                if "AUTOINCREMENT" in (sql or "")
+            }
+            db.session.remove()
+            db.engine.dispose()
+        return found
+
+    migrated = autoincrement_tables(make_test_app(tmp_path), upgrade_to_head)
+    (tmp_path / "fresh").mkdir()
+    created = autoincrement_tables(make_test_app(tmp_path / "fresh"), db.create_all)
+    assert migrated == created == {"authors", "tags", "posts", "comments", "outbox"}
