@@ -7,11 +7,11 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from . import outbox
 from .database import refresh_stale_html, upgrade_to_head
 from .demo import seed_demo
 from .extensions import db
 from .models import Author
-from .outbox import run_worker
 from .passwords import hash_password, password_problem
 
 
@@ -112,12 +112,33 @@ def import_wxr_command(file, media_url: str | None) -> None:
 
 @click.command("send-mail")
 @click.option("--once", is_flag=True, help="Send what is due, then exit (for cron or tests).")
-def send_mail_command(once: bool) -> None:
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="First queue the failed messages again (given up after MAIL_GIVE_UP_HOURS, refused by "
+    "the server, or held by a backup), then send.",
+)
+@click.option(
+    "--hold-queued",
+    is_flag=True,
+    help="After restoring a dump: mark every message still waiting as failed (sent by the "
+    "database the dump came from) and exit; --retry-failed sends them after all.",
+)
+def send_mail_command(once: bool, retry_failed: bool, hold_queued: bool) -> None:
     """Send the queued notification emails, with retries; runs until stopped.
 
     For deployments with several workers or hosts (set MAIL_SENDER_IN_PROCESS=False there);
     any number of these may run at once, each message is claimed by one of them."""
-    run_worker(once)
+    if hold_queued:
+        if retry_failed or once:
+            raise click.UsageError("--hold-queued sends nothing; use it on its own.")
+        held = outbox.patiently(outbox.hold_queued)
+        click.echo(f"Held {held} queued messages as failed ({outbox.HELD_AT_BACKUP!r}).")
+        return
+    if retry_failed:
+        requeued = outbox.patiently(outbox.retry_failed)
+        click.echo(f"Queued {requeued} failed messages again.")
+    outbox.run_worker(once)
 
 
 def init_app(app: Flask) -> None:

@@ -97,8 +97,12 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_SENDER = "Good News <blog@localhost>"
 MAIL_TIMEOUT = 10
-MAIL_RETRIES = 3  # retries after a failed send; then the outbox row is marked failed
-MAIL_RETRY_SECONDS = 5  # the first pause; each retry waits twice as long as the one before
+# A failed send is tried again after MAIL_RETRY_SECONDS, each pause twice the one before up to
+# MAIL_RETRY_MAX_SECONDS, until the pauses add up to MAIL_GIVE_UP_HOURS; then the row waits as
+# "failed" until an operator retries it (admin "Mail" page, `send-mail --retry-failed`).
+MAIL_RETRY_SECONDS = 30
+MAIL_RETRY_MAX_SECONDS = 3600
+MAIL_GIVE_UP_HOURS = 48
 # A sender's claim on an outbox row lasts this long; a row claimed longer ago (its sender died)
 # is taken again. Keep it well above MAIL_TIMEOUT.
 MAIL_CLAIM_SECONDS = 300

@@ -112,7 +112,7 @@ def comment_draft(post: Post, row: dict) -> Draft | None:
             f"From: {_address(current_app.config['MAIL_SENDER'])}",
             f"To: {_address(recipient)}",
             f"Date: {formatdate(localtime=False)}",
-            f"Message-ID: {make_msgid(domain='blog.invalid')}",
+            f"Message-ID: {make_msgid(domain=outbox.message_id_domain())}",
             "MIME-Version: 1.0",
         )
     )

@@ -9,14 +9,23 @@ A sender repeats: claim one due row, send it with no transaction open, record th
 - **Crashes**: a claim is a lease of MAIL_CLAIM_SECONDS. A sender killed while holding a row
   (before connecting, during the SMTP dialogue) leaves it ``sending``; once the lease ran out
   another sender, or the same one restarted, takes it again.
+- **Marking a message sent never gives up.** Once the server said "250 OK", the UPDATE to
+  ``sent`` is tried again (backing off) while the database is busy or away, for as long as it
+  takes: the message is never sent again because its row could not be written.
 - **At least once, not exactly once.** The mail server's "250 OK" and our UPDATE to ``sent``
   are two systems; no protocol makes them one step. A sender killed in the instant between them
   leaves a message the server has accepted but the row does not know about, and it is sent a
   second time after the lease. Killed at any earlier point (the server never acknowledged), the
   message goes out once. A lease shorter than a slow send could also let a second sender take a
-  row still in flight; keep MAIL_CLAIM_SECONDS well above MAIL_TIMEOUT.
-- **Retries** back off exponentially (MAIL_RETRY_SECONDS * 2 ** (attempt - 1)); after MAIL_RETRIES
-  retries the row is marked ``failed`` and kept, with its last error, for inspection.
+  row still in flight; keep MAIL_CLAIM_SECONDS well above MAIL_TIMEOUT. Every message carries
+  one Message-ID, written once when it is queued, so a receiver can drop such a copy.
+- **Retries** back off exponentially (MAIL_RETRY_SECONDS, doubled for each attempt, at most
+  MAIL_RETRY_MAX_SECONDS) until the pauses add up to MAIL_GIVE_UP_HOURS; then the row is marked
+  ``failed`` and kept, with its last error, until an operator requeues it (``retry_failed``:
+  the admin's Mail page, ``send-mail --retry-failed``). A message the server refused for good
+  (a 5xx reply to its sender, recipients or text) or that cannot be encoded fails at once.
+- **Restores** send nothing that was waiting when the copy was taken: ``hold_queued`` marks such
+  rows ``failed`` ("queued when the backup was taken") in the copy, for an operator to retry.
 
 By default each web worker runs one sender thread, woken after a comment's commit
 (MAIL_SENDER_IN_PROCESS). With several workers or hosts, set it False and run
@@ -30,15 +39,19 @@ import logging
 import secrets
 import signal
 import smtplib
+import sqlite3
 import threading
 import time
 from datetime import timedelta
 from email import message_from_string
 from email.header import decode_header, make_header
 from email.message import Message
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from .extensions import db
 from .models import OutboxMessage, OutboxStatus, now_utc
@@ -46,7 +59,14 @@ from .models import OutboxMessage, OutboxStatus, now_utc
 log = logging.getLogger(__name__)
 QUEUED = OutboxStatus.QUEUED.value
 SENDING = OutboxStatus.SENDING.value
+FAILED = OutboxStatus.FAILED.value
 RESUME_SECONDS = 60
+# Why a row copied by a backup (or restored from a dump) waits as "failed": it is sent again only
+# when an operator asks, not because the copy was opened.
+HELD_AT_BACKUP = "queued when the backup was taken"
+# Waiting for a busy (or unreachable) database: the first pause, doubled up to the longest.
+BUSY_FIRST_PAUSE = 0.05
+BUSY_LONGEST_PAUSE = 5.0
 
 
 def enqueue(
@@ -59,12 +79,20 @@ def enqueue(
     To and Subject for the table, when the caller has them before encoding.
 
     One Core INSERT on the session's connection: a new comment's notification is written while
-    every other comment post waits for the posting lock."""
+    every other comment post waits for the posting lock.
+
+    The stored message always has a Message-ID (one is added when it has none), made once here:
+    every attempt sends the same one, so a receiver can tell a second copy from a new message."""
     if isinstance(message, str):
         if recipient is None or subject is None:
             raise TypeError("a message given as text needs its recipient and subject")
         text = message
+        head = "\n" + text.split("\n\n", 1)[0].lower()
+        if "\nmessage-id:" not in head:
+            text = f"Message-ID: {new_message_id()}\n{text}"
     else:
+        if message["Message-ID"] is None:
+            message["Message-ID"] = new_message_id()
         text = message.as_string()
     db.session.connection().execute(
         _INSERT_MESSAGE,
@@ -78,6 +106,21 @@ def enqueue(
 
 
 _INSERT_MESSAGE = insert(OutboxMessage.__table__)
+
+
+def new_message_id() -> str:
+    """A new Message-ID in the site's own domain."""
+    return make_msgid(domain=message_id_domain())
+
+
+def message_id_domain() -> str:
+    """The right-hand side of our Message-IDs: SITE_URL's host (``blog.invalid`` without one)."""
+    return _host(current_app.config["SITE_URL"])
+
+
+@functools.cache
+def _host(site_url: str) -> str:
+    return urlsplit(site_url).hostname or "blog.invalid"
 
 
 def _readable(value) -> str:
@@ -154,19 +197,35 @@ def claim_due(limit: int = 1) -> list[tuple[int, str, str, int]]:
 
 
 def _record(row_id: int, token: str, **values) -> bool:
-    """Write a send's outcome, if this sender still holds the row; committed at once."""
-    # Core on the session's connection: one small UPDATE per message, past the ORM's
-    # bulk-update machinery (which was most of a send when no mail server is configured).
-    done = db.session.connection().execute(
-        _record_statement(tuple(sorted(values))),
-        {
-            "row_id": row_id,
-            "token": token,
-            **{f"new_{key}": value for key, value in values.items()},
-        },
-    )
-    db.session.commit()
-    return done.rowcount == 1
+    """Write a send's outcome, if this sender still holds the row; committed at once.
+
+    Tried again, for as long as it takes, while the database is busy (SQLite's busy_timeout ran
+    out under another writer) or away: giving up would leave the row claimed, and once its lease
+    ran out a message the server already accepted would be sent a second time."""
+    statement = _record_statement(tuple(sorted(values)))
+    parameters = {
+        "row_id": row_id,
+        "token": token,
+        **{f"new_{key}": value for key, value in values.items()},
+    }
+    pause = BUSY_FIRST_PAUSE
+    while True:
+        try:
+            # Core on the session's connection: one small UPDATE per message, past the ORM's
+            # bulk-update machinery (which was most of a send when no mail server is configured).
+            done = db.session.connection().execute(statement, parameters)
+            db.session.commit()
+            return done.rowcount == 1
+        except OperationalError as error:
+            db.session.rollback()
+            log.warning(
+                "Could not record the outcome of outbox row %s (%s); trying again in %.2g s",
+                row_id,
+                getattr(error, "orig", error),
+                pause,
+            )
+            time.sleep(pause)
+            pause = min(pause * 2, BUSY_LONGEST_PAUSE)
 
 
 @functools.cache
@@ -195,27 +254,27 @@ def send_due(limit: int) -> int:
 
 def _send(row_id: int, token: str, text: str, attempt: int) -> None:
     config = current_app.config
-    attempts = config["MAIL_RETRIES"] + 1
     try:
         deliver(text, config)
     # Any failure counts as an attempt (not only network errors): a message the server can never
     # take must end as "failed", not come back after every lease.
     except Exception as error:
         message = _parsed(text)
-        log.warning(
-            "Sending %r failed (attempt %d of %d): %s",
-            _readable(message["Subject"]),
-            attempt,
-            attempts,
-            error,
-        )
-        if attempt >= attempts:
+        subject = _readable(message["Subject"])
+        if refused_for_good(error) or retried_long_enough(attempt, config):
             log.error(
-                "Gave up sending %r to %s", _readable(message["Subject"]), _readable(message["To"])
+                "Gave up sending %r to %s after %d attempts: %s",
+                subject,
+                _readable(message["To"]),
+                attempt,
+                error,
             )
-            _record(row_id, token, status=OutboxStatus.FAILED.value, last_error=str(error))
+            _record(row_id, token, status=FAILED, last_error=str(error))
         else:
-            pause = config["MAIL_RETRY_SECONDS"] * 2 ** (attempt - 1)
+            pause = retry_pause(attempt, config)
+            log.warning(
+                "Sending %r failed (attempt %d; next in %g s): %s", subject, attempt, pause, error
+            )
             _record(
                 row_id,
                 token,
@@ -226,6 +285,38 @@ def _send(row_id: int, token: str, text: str, attempt: int) -> None:
         return
     if not _record(row_id, token, status=OutboxStatus.SENT.value, sent_at=now_utc()):
         log.warning("Outbox row %s was taken over after its lease ran out", row_id)
+
+
+def retry_pause(attempt: int, config) -> float:
+    """The pause after failed attempt number ``attempt`` (1, 2, ...): MAIL_RETRY_SECONDS doubled
+    for each attempt before it, at most MAIL_RETRY_MAX_SECONDS."""
+    first, longest = config["MAIL_RETRY_SECONDS"], config["MAIL_RETRY_MAX_SECONDS"]
+    return min(longest, first * 2 ** min(attempt - 1, 60))
+
+
+def retried_long_enough(attempt: int, config) -> bool:
+    """True once the pauses before attempt ``attempt`` add up to MAIL_GIVE_UP_HOURS (48 hours:
+    about 55 attempts at the defaults). Counted in attempts, not from the row's age: a message
+    that waited while no sender ran, or that an operator requeued, gets its whole period."""
+    limit = config["MAIL_GIVE_UP_HOURS"] * 3600
+    waited = 0.0
+    for before in range(1, attempt):
+        waited += retry_pause(before, config)
+        if waited >= limit:
+            return True
+    return False
+
+
+def refused_for_good(error: Exception) -> bool:
+    """The server refused this message permanently (a 5xx reply to its sender, recipients or
+    text, or no SMTPUTF8 for a message that needs it), or it cannot even be encoded: trying again
+    would get the same answer. Connection, greeting and sign-in failures are the server's or the
+    configuration's, and are tried again."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _ in error.recipients.values())
+    if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
+        return 500 <= error.smtp_code < 600
+    return isinstance(error, smtplib.SMTPNotSupportedError) or not isinstance(error, OSError)
 
 
 def _parsed(text: str) -> Message:
@@ -299,6 +390,76 @@ def drain(stop: threading.Event | None = None, batch: int = 1) -> float | None:
     while not (stop and stop.is_set()) and send_due(1 if stop else batch):
         pass
     return seconds_until_due()
+
+
+# --- failed messages: listed for the operator, requeued on request -------------------------------
+
+
+def failed_messages():
+    """The statement listing failed rows, newest first (the admin's Mail page)."""
+    return (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == FAILED)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    )
+
+
+def retry_failed(ids: list[int] | None = None) -> int:
+    """Queue failed rows (all, or those of ``ids``) to be sent now, with a whole retry period
+    ahead of them again; committed. How many were requeued. Their last error stays until the
+    next attempt replaces it."""
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.status == FAILED)
+        .values(
+            status=QUEUED,
+            attempts=0,
+            next_attempt_at=now_utc(),
+            claimed_at=None,
+            claim_token=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if ids is not None:
+        statement = statement.where(OutboxMessage.id.in_(ids))
+    try:
+        requeued = db.session.execute(statement).rowcount
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return requeued
+
+
+def hold_queued() -> int:
+    """Mark every row still waiting to be sent (queued, or claimed) as failed with
+    HELD_AT_BACKUP; committed. For a database just restored from a dump (``send-mail
+    --hold-queued`` before the site starts): what it held was sent, or will be, by the database
+    it was copied from. An operator retries what should still go. How many rows were held."""
+    try:
+        held = db.session.execute(_HOLD).rowcount
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return held
+
+
+_HOLD = (
+    update(OutboxMessage)
+    .where(OutboxMessage.status.in_((QUEUED, SENDING)))
+    .values(status=FAILED, claim_token=None, claimed_at=None, last_error=HELD_AT_BACKUP)
+    .execution_options(synchronize_session=False)
+)
+
+
+def hold_queued_in_copy(copy: sqlite3.Connection) -> int:
+    """hold_queued, in a SQLite copy being written by ``backup`` (not committed here)."""
+    return copy.execute(
+        "UPDATE outbox SET status = 'failed', claim_token = NULL, claimed_at = NULL, "
+        "last_error = ? WHERE status IN ('queued', 'sending')",
+        (HELD_AT_BACKUP,),
+    ).rowcount
 
 
 # --- the in-process sender ----------------------------------------------------------------------
@@ -421,10 +582,45 @@ def run_worker(once: bool) -> None:
     previous = {sig: signal.signal(sig, finish) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         while not stop.is_set():
-            delay = drain(stop)
+            # A busy database is waited for; the looping service also waits out one that is
+            # away (a restart), while --once (cron) reports that and exits.
+            delay = patiently(lambda: drain(stop), stop, only_busy=once)
             if once:
                 return
             stop.wait(min(delay if delay is not None else poll, poll))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def database_busy(error: OperationalError) -> bool:
+    """SQLite's "database is locked" (its busy_timeout ran out under another writer), or a
+    PostgreSQL lock timeout, serialization failure or deadlock: worth waiting for."""
+    orig = getattr(error, "orig", None)
+    if isinstance(orig, sqlite3.OperationalError):
+        return any(word in str(orig).lower() for word in ("locked", "busy"))
+    return getattr(orig, "sqlstate", None) in ("55P03", "40001", "40P01")
+
+
+def patiently(action, stop: threading.Event | None = None, only_busy: bool = True):
+    """``action()`` (one or more transactions of its own), run again after a pause (doubling,
+    up to BUSY_LONGEST_PAUSE) while the database is busy or, unless ``only_busy``, unreachable;
+    its result, or None when ``stop`` was set while waiting."""
+    pause = BUSY_FIRST_PAUSE
+    while True:
+        try:
+            return action()
+        except OperationalError as error:
+            db.session.rollback()
+            if only_busy and not database_busy(error):
+                raise
+            log.warning(
+                "The database is busy or away (%s); trying again in %.2g s",
+                getattr(error, "orig", error),
+                pause,
+            )
+            if stop is None:
+                time.sleep(pause)
+            elif stop.wait(pause):
+                return None
+            pause = min(pause * 2, BUSY_LONGEST_PAUSE)

@@ -42,6 +42,7 @@ from .models import (
     now_utc,
     post_tags,
 )
+from .outbox import hold_queued_in_copy
 from .passwords import NO_PASSWORD
 from .settings import VERSION_KEY
 
@@ -287,13 +288,17 @@ def import_json_command(file) -> None:
 # --- backup -------------------------------------------------------------------------------------
 
 
-def backup_sqlite(source: str, target: Path) -> None:
+def backup_sqlite(source: str, target: Path) -> int:
     """Copy a live SQLite database to ``target`` as one consistent, self-contained file.
 
     sqlite3's ``backup`` with the default pages=-1 copies every page in a single step inside one
     read transaction: the copy is the database as it was at one instant. Under WAL, writers (new
     comments) carry on meanwhile; they are neither blocked nor restarting the copy. The copy is
     written beside the target and renamed into place only once it passed an integrity check.
+
+    Mail still waiting in the copy's outbox is marked failed ("queued when the backup was
+    taken"): the live site sends it, so a restored copy must not send it again unless asked
+    (``send-mail --retry-failed``, the admin's Mail page). Returns how many messages were held.
     """
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
@@ -301,6 +306,8 @@ def backup_sqlite(source: str, target: Path) -> None:
     dst = sqlite3.connect(partial)
     try:
         src.backup(dst)
+        held = hold_queued_in_copy(dst)
+        dst.commit()
         # One file, no -wal beside it: the copy can be moved and opened anywhere.
         dst.execute("PRAGMA journal_mode=DELETE")
         result = dst.execute("PRAGMA integrity_check").fetchone()[0]
@@ -314,6 +321,7 @@ def backup_sqlite(source: str, target: Path) -> None:
         src.close()
     dst.close()
     os.replace(partial, target)
+    return held
 
 
 @click.command("backup")
@@ -332,7 +340,7 @@ def backup_command(file: Path, force: bool) -> None:
         raise click.ClickException("The database is in memory; there is no file to back up.")
     if file.exists() and not force:
         raise click.ClickException(f"{file} exists; pass --force to replace it.")
-    backup_sqlite(url.database, file)
+    held = backup_sqlite(url.database, file)
     copy = sqlite3.connect(file)
     try:
         posts, comments = copy.execute(
@@ -341,3 +349,8 @@ def backup_command(file: Path, force: bool) -> None:
     finally:
         copy.close()
     click.echo(f"Backed up to {file}: {posts} posts, {comments} comments; integrity check ok.")
+    if held:
+        click.echo(
+            f"{held} notification emails were still waiting to be sent; the copy holds them as "
+            "failed, so a restore sends them only on `send-mail --retry-failed`."
+        )

@@ -6,7 +6,7 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Comment, CommentStatus, Post, PostStatus
+from ..models import Comment, CommentStatus, OutboxMessage, OutboxStatus, Post, PostStatus
 from . import bp
 from .comments import row_context
 
@@ -18,6 +18,11 @@ def dashboard():
     )
     pending = db.session.scalar(
         select(func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING.value)
+    )
+    failed_mail = db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.status == OutboxStatus.FAILED.value
+        )
     )
     latest = db.session.scalars(
         select(Comment)
@@ -31,6 +36,7 @@ def dashboard():
         scheduled=posts_by_status.get(PostStatus.SCHEDULED.value, 0),
         drafts=posts_by_status.get(PostStatus.DRAFT.value, 0),
         pending=pending,
+        failed_mail=failed_mail,
         latest=latest,
         **row_context(),
     )
