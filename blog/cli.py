@@ -11,8 +11,10 @@ from . import outbox
 from .database import refresh_stale_html, upgrade_to_head
 from .demo import seed_demo
 from .extensions import db
+from .forms import USERNAME_MAX, has_visible_text
 from .models import Author
 from .passwords import hash_password, password_problem
+from .text import one_line
 
 
 @click.command("init-db")
@@ -54,6 +56,19 @@ def create_user_command(
     username: str, password: str | None, display_name: str | None, email: str
 ) -> None:
     """Create an author account that can sign in to the admin pages."""
+    if (
+        not has_visible_text(username)
+        or username != one_line(username).strip()
+        or len(username) > USERNAME_MAX
+    ):
+        raise click.BadParameter(
+            f"one line of at most {USERNAME_MAX} characters, not only spaces.",
+            param_hint="USERNAME",
+        )
+    if display_name is not None:
+        display_name = one_line(display_name).strip()
+        if not has_visible_text(display_name):
+            raise click.BadParameter("it cannot be only spaces.", param_hint="--display-name")
     if db.session.scalar(select(Author).where(Author.username == username)):
         raise click.ClickException(f"An author named {username!r} already exists.")
     password = acceptable_password(password, "Password")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
@@ -83,6 +84,35 @@ def not_blank(message: str):
     return check
 
 
+# Characters that show nothing on their own: format characters (zero-width space, joiners,
+# direction marks), combining marks, and the fillers of Hangul and Braille that look blank.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Zl", "Zp", "Zs"})
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+
+
+def has_visible_text(value) -> bool:
+    """Whether ``value`` has at least one character that shows: a name of spaces, zero-width
+    spaces or Hangul fillers is no name."""
+    return isinstance(value, str) and any(
+        not char.isspace()
+        and char not in _BLANK_LOOKING
+        and unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+        for char in value
+    )
+
+
+def visible_name(message: str):
+    """A name (of a commenter, an author, an article, the site) must show something: after
+    ``strip`` a name of only spaces was empty, and InputRequired, which looks at what was
+    typed, had let it through."""
+
+    def check(form, field) -> None:
+        if not has_visible_text(field.data):
+            raise ValidationError(message)
+
+    return check
+
+
 # Fields whose text keeps its line breaks and tabs; every other text field is one line.
 MULTILINE_FIELDS = (TextAreaField,)
 
@@ -118,6 +148,7 @@ class CommentForm(BaseForm):
         filters=[strip],
         validators=[
             InputRequired("Please enter your name."),
+            visible_name("Please enter your name (it cannot be only spaces)."),
             Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters for your name."),
         ],
     )
@@ -174,6 +205,7 @@ class LoginForm(BaseForm):
         filters=[strip],
         validators=[
             InputRequired("Enter your username."),
+            visible_name("Enter your username."),
             Length(max=USERNAME_MAX, message=f"Usernames have at most {USERNAME_MAX} characters."),
         ],
     )
@@ -212,7 +244,11 @@ class PostForm(BaseForm):
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[InputRequired("Give the article a title."), Length(max=200)],
+        validators=[
+            InputRequired("Give the article a title."),
+            visible_name("Give the article a title (it cannot be only spaces)."),
+            Length(max=200),
+        ],
     )
     slug = StringField(
         "Slug",
@@ -262,7 +298,13 @@ def word_list(value) -> list[str]:
 
 class SettingsForm(BaseForm):
     site_title = StringField(
-        "Site title", filters=[strip], validators=[InputRequired(), Length(max=100)]
+        "Site title",
+        filters=[strip],
+        validators=[
+            InputRequired(),
+            visible_name("Give the site a title (it cannot be only spaces)."),
+            Length(max=100),
+        ],
     )
     site_tagline = StringField("Tagline", filters=[strip], validators=[Length(max=200)])
     posts_per_page = IntegerField(

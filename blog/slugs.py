@@ -66,6 +66,22 @@ def is_slug(value: str) -> bool:
     return bool(value) and slugify(value, max_length=len(value), fallback="") == value
 
 
+def is_kept_slug(value: str, max_length: int = 200) -> bool:
+    """True for a slug that came from outside (an import) and may be kept as it is.
+
+    A slug becomes one segment of a URL path (``/posts/<slug>``, ``/tag/<slug>``), so it is
+    lower-case letters, marks and digits of any script, in words joined by single hyphens or
+    underscores. That is what slugify() makes, plus what WordPress keeps: accents
+    ("café-culture", from ``caf%c3%a9-culture``) and underscores. Nothing a URL or a browser
+    could read as more than a name: no "/", "\\", ".", "..", "%", "?", "#", "@", space or
+    control character.
+    """
+    if not value or len(value) > max_length or value != value.lower():
+        return False
+    words = value.replace("_", "-").split("-")
+    return all(word and all(_is_slug_char(char) for char in word) for word in words)
+
+
 def unique_slug(wanted: str, is_taken: Callable[[str], bool], max_length: int = 200) -> str:
     """``wanted``, or ``wanted-2``, ``wanted-3``... the first that is free (WordPress's rule)."""
     if not is_taken(wanted):

@@ -15,21 +15,24 @@ items and other post types, posts in the trash, pingbacks and trackbacks.
 from __future__ import annotations
 
 import gc
+import ipaddress
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from flask import g
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
+from wtforms.validators import ValidationError
 
 from ..database import reset_id_sequences
-from ..demo import slugify
 from ..extensions import db
+from ..forms import has_visible_text, web_address
 from ..models import (
     Author,
     Comment,
@@ -43,7 +46,9 @@ from ..models import (
     post_tags,
 )
 from ..passwords import NO_PASSWORD
+from ..portable import email_problem
 from ..sanitize import refresh_comment_html, refresh_post_html
+from ..slugs import is_kept_slug, slugify
 from .content import comment_text, plain_text, post_source
 from .wxr import Node, WXRError, read_channel
 
@@ -119,8 +124,25 @@ class Report:
 
 
 def clean_line(text: str, limit: int) -> str:
-    """A one-line text for a name or title: no control characters, cut to the column's size."""
-    return _CONTROL_RE.sub("", plain_text(text))[:limit]
+    """A one-line text for a name or title: no control characters, cut to the column's size;
+    empty when nothing of it would show (spaces, zero-width spaces, fillers)."""
+    line = _CONTROL_RE.sub("", plain_text(text)).strip()[:limit]
+    return line if has_visible_text(line) else ""
+
+
+def valid_email(text: str, limit: int) -> str:
+    """An email address as the comment form accepts it, or "" (WordPress checked little)."""
+    email = text.strip()
+    if not email or len(email) > limit or email_problem(email):
+        return ""
+    return email
+
+
+def valid_ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return ""
 
 
 def wp_id(text: str) -> int | None:
@@ -145,10 +167,10 @@ def safe_url(url: str) -> str:
     if not url or len(url) > 200 or any(c.isspace() or ord(c) < 32 for c in url):
         return ""
     try:
-        parts = urlsplit(url)
-    except ValueError:
+        web_address(None, SimpleNamespace(data=url))  # the comment form's own check
+    except ValidationError:
         return ""
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+    return url
 
 
 class Importer:
@@ -191,7 +213,7 @@ class Importer:
     # --- the site ---------------------------------------------------------------------------
 
     def site_title(self, node: Node) -> None:
-        self.report.site_title = clean_line(node.text, 200)
+        self.report.site_title = clean_line(node.text, 100)  # the settings form's limit
         if self.report.site_title:
             self.site_settings["SITE_TITLE"] = self.report.site_title
 
@@ -244,7 +266,7 @@ class Importer:
         author_id = self.author_id(
             login,
             display_name=clean_line(node.value("wp:author_display_name"), 128),
-            email=node.value("wp:author_email")[:254],
+            email=valid_email(node.value("wp:author_email"), 254),
         )
         if number := wp_id(node.value("wp:author_id")):
             self.author_by_wp_id[number] = author_id
@@ -343,6 +365,10 @@ class Importer:
     def free_slug(self, wanted: str, title: str, number: int) -> str:
         """WordPress's slug (decoded) if no post or old address of ours uses it, else slug-2..."""
         base = _CONTROL_RE.sub("", wanted).strip().strip("/").replace("/", "-")[:190]
+        if base and not is_kept_slug(base, 190):
+            # One segment of our URLs, nothing a browser could read as more ("../../admin").
+            base = slugify(base, max_length=190, fallback="")
+            self.report.notes["post slugs that were not usable (made again from them)"] += 1
         if not base:  # a draft WordPress never gave a slug: from the title, as ours are
             has_latin = re.search("[a-z0-9]", title.lower())
             base = slugify(title) if has_latin else f"post-{number}"
@@ -363,8 +389,12 @@ class Importer:
         for term in node.all("category"):
             domain = term.attrs.get("domain", "")
             name = clean_line(term.text, 64)
-            slug = _CONTROL_RE.sub("", unquote(term.attrs.get("nicename", ""))).strip()[:64]
-            slug = slug or slugify(name)
+            slug = _CONTROL_RE.sub("", unquote(term.attrs.get("nicename", ""))).strip()
+            if slug and not is_kept_slug(slug, 64):
+                # Shown as /tag/<slug> on every page: "../../admin" must not become a link.
+                slug = slugify(slug, max_length=64, fallback="")
+                self.report.notes["tag slugs that were not usable (made again from them)"] += 1
+            slug = slug or slugify(name, max_length=64, fallback="tag")
             if domain not in ("category", "post_tag"):
                 self.report.skipped[f"{domain or 'unknown'} terms"] += 1
                 continue
@@ -466,9 +496,9 @@ class Importer:
             root_id=parent[1] if parent else None,
             depth=parent[2] + 1 if parent else 0,
             author_name=clean_line(node.value("wp:comment_author"), 245) or "Anonymous",
-            author_email=node.value("wp:comment_author_email")[:100],
+            author_email=valid_email(node.value("wp:comment_author_email"), 100),
             author_url=safe_url(node.value("wp:comment_author_url")),
-            author_ip=node.value("wp:comment_author_IP")[:45],
+            author_ip=valid_ip(node.value("wp:comment_author_IP")),
             user_agent=clean_line(node.value("wp:comment_agent"), 255),
             author_id=self.author_by_wp_id.get(user) if user else None,
             body=comment_text(node.value("wp:comment_content")),
