@@ -79,10 +79,11 @@ def render(folder: Path, backend_port: int, http_port: int, https_port: int, bin
     )
     site = replace_once(site, r"^\s*listen 80;", f"    listen 127.0.0.1:{http_port};")
     site = replace_once(site, r"^\s*listen \[::\]:80;\n", "")  # loopback IPv6 may be missing
+    # Only the address changes: the sample's own listen parameters and directives are tested.
     site = replace_once(
-        site, r"^\s*listen 443 ssl http2;", f"    listen 127.0.0.1:{https_port} ssl http2;"
+        site, r"^\s*listen 443 (ssl[^;]*);", rf"    listen 127.0.0.1:{https_port} \g<1>;"
     )
-    site = replace_once(site, r"^\s*listen \[::\]:443 ssl http2;\n", "")
+    site = replace_once(site, r"^\s*listen \[::\]:443 ssl[^;]*;\n", "")
     site = replace_once(site, r"ssl_certificate\s+\S+;", f"ssl_certificate {cert};")
     site = replace_once(site, r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};")
     (folder / "site.conf").write_text(site)
