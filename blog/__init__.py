@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import Flask
@@ -133,8 +135,18 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# A generated key is 64 hex digits; a key file holding fewer than this many characters was cut
+# short (a full disk under an older release) or edited by hand, and is refused.
+SECRET_KEY_MIN_LENGTH = 32
+
+
 def ensure_secret_key(app: Flask) -> None:
-    """Use the configured key; otherwise keep a generated one in the instance folder."""
+    """Use the configured key; otherwise keep a generated one in the instance folder.
+
+    The file appears whole or not at all: the key is written to a temporary file in the same
+    folder, flushed, then linked to its name, which fails if the name exists. Of several
+    workers starting together exactly one link succeeds, and every other reads the winner's
+    key; nobody can read a file that is still being written. A full disk leaves no file."""
     if app.config.get("SECRET_KEY"):
         return
     if app.config.get("ENV") == "production":
@@ -144,16 +156,53 @@ def ensure_secret_key(app: Flask) -> None:
         )
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
-        # O_EXCL: two workers starting at once must not overwrite each other's key.
         try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
+            created = _create_whole(key_file, secrets.token_hex(32))
+        except OSError as error:
+            raise RuntimeError(
+                f"No SECRET_KEY configured, and none could be saved in {key_file}: {error}. "
+                "Set BLOG_SECRET_KEY, or free the disk space, and start again."
+            ) from error
+        if created:
             log.warning("No SECRET_KEY configured: generated one in %s (mode 0600).", key_file)
-    app.config["SECRET_KEY"] = key_file.read_text().strip()
+    key = key_file.read_text().strip()
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        raise RuntimeError(
+            f"The secret key file {key_file} holds {len(key)} characters, fewer than "
+            f"{SECRET_KEY_MIN_LENGTH}: it was cut short or edited. Delete it to have a new key "
+            "generated (signed-in authors sign in again, open forms are sent again), or set "
+            "BLOG_SECRET_KEY."
+        )
+    app.config["SECRET_KEY"] = key
+
+
+def _create_whole(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` (mode 0600) unless it exists; False when another process got
+    there first. Never leaves a partly written ``path``, nor a temporary file."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w") as handle:  # mkstemp makes it 0600
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)  # fails if path exists, like O_EXCL
+        except FileExistsError:
+            return False
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+                raise
+            # A file system without hard links: renaming can replace a winner's file, so the
+            # name is claimed with O_EXCL and the whole key written at once, the next best.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+        return True
+    finally:
+        os.unlink(temporary)
 
 
 def trust_proxies(app: Flask) -> None:

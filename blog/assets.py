@@ -13,12 +13,16 @@ once per release (later starts find the folder complete) and its cost is a few m
 An address with another release's hash answers 404 (only the current set is served). The plain
 names (``/static/css/blog.css``) still work through Flask's own static view, revalidated on
 every use (``no-cache`` with an ETag), for anything that links them by hand.
+
+A start that cannot write the folder (a full disk, a read-only instance folder) still starts:
+it logs one line and serves static/ as it is, under the plain names, through Flask's view.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import os
 import tempfile
 from functools import lru_cache
@@ -33,6 +37,7 @@ from .security import CONTENT_SECURITY_POLICY
 ONE_YEAR = 365 * 24 * 3600
 COMPRESSIBLE = {".css", ".js", ".svg", ".txt", ".json", ".xml", ".map", ".ico", ".html"}
 HASH_LENGTH = 12
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=256)
@@ -62,9 +67,13 @@ def _write(path: Path, data: bytes) -> None:
     """Atomically: several workers starting at once may write the same file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)  # a full disk keeps no half-written copies
+        raise
 
 
 def build(static_folder: Path, cache_root: Path) -> tuple[dict[str, str], Path]:
@@ -99,7 +108,17 @@ def init_app(app: Flask) -> None:
     if not app.static_folder or not Path(app.static_folder).is_dir():
         return
     cache_root = Path(app.config.get("STATIC_CACHE_DIR") or Path(app.instance_path, "static-cache"))
-    manifest, folder = build(Path(app.static_folder), cache_root)
+    try:
+        manifest, folder = build(Path(app.static_folder), cache_root)
+    except OSError as error:
+        log.warning(
+            "Static files served from %s as they are (no hashed names, no long caching): "
+            "their cache in %s could not be written: %s",
+            app.static_folder,
+            cache_root,
+            error,
+        )
+        return
     app.extensions["blog.static_manifest"] = manifest
 
     @app.url_defaults

@@ -7,6 +7,8 @@ browser with a page or a redirect, from the same URL; nothing a reader typed is 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 
 from flask import (
@@ -16,15 +18,26 @@ from flask import (
     current_app,
     redirect,
     request,
+    session,
 )
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
-from . import article_cache, discussion, lifecycle, moderation, posting, queries, threads, visitor
+from . import (
+    article_cache,
+    discussion,
+    errors,
+    lifecycle,
+    moderation,
+    posting,
+    queries,
+    threads,
+    visitor,
+)
 from .extensions import db, limiter
 from .forms import CommentEditForm, CommentForm
 from .htmx import is_htmx, render_fragment, render_page_or_fragment
-from .models import Comment, CommentStatus, Post
+from .models import Comment, CommentStatus, Post, body_digest
 from .params import int_arg
 from .public import render_article
 from .settings import moderation_rules, site_config
@@ -46,6 +59,7 @@ CLOSED = "Comments are closed."
 GONE = "This article is no longer open for comments, so your comment was not posted."
 CHECK_FIELDS = "Your comment was not posted: please check the marked fields."
 POSTED = "Comment posted."
+ARRIVED = "Your first post did arrive, so it was not posted twice; it is with the comments."
 
 
 def reader_post_or_404(slug: str) -> Post:
@@ -76,6 +90,28 @@ def form_answer(post, form, status, reply_to=None, message=None, retry_after=Non
         response = render_article(post, status, form=form, reply_to=reply_to, form_message=message)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
+    if status >= 500:
+        # htmx swaps no 5xx by itself: the page script (static/js/blog.js) swaps one that says
+        # it is the form again, and shows a message beside the form for any other.
+        response.headers["X-Form-Answer"] = "swap"
+    return response
+
+
+def fault_answer(post, form, reply_to, fault: errors.Fault) -> Response:
+    """Nothing was saved (the database was locked too long, the disk is full...): a 503 with
+    the form and everything typed, as after a refused post. If the article cannot even be
+    read now (its comments table locked), the text comes back to copy, as when it went away."""
+    errors.note_fault(fault)
+    try:
+        return form_answer(post, form, 503, reply_to, fault.message, fault.retry_after)
+    except errors.FAULT_ERRORS as error:
+        again = errors.storage_fault(error)
+        if again is None:
+            raise
+        errors.note_fault(again)
+    response = gone_answer(form, 503, fault.message)
+    response.headers["Retry-After"] = str(fault.retry_after)
+    response.headers["X-Form-Answer"] = "swap"
     return response
 
 
@@ -128,15 +164,30 @@ def create(slug: str):
     age = visitor.stamp_age(form.stamp.data)
     if visitor.stamp_is_stale(age):
         return form_answer(post, form, 422, parent, STALE_FORM)
+    sent = sent_comment(form, age)
+    secret = poster_secret(post, parent, sent.body)
     try:
         comment = posting.save(
-            post, parent, sent_comment(form, age), author=discussion.signed_in_author()
+            post, parent, sent, author=discussion.signed_in_author(), secret=secret
         )
     except posting.Refusal as refusal:
         if refusal.status == 422:  # the parent went away while the reader typed
             form.parent.data = ""
             parent = None
-        return form_answer(post, form, refusal.status, parent, refusal.message, refusal.retry_after)
+        message = refusal.message
+        earlier = sent_again(refusal, secret)
+        if earlier is not None:  # shown to them as theirs from this answer on
+            visitor.mark_own_comment(earlier)
+            message = f"{message} {ARRIVED}"
+        response = form_answer(post, form, refusal.status, parent, message, refusal.retry_after)
+        if earlier is not None:
+            visitor.add_own_comment(response, earlier)
+        return response
+    except errors.FAULT_ERRORS as error:
+        fault = errors.storage_fault(error)
+        if fault is None:
+            raise
+        return fault_answer(post, form, parent, fault)
     visitor.mark_own_comment(comment)
     if isinstance(form, CommentForm):  # before the fresh form renders, so it shows the choice
         if form.remember.data:
@@ -149,6 +200,42 @@ def create(slug: str):
         response = redirect(permalink(comment), 303)
     visitor.add_own_comment(response, comment)
     return response
+
+
+def poster_secret(post: Post, parent: Comment | None, body: str) -> str | None:
+    """The secret a comment posted from this browser gets (see sent_again), or None (a random
+    one) when the session holds no CSRF token to derive it from.
+
+    An HMAC of the session's raw CSRF token (random per browser, only ever in its signed
+    session cookie and its own pages) with the article, the parent and the text: nobody else
+    can make it, and the same browser sending the same comment again makes the same one."""
+    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not isinstance(raw, str) or not raw:
+        return None
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    message = f"blog.poster|{post.id}|{parent.id if parent else ''}|{body_digest(body)}|{raw}"
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def sent_again(refusal: posting.Refusal, secret: str | None) -> Comment | None:
+    """The comment this very browser already posted, when ``refusal`` calls this one its
+    duplicate: the answer to the first post was lost (a worker killed, the connection
+    dropped) and the reader pressed Post Comment again. The 409 then brings the own-comment
+    cookie the lost answer carried, so they see their comment (held ones too). Another
+    browser sending the same words (its CSRF token differs, so does the secret) gets the
+    plain 409."""
+    if refusal.status != 409 or refusal.earlier is None or secret is None:
+        return None
+    earlier = db.session.get(Comment, refusal.earlier)
+    if (
+        earlier is None
+        or not hmac.compare_digest(earlier.secret or "", secret)
+        or earlier.status in (CommentStatus.TRASH.value, CommentStatus.DELETED.value)
+    ):
+        return None
+    current_app.logger.info("Comment %s sent again by its poster: named theirs", earlier.id)
+    return earlier
 
 
 def posted_answer(post: Post, comment: Comment) -> Response:
@@ -188,15 +275,15 @@ def permalink(comment: Comment) -> str:
     return f"{discussion.thread_links(comment.post, page).page_url}#comment-{comment.id}"
 
 
-def gone_answer(form) -> Response:
-    """The article went away (unpublished or deleted) while the reader typed: their text comes
-    back to copy, with nothing about the article itself."""
+def gone_answer(form, status: int = 410, message: str = GONE) -> Response:
+    """The article went away (unpublished or deleted) while the reader typed, or cannot be
+    read now: their text comes back to copy, with nothing about the article itself."""
     return render_page_or_fragment(
         "comments/gone.html",
         "comments/_gone_answer.html",
-        410,
+        status,
         text=form.comment.data,
-        message=GONE,
+        message=message,
     )
 
 

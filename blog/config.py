@@ -4,6 +4,10 @@ instance/config.py, then BLOG_* environment variables, then DATABASE_URL, then t
 # Relative SQLite paths resolve into the instance folder (Flask-SQLAlchemy does that).
 SQLALCHEMY_DATABASE_URI = "sqlite:///blog.sqlite"
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+# The longest a request waits for a lock or for the database to take a write (the posting lock,
+# SQLite's busy_timeout, PostgreSQL's lock_timeout). Past it the visitor gets a 503 with
+# Retry-After and their form back: keep it well under the server's worker timeout (gunicorn: 30).
+DB_WRITE_WAIT_SECONDS = 3.0
 
 SITE_TITLE = "Good News"
 SITE_TAGLINE = "Stories of things going right"

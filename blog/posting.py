@@ -7,13 +7,20 @@ Everything else (sanitizing, the moderation verdict, drafting the notification) 
 the lock, so a post holds it for a few statements only.
 On SQLite the lock is the database's write lock (BEGIN IMMEDIATE); on PostgreSQL a transaction
 advisory lock. Posting comments is rare next to reading, so one lock for all of them costs little.
+
+A post waits for its turn DB_WRITE_WAIT_SECONDS at most, all waits together (the other threads
+of its worker, the other workers, the database's lock). Past that it gives up (LockWaitTimeout,
+or the database's own lock error) and the reader gets the form back with a 503 and Retry-After:
+no worker stays stuck behind a stalled write while readers queue for it.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import math
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -27,6 +34,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, text, update
 
 from . import lifecycle, moderation, outbox, pagecache
+from .database import LockWaitTimeout, limit_wait, write_wait_seconds
 from .extensions import db
 from .models import Author, Comment, CommentStatus, Post, body_digest, new_row_secret, now_utc
 from .notify import prepare_notification, queue_notification
@@ -44,11 +52,18 @@ _in_process = threading.Lock()
 class Refusal(Exception):
     """The comment is not saved: the reader gets ``message`` beside their text."""
 
-    def __init__(self, status: int, message: str, retry_after: int | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        retry_after: int | None = None,
+        earlier: int | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.retry_after = retry_after
+        self.earlier = earlier  # a duplicate: the id of the comment it repeats
 
 
 def save(
@@ -57,12 +72,15 @@ def save(
     sent: moderation.Submission,
     author: Author | None = None,
     parent_statuses=(APPROVED,),
+    secret: str | None = None,
 ) -> Comment:
     """Check and store a new comment in one serialised transaction; Refusal when it may not be.
 
     ``sent`` is what the reader sent (the facts the moderation rules read); ``author`` a
     signed-in site author. Readers reply to published comments; an author from the admin also
-    to held ones (``parent_statuses``)."""
+    to held ones (``parent_statuses``). ``secret``: the comment's secret (the poster's cookie
+    names it), made from what only the poster's browser holds (comments.poster_secret); a
+    random one without it."""
     depth, root_id = lifecycle.thread_place(parent)
     decision = _decision(sent, author)
     row = {
@@ -82,6 +100,7 @@ def save(
         "body_render_version": COMMENT_RENDER_VERSION,
         "status": decision.status,
         "moderation_reason": decision.reason[:255],
+        "secret": secret,
     }
     # Whatever does not need the lock is done before it: every other post waits for the
     # lock, not for this. An author does not need to be told about their own comment.
@@ -93,9 +112,10 @@ def save(
         # post waiting for the lock below must not hold a connection that the post holding
         # the lock needs next (with more waiting threads than connections, neither could go on).
         db.session.commit()
+        deadline = time.monotonic() + write_wait_seconds()
         # Threads of one worker queue here instead of polling SQLite's lock.
-        with _in_process, _between_processes():
-            _serialise_posting()
+        with _in_process_turn(deadline), _between_processes(deadline):
+            _serialise_posting(deadline)
             comment, queued = _save_checked(row, post, parent, sent, author, parent_statuses, draft)
     current_app.logger.info(
         "Comment %s on post %s: %s", comment.id, post.id, comment.moderation_reason
@@ -115,7 +135,7 @@ def _save_checked(row, post, parent, sent, author, parent_statuses, draft) -> tu
     try:
         _check_against_others(post, parent, sent, author, parent_statuses)
         row["created_at"] = now_utc()
-        row["secret"] = new_row_secret()  # what the poster's cookie will name with the id
+        row["secret"] = row["secret"] or new_row_secret()  # the poster cookie names it with the id
         connection = db.session.connection()
         row["id"] = connection.execute(_INSERT_COMMENT, row).inserted_primary_key[0]
         if row["root_id"] is None:  # a new thread: the comment is its own root
@@ -173,19 +193,38 @@ def _check_against_others(post, parent, sent, author, parent_statuses) -> None:
         wait = seconds_until_allowed(sent.ip, sent.email)
         if wait:
             raise Refusal(429, TOO_QUICK, retry_after=wait)
-    if is_duplicate(post, parent, sent):
-        raise Refusal(409, DUPLICATE)
+    earlier = duplicate_of(post, parent, sent)
+    if earlier is not None:
+        raise Refusal(409, DUPLICATE, earlier=earlier)
 
 
 @contextmanager
-def _between_processes():
-    """Posts from other worker processes wait in the kernel, not in SQLite's busy handler.
+def _in_process_turn(deadline: float):
+    if not _in_process.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise LockWaitTimeout("another post of this worker held the posting lock too long")
+    try:
+        yield
+    finally:
+        _in_process.release()
+
+
+# Polling the file lock: the first retry comes at once, later ones at most this far apart.
+_POLL_SECONDS = (0.0005, 0.001, 0.002)
+# The lock file cannot be opened (read-only or full instance folder, wrong owner): SQLite's own
+# lock wait still serialises posts (and refuses them if the database cannot be written either).
+_UNUSABLE_LOCK_FILE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+_lock_file_warned: set[str] = set()
+
+
+@contextmanager
+def _between_processes(deadline: float):
+    """Posts from other worker processes wait on a file lock, not in SQLite's busy handler.
 
     SQLite's own wait for its write lock sleeps and retries (1, 2, 5, 10 ms...), so a worker
     waiting behind another could sleep well past the moment the lock came free. An exclusive
-    lock on a file beside the database queues them instead, and wakes the next one the moment
-    the lock is free. SQLite
-    files only (PostgreSQL's advisory lock already queues); where the platform has no flock,
+    lock on a file beside the database is tried again every millisecond or two instead, until
+    the deadline (a blocking flock could not give up). SQLite files only (PostgreSQL's advisory
+    lock already queues); where the platform has no flock, or the file cannot be opened,
     SQLite's own wait still serialises posts, just more slowly."""
     path = _lock_file_path()
     if path is None:
@@ -193,12 +232,39 @@ def _between_processes():
         return
     # Opened per post (a few microseconds): a descriptor kept open would be shared with the
     # children of a fork, and the lock with them.
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    try:
+        handle = open(path, "a+b")  # noqa: SIM115 (closed below, after the lock is released)
+    except OSError as error:
+        if error.errno not in _UNUSABLE_LOCK_FILE:
+            raise
+        if path not in _lock_file_warned:  # once per process, not once per post
+            _lock_file_warned.add(path)
+            current_app.logger.warning(
+                "Posting lock file unusable; SQLite's lock instead: %s", error
+            )
+        yield
+        return
+    with handle:
+        _lock_until(handle.fileno(), deadline)
         try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _lock_until(fd: int, deadline: float) -> None:
+    attempt = 0
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockWaitTimeout("another worker held the posting lock too long")
+        time.sleep(min(left, _POLL_SECONDS[min(attempt, len(_POLL_SECONDS) - 1)]))
+        attempt += 1
 
 
 def _lock_file_path() -> str | None:
@@ -212,10 +278,16 @@ def _lock_file_path() -> str | None:
     return f"{url.database}-posting.lock"
 
 
-def _serialise_posting() -> None:
-    """Begin the posting transaction under the database's lock (the request's reads ended)."""
+def _serialise_posting(deadline: float) -> None:
+    """Begin the posting transaction under the database's lock (the request's reads ended),
+    waiting for it only as long as the post's deadline leaves."""
     connection = db.session.connection()
     dialect = connection.dialect.name
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise LockWaitTimeout("no time left to wait for the database")
+    if left < write_wait_seconds() - 0.05:  # waited for the lock above: a shorter wait here
+        limit_wait(connection, left)
     if dialect == "sqlite":
         connection.execute(_BEGIN_IMMEDIATE)
     elif dialect == "postgresql":
@@ -239,7 +311,12 @@ def seconds_until_allowed(ip: str, email: str) -> int:
 
 
 def is_duplicate(post: Post, parent: Comment | None, sent: moderation.Submission) -> bool:
-    """WordPress's rule: same post, parent, author, email and text, not in the trash.
+    return duplicate_of(post, parent, sent) is not None
+
+
+def duplicate_of(post: Post, parent: Comment | None, sent: moderation.Submission) -> int | None:
+    """WordPress's rule: same post, parent, author, email and text, not in the trash; the id of
+    the comment this one repeats, or None.
 
     The article's comments with the same text are found by the text's digest, and compared
     here. The digest is the only condition given to the database: with the author's email in
@@ -250,14 +327,16 @@ def is_duplicate(post: Post, parent: Comment | None, sent: moderation.Submission
     same_text = db.session.connection().execute(
         _same_text(), {"post_id": post.id, "digest": body_digest(sent.body)}
     )
-    return any(
-        row.body == sent.body
-        and row.parent_id == parent_id
-        and row.author_name == sent.name
-        and row.author_email.lower() == email
-        and row.status != CommentStatus.TRASH.value
-        for row in same_text
-    )
+    for row in same_text:
+        if (
+            row.body == sent.body
+            and row.parent_id == parent_id
+            and row.author_name == sent.name
+            and row.author_email.lower() == email
+            and row.status != CommentStatus.TRASH.value
+        ):
+            return row.id
+    return None
 
 
 def has_approved_comment(name: str, email: str) -> bool:
@@ -285,7 +364,12 @@ def _latest_from():
 @functools.cache
 def _same_text():
     return select(
-        Comment.parent_id, Comment.author_name, Comment.author_email, Comment.body, Comment.status
+        Comment.id,
+        Comment.parent_id,
+        Comment.author_name,
+        Comment.author_email,
+        Comment.body,
+        Comment.status,
     ).where(Comment.post_id == bindparam("post_id"), Comment.body_digest == bindparam("digest"))
 
 

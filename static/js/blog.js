@@ -12,6 +12,79 @@
     if (target) target.focus();
   });
 
+  // When a request fails. htmx swaps no 5xx answer and says nothing when the network fails, so
+  // the reader would be left with a button that did nothing. A 5xx that carries the form again
+  // (X-Form-Answer: the comment form with its message and the text) is swapped like a 422;
+  // for anything else a message goes beside the form, whose fields are left as they were, and
+  // htmx gives the disabled button back.
+  var AGAIN = " Please try again in a moment.";
+  var KEPT = " Your text is still here.";
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 500 && xhr.getResponseHeader("X-Form-Answer") === "swap") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var said = serverMessage(xhr);
+    var status = xhr ? xhr.status : 0;
+    var text = said || (status >= 500
+      ? "The site could not do this just now (error " + status + ")." + AGAIN
+      : "That did not work (error " + status + ").");
+    showFault(event.detail.elt, text);
+  });
+
+  function networkFault(event) {
+    showFault(event.detail.elt, "The site could not be reached, so nothing was sent." + AGAIN);
+  }
+  document.addEventListener("htmx:sendError", networkFault);
+  document.addEventListener("htmx:timeout", networkFault);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var old = faultBox(event.detail.elt, false);
+    if (old) old.remove();
+  });
+
+  // The message of our own error page (errors/_error.html), if that is what came back.
+  function serverMessage(xhr) {
+    if (!xhr || !/text\/html/.test(xhr.getResponseHeader("Content-Type") || "")) return "";
+    var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var found = doc.querySelector(".error-message p:not(.error-reference)");
+    return found ? found.textContent.trim().slice(0, 300) : "";
+  }
+
+  function faultBox(elt, create) {
+    var form = elt && elt.closest ? elt.closest("form") || elt : null;
+    if (!form || !form.parentNode) return null;
+    var inside = form.tagName === "FORM";
+    var box = inside ? form.querySelector(".request-fault")
+      : form.nextElementSibling && form.nextElementSibling.classList.contains("request-fault")
+        ? form.nextElementSibling : null;
+    if (box || !create) return box;
+    box = document.createElement("div");
+    box.className = "error-summary request-fault";
+    box.setAttribute("role", "alert");
+    box.appendChild(document.createElement("p"));
+    var submit = inside ? form.querySelector(".form-submit") : null;
+    if (submit) submit.parentNode.insertBefore(box, submit);
+    else if (inside) form.appendChild(box);
+    else form.parentNode.insertBefore(box, form.nextSibling);
+    return box;
+  }
+
+  function showFault(elt, text) {
+    if (!elt || elt.hasAttribute("data-poll")) return; // the next poll simply tries again
+    var box = faultBox(elt, true);
+    if (!box) return;
+    var form = elt.closest && elt.closest("form");
+    var typed = form && form.querySelector("textarea, input[type=text], input[type=email]");
+    box.firstChild.textContent = typed ? text + KEPT : text;
+  }
+
   // The thread asks for new comments only while someone can see the page.
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (document.hidden && event.detail.elt.hasAttribute("data-poll")) event.preventDefault();
