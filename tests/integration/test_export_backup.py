@@ -32,6 +32,14 @@ def dump_every_column() -> dict[str, list[dict]]:
     return out
 
 
+def taken_columns(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The rows without what a restore never takes from a file (blog.portable.NOT_TAKEN)."""
+    return {
+        name: [{k: v for k, v in row.items() if k not in NOT_TAKEN.get(name, ())} for row in rows]
+        for name, rows in tables.items()
+    }
+
+
 @pytest.fixture
 def full_site(runner, make):
     """A site with a bit of everything: an import, threads, every comment status, settings."""
@@ -77,17 +85,7 @@ def test_export_then_import_json_loses_nothing(full_site, runner, tmp_path, monk
         # Everything but what a restore never takes from a file (blog.portable.NOT_TAKEN): the
         # cached HTML is rendered again, the session epochs are new.
         restored_rows = dump_every_column()
-
-        def taken(tables):
-            return {
-                name: [
-                    {k: v for k, v in row.items() if k not in NOT_TAKEN.get(name, ())}
-                    for row in rows
-                ]
-                for name, rows in tables.items()
-            }
-
-        assert taken(restored_rows) == taken(full_site)
+        assert taken_columns(restored_rows) == taken_columns(full_site)
         for comment in restored_rows["comments"]:
             assert comment["body_render_version"] == COMMENT_RENDER_VERSION
             expected = "" if comment["status"] == "deleted" else render_comment(comment["body"])

@@ -10,7 +10,7 @@ from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Author, Comment, Post, Tag
 from tests.helpers import throwaway_postgres
-from tests.integration.test_export_backup import dump_every_column
+from tests.integration.test_export_backup import dump_every_column, taken_columns
 from tests.wxr import SAMPLE
 
 pytestmark = pytest.mark.postgres
@@ -75,7 +75,8 @@ def test_import_export_restore_on_postgres(pg_urls, tmp_path, monkeypatch):
         upgrade_to_head()
         restored = target.test_cli_runner().invoke(args=["import-json", str(path)])
         assert restored.exit_code == 0, restored.output
-        assert dump_every_column() == expected
+        # Cached HTML is rendered again and session epochs are new (blog.portable.NOT_TAKEN).
+        assert taken_columns(dump_every_column()) == taken_columns(expected)
         assert db.session.scalar(select(func.count(Comment.id))) == 11
         new_rows_continue_after_imported_ids()
         db.session.remove()
