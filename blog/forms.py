@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from .params import parse_id
 from .passwords import password_problem
-from .slugs import is_slug
+from .slugs import is_kept_slug, is_slug
 from .text import clean_multiline, one_line
 
 # WordPress's limits (wp_get_comment_fields_max_lengths).
@@ -235,8 +235,9 @@ SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
 
 
 def slug_shape(form, field) -> None:
-    """Letters of any script (Latin ones without accents), digits, single hyphens."""
-    if field.data and not is_slug(field.data):
+    """Letters of any script (Latin ones without accents), digits, single hyphens; or a slug
+    as WordPress keeps them (accents, underscores), so an imported article saves unchanged."""
+    if field.data and not (is_slug(field.data) or is_kept_slug(field.data)):
         raise ValidationError(SLUG_MESSAGE)
 
 

@@ -132,6 +132,19 @@ def test_changing_a_published_slug_keeps_the_old_url(app, client, signed_in, mak
     assert reader.get("/posts/old-name").headers["Location"] == "/posts/new-name"
 
 
+@pytest.mark.parametrize("slug", ["café-culture", "snake_case_title"])
+def test_an_imported_wordpress_slug_saves_unchanged(client, signed_in, make, slug):
+    """WordPress keeps accents and underscores in slugs; an imported article keeps its address
+    when its author saves it."""
+    post = make.post("Imported story", slug=slug, author=signed_in.author)
+    data = form(title="Imported story", slug=slug, action="publish")
+    assert client.post(f"/admin/posts/{post.id}/edit", data=data).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).slug == slug
+    bad = client.post(f"/admin/posts/{post.id}/edit", data=form(slug="../admin"))
+    assert bad.status_code == 422
+
+
 def test_live_preview_uses_the_sanitizer(client, signed_in):
     response = client.post(
         "/admin/posts/preview",
