@@ -72,6 +72,8 @@ def test_export_then_import_json_loses_nothing(full_site, runner, tmp_path, monk
     data = json.loads(path.read_text(encoding="utf-8"))
     assert (data["format"], data["version"]) == ("good-news-export", 1)
     assert all("password_hash" not in author for author in data["tables"]["authors"])
+    # What an own-comments cookie or a moderation link names stays with this database.
+    assert all("secret" not in comment for comment in data["tables"]["comments"])
     assert {c["status"] for c in data["tables"]["comments"]} == {s.value for s in CommentStatus}
 
     fresh_dir = tmp_path / "fresh"
@@ -92,6 +94,10 @@ def test_export_then_import_json_loses_nothing(full_site, runner, tmp_path, monk
             assert comment["body_html"] == expected
         for post in restored_rows["posts"]:
             assert post["body_html"] == render_post_body(post["body_md"])
+        # Each restored comment has a secret of its own, made by this restore.
+        new_secrets = {c["id"]: c["secret"] for c in restored_rows["comments"]}
+        assert len(set(new_secrets.values())) == len(new_secrets)
+        assert all(len(secret) == 16 for secret in new_secrets.values())
         # Each post's approved count is not in the file: the triggers counted it as the
         # comments went in.
         stored = dict(db.session.execute(select(Post.id, Post.approved_comments)).all())
