@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import time
+from urllib.parse import quote
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.pool import Pool
+
+log = logging.getLogger(__name__)
 
 # How long a request waits for a lock or for the database's write lock before it gives up with
 # a 503 (setting DB_WRITE_WAIT_SECONDS): well under a worker's timeout (gunicorn's is 30 s), so
@@ -54,6 +60,67 @@ def _bound_postgresql_lock_waits(dialect, connection_record, cargs, cparams) -> 
         return
     option = f"-c lock_timeout={_wait_ms(write_wait_seconds())}"
     cparams["options"] = f"{cparams['options']} {option}" if cparams.get("options") else option
+
+
+# SQLite's result codes for a file it cannot open or extend (CANTOPEN, IOERR, FULL, READONLY).
+_CANNOT_OPEN = {14, 10, 13, 8}
+# A read-only stand-in connection is given up after this long, so that the next request tries
+# the real file again (the disk may have room again, the mount be writable).
+READ_ONLY_RETRY_SECONDS = 10.0
+_read_only_warned: set[str] = set()
+
+
+@event.listens_for(Engine, "do_connect")
+def _open_sqlite(dialect, connection_record, cargs, cparams):
+    """Open a SQLite file; if the storage cannot take a file now, read it read-only instead.
+
+    A WAL database needs its -shm file (32 KiB) and -wal file beside it to be read, and the
+    last connection to close removes both: after a restart on a full disk or a read-only
+    mount, SQLite can then not even read ("disk I/O error", "unable to open database file").
+    When no -wal file holds unmerged writes, the file itself is the whole database, and
+    SQLite's immutable mode reads it without either file: pages are served, every write fails
+    as on read-only storage (a 503), and the real file is tried again after
+    READ_ONLY_RETRY_SECONDS."""
+    if dialect.name != "sqlite" or not cargs or cparams.get("uri"):
+        return None
+    path = cargs[0]
+    if not isinstance(path, str) or path in ("", ":memory:") or path.startswith("file:"):
+        return None
+    connection = None
+    try:
+        connection = dialect.loaded_dbapi.connect(*cargs, **cparams)
+        connection.execute("PRAGMA schema_version").fetchone()  # opens the WAL index
+        return connection
+    except sqlite3.OperationalError as error:
+        if connection is not None:
+            connection.close()
+        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+        wal = f"{path}-wal"
+        if code not in _CANNOT_OPEN or not os.path.exists(path):
+            raise
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            raise  # writes not yet merged into the file: reading it alone would be stale
+        read_only = dialect.loaded_dbapi.connect(
+            f"file:{quote(os.path.abspath(path))}?immutable=1", uri=True, **cparams
+        )
+        connection_record.info["read_only_since"] = time.monotonic()
+        if path not in _read_only_warned:
+            _read_only_warned.add(path)
+            log.warning(
+                "SQLite database %s opened read-only (%s): pages are served, writes answer "
+                "503 until the storage takes files again",
+                path,
+                error,
+            )
+        if not event.contains(Pool, "checkout", _retry_read_only):
+            event.listen(Pool, "checkout", _retry_read_only)
+        return read_only
+
+
+def _retry_read_only(dbapi_connection, connection_record, connection_proxy) -> None:
+    since = connection_record.info.get("read_only_since")
+    if since is not None and time.monotonic() - since > READ_ONLY_RETRY_SECONDS:
+        raise exc.DisconnectionError("read-only stand-in for a SQLite file: try the file again")
 
 
 def limit_wait(connection: Connection, seconds: float) -> None:

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import NamedTuple
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -39,6 +39,9 @@ MESSAGES = {
 BUSY = "Nothing was saved: the site is busy with other changes. Please try again in a few seconds."
 STORAGE = "Nothing was saved: the site cannot store anything just now. Please try again later."
 UNAVAILABLE = "The site's database is not answering just now. Please try again in a minute."
+CANNOT_READ = (
+    "This page cannot be shown just now: the site cannot open its database. Please try again later."
+)
 # Once a cause was logged, the same cause is logged again after this long at the earliest.
 LOG_EVERY_SECONDS = 60
 
@@ -52,7 +55,9 @@ class Fault(NamedTuple):
     cause: str
 
 
-FAULT_ERRORS = (DBAPIError, OSError, LockWaitTimeout)
+# sqlite3.Error itself too: one raised while a connection is being opened (the PRAGMAs of
+# blog/database.py) reaches the view unwrapped.
+FAULT_ERRORS = (DBAPIError, sqlite3.Error, OSError, LockWaitTimeout)
 # SQLite's primary result codes (the low byte of sqlite_errorcode).
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY "database is locked", SQLITE_LOCKED
 _SQLITE_STORAGE = {8, 10, 13, 14}  # READONLY, IOERR, FULL ("database or disk is full"), CANTOPEN
@@ -74,9 +79,9 @@ def storage_fault(error: BaseException) -> Fault | None:
         if error.errno in _OS_STORAGE:
             return Fault(STORAGE, 60, str(error))
         return None
-    if not isinstance(error, DBAPIError):
+    if not isinstance(error, DBAPIError | sqlite3.Error):
         return None
-    orig = error.orig
+    orig = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(orig, sqlite3.Error):
         code = (getattr(orig, "sqlite_errorcode", None) or 0) & 0xFF
         said = str(orig).lower()
@@ -139,6 +144,10 @@ def handle_storage_fault(error: Exception):
     if fault is None:
         return handle_unexpected(error)
     note_fault(fault)
+    if request.method in ("GET", "HEAD") and fault.message == STORAGE:
+        # Nothing was being saved: the database could not even be opened (a restart on a
+        # full disk: SQLite needs room for its shared-memory file) or is away.
+        fault = fault._replace(message=CANNOT_READ)
     return fault_answer(fault)
 
 

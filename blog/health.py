@@ -15,6 +15,7 @@ HEALTH_WAIT_SECONDS; the body names what failed, and the answer is 503.
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -56,7 +57,7 @@ class HealthCheck:
             try:
                 with db.engine.connect() as connection:
                     connection.execute(text("SELECT 1")).scalar_one()
-            except SQLAlchemyError as error:
+            except (SQLAlchemyError, sqlite3.Error) as error:
                 self.app.logger.warning("Health check failed: database unreachable: %s", error)
                 return self.answer("database unreachable\n", 503)
             if not deep:
@@ -94,7 +95,7 @@ def database_write_problems() -> list[str]:
                 problem = _probe_postgresql(connection, wait)
                 if problem:
                     return [problem]
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, sqlite3.Error) as error:
         fault = storage_fault(error)
         cause = fault.cause if fault else str(getattr(error, "orig", error)).strip()
         first_line = cause.splitlines()[0] if cause else repr(error)
