@@ -112,17 +112,53 @@ def save(
         # post waiting for the lock below must not hold a connection that the post holding
         # the lock needs next (with more waiting threads than connections, neither could go on).
         db.session.commit()
-        deadline = time.monotonic() + write_wait_seconds()
-        # Threads of one worker queue here instead of polling SQLite's lock.
-        with _in_process_turn(deadline), _between_processes(deadline):
-            _serialise_posting(deadline)
-            comment, queued = _save_checked(row, post, parent, sent, author, parent_statuses, draft)
+        deadline = time.monotonic() + _wait_now()
+        try:
+            # Threads of one worker queue here instead of polling SQLite's lock.
+            with _in_process_turn(deadline), _between_processes(deadline):
+                _serialise_posting(deadline)
+                comment, queued = _save_checked(
+                    row, post, parent, sent, author, parent_statuses, draft
+                )
+        except Exception as error:
+            _note_stall(error)
+            raise
+    _stall.until = 0.0
     current_app.logger.info(
         "Comment %s on post %s: %s", comment.id, post.id, comment.moderation_reason
     )
     if queued:
         outbox.wake()
     return comment
+
+
+# Once a post of this worker waited its whole DB_WRITE_WAIT_SECONDS in vain, the database is
+# stalled (a long exclusive lock, a stuck writer): the next posts wait only this long, until
+# one gets through or the stall is Retry-After seconds old. Posts that all waited the full
+# time would keep every worker busy, and readers would queue behind them.
+STALLED_WAIT_SECONDS = 0.25
+
+
+class _Stall:
+    until = 0.0
+
+
+_stall = _Stall()
+
+
+def _wait_now() -> float:
+    wait = write_wait_seconds()
+    if time.monotonic() < _stall.until:
+        return min(wait, STALLED_WAIT_SECONDS)
+    return wait
+
+
+def _note_stall(error: Exception) -> None:
+    from .errors import BUSY, storage_fault
+
+    fault = storage_fault(error)
+    if fault is not None and fault.message == BUSY:
+        _stall.until = time.monotonic() + fault.retry_after
 
 
 def _save_checked(row, post, parent, sent, author, parent_statuses, draft) -> tuple[Comment, bool]:
@@ -286,7 +322,7 @@ def _serialise_posting(deadline: float) -> None:
     left = deadline - time.monotonic()
     if left <= 0:
         raise LockWaitTimeout("no time left to wait for the database")
-    if left < write_wait_seconds() - 0.05:  # waited for the lock above: a shorter wait here
+    if left < write_wait_seconds() - 0.05:  # waited above, or stalled: a shorter wait here
         limit_wait(connection, left)
     if dialect == "sqlite":
         connection.execute(_BEGIN_IMMEDIATE)

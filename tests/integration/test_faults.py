@@ -28,6 +28,9 @@ def fresh_fault_log():
     import blog.errors
 
     blog.errors._logged.clear()
+    posting._stall.until = 0.0
+    yield
+    posting._stall.until = 0.0
 
 
 @pytest.fixture
@@ -149,6 +152,26 @@ def test_the_fault_is_logged_once_not_per_request(app, client, post, short_waits
             response = client.post(f"/posts/{post.slug}/comments", data=data, headers=HX)
             assert response.status_code == 503
     assert caplog.text.count("answered 503") == 1
+
+
+@pytest.mark.sqlite_only  # on PostgreSQL the locked table also holds up the form's re-render
+def test_after_one_post_waited_in_vain_the_next_ones_answer_at_once(app, client, post, short_waits):
+    """A stalled database must not keep every worker waiting: after one full wait, the next
+    posts of the worker give up after STALLED_WAIT_SECONDS; once the lock is free, they go
+    through again."""
+    with write_lock_held(app):
+        first, first_seconds = timed(
+            lambda: client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+        )
+        data = fields(client, post)
+        second, second_seconds = timed(
+            lambda: client.post(f"/posts/{post.slug}/comments", data=data)
+        )
+    assert (first.status_code, second.status_code) == (503, 503)
+    assert first_seconds >= WAIT - 0.1
+    assert second_seconds < posting.STALLED_WAIT_SECONDS + 0.3
+    assert client.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
+    assert posting._stall.until == 0.0
 
 
 @pytest.mark.sqlite_only
