@@ -51,15 +51,16 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-@event.listens_for(Engine, "do_connect")
-def _bound_postgresql_lock_waits(dialect, connection_record, cargs, cparams) -> None:
+@event.listens_for(Engine, "connect")
+def _bound_postgresql_lock_waits(dbapi_connection, connection_record) -> None:
     """On PostgreSQL every statement waits DB_WRITE_WAIT_SECONDS at most for a lock (a table
     someone holds in ACCESS EXCLUSIVE mode, the posting lock), then fails with a lock timeout
-    (a 503). Given when the session starts, so no transaction's rollback undoes it."""
-    if dialect.name != "postgresql":
+    (a 503). Set for the session and committed, so no later rollback undoes it (a SET, not a
+    startup option: connection poolers such as PgBouncer refuse those)."""
+    if type(dbapi_connection).__module__.split(".")[0] != "psycopg":
         return
-    option = f"-c lock_timeout={_wait_ms(write_wait_seconds())}"
-    cparams["options"] = f"{cparams['options']} {option}" if cparams.get("options") else option
+    dbapi_connection.execute(f"SET lock_timeout = {_wait_ms(write_wait_seconds())}")
+    dbapi_connection.commit()
 
 
 # SQLite's result codes for a file it cannot open or extend (CANTOPEN, IOERR, FULL, READONLY).

@@ -145,6 +145,41 @@ def test_a_held_write_lock_gives_the_poster_503_and_readers_go_on(
     assert "answered 503" in caplog.text
 
 
+def test_no_reader_page_writes(app, client, make):
+    """Readers never wait behind a writer only if no page they read writes: every statement a
+    round of reader pages runs (the shared page cache cold and warm) is a read."""
+    post = make.post("Quiet reading")
+    make.comment(post)
+    writes = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not re.match(
+            r"\s*(SELECT|PRAGMA|BEGIN|COMMIT|ROLLBACK|RELEASE|SAVEPOINT|SET)\b", statement, re.I
+        ):
+            writes.append(statement.split("\n")[0][:80])
+
+    from sqlalchemy import event
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(2):
+            for path in (
+                "/",
+                f"/posts/{post.slug}",
+                f"/posts/{post.slug}/comments/new?after=0",
+                "/feed.xml",
+                "/comments/feed.xml",
+                f"/posts/{post.slug}/comments.xml",
+                "/sitemap.xml",
+                "/robots.txt",
+                "/healthz",
+            ):
+                assert client.get(path).status_code == 200, path
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert writes == []
+
+
 def test_the_fault_is_logged_once_not_per_request(app, client, post, short_waits, caplog):
     data = fields(client, post)
     with write_lock_held(app):
