@@ -15,8 +15,7 @@ HTMX_VERSION = $(shell node -p "require('./node_modules/htmx.org/package.json').
 run: install assets db
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install assets
-	$(BIN)/ruff check blog tests bench
+test: install assets lint
 	$(BIN)/ruff format --check blog tests bench
 	$(BIN)/pytest --cov=blog --cov-report=term $(PYTEST_ARGS)
 	@# Where a PostgreSQL server is named (CI sets it), the integration suite runs a second time
@@ -66,8 +65,10 @@ $(VENV)/.bench-installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-lint:
+# ruff, and import-linter's contracts in pyproject.toml: the areas import one way only.
+lint: install
 	$(BIN)/ruff check blog tests bench
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff format blog tests bench

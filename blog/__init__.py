@@ -22,7 +22,7 @@ def asset_dir(name: str) -> str:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    from .logs import configure_logging
+    from .web.logs import configure_logging
 
     configure_logging()  # first: Flask adds its own handler to app.logger if none is found
     instance_path = os.environ.get("BLOG_INSTANCE_PATH") or None
@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     load_config(app, test_config)
     # A moderation setting the rules cannot use stops the start, not the first comment.
-    from .settings import check_rules
+    from .comments.moderation import check_rules
 
     check_rules(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -45,35 +45,36 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import (
         admin,
-        assets,
-        auth,
         cli,
-        comments,
         database,  # noqa: F401  (registers the SQLite connection pragmas)
-        email_actions,
+    )
+    from .accounts import auth
+    from .caching import pagecache  # noqa: F401  (registers the content-version bump)
+    from .comments import email_actions
+    from .extensions import cache, csrf, db, limiter, migrate
+    from .mail import outbox
+    from .reading import comment_views, views
+    from .transfer.wordpress import redirects as wordpress_redirects
+    from .web import (
+        assets,
         errors,
         health,
         htmx,
         logs,
-        outbox,
-        pagecache,  # noqa: F401  (registers the content-version bump on every flush)
         params,
-        public,
         security,
         sessions,
         signing,
         templating,
         urls,
     )
-    from .extensions import cache, csrf, db, limiter, migrate
-    from .wordpress import redirects as wordpress_redirects
 
     urls.init_app(app)
     params.init_app(app)  # before the blueprints: rules pick their converters when added
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    # Templates make the token Flask-WTF's way, at a fraction of the cost (blog/signing.py).
+    # Templates make the token Flask-WTF's way, at a fraction of the cost (blog/web/signing.py).
     app.jinja_env.globals["csrf_token"] = signing.csrf_token
     cache.init_app(app)
     limiter.init_app(app)
@@ -89,8 +90,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     health.init_app(app)
     urls.fix_script_root(app)  # last: the outermost wrapper, so every other one sees the fixed root
-    app.register_blueprint(public.bp)
-    app.register_blueprint(comments.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(comment_views.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(email_actions.bp)

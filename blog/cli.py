@@ -7,14 +7,14 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from . import outbox
+from .accounts.passwords import hash_password, password_problem
 from .database import refresh_stale_html, upgrade_to_head
 from .demo import seed_demo
 from .extensions import db
-from .forms import USERNAME_MAX, has_visible_text
+from .mail import outbox
 from .models import Author
-from .passwords import hash_password, password_problem
-from .text import one_line
+from .web.forms import USERNAME_MAX, has_visible_text
+from .web.text import one_line
 
 
 @click.command("init-db")
@@ -112,8 +112,8 @@ def set_password_command(username: str, password: str | None) -> None:
 )
 def import_wxr_command(file, media_url: str | None) -> None:
     """Import a WordPress export file (Tools → Export → All content); safe to repeat."""
-    from .wordpress.importer import import_wxr
-    from .wordpress.wxr import WXRError
+    from .transfer.wordpress.importer import import_wxr
+    from .transfer.wordpress.wxr import WXRError
 
     if media_url is not None and not media_url.endswith("/"):
         media_url += "/"
@@ -157,7 +157,7 @@ def send_mail_command(once: bool, retry_failed: bool, hold_queued: bool) -> None
 
 
 def init_app(app: Flask) -> None:
-    from . import portable
+    from .transfer import portable
 
     for command in (
         init_db_command,

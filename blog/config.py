@@ -66,7 +66,7 @@ RATELIMIT_STORAGE_URI = "memory://"
 # Retry-After themselves, on 429 only, with the true wait.
 RATELIMIT_HEADERS_ENABLED = False
 
-# Where the hashed, compressed copies of static/ are written at start-up (blog/assets.py);
+# Where the hashed, compressed copies of static/ are written at start-up (blog/web/assets.py);
 # empty: <instance>/static-cache.
 STATIC_CACHE_DIR = ""
 
@@ -82,7 +82,7 @@ CACHE_KEY_PREFIX = "goodnews:"
 # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
 TRUSTED_PROXIES = 0
 
-# Signing in (blog/auth.py). Failures are counted per client address: this many within the
+# Signing in (blog/accounts/auth.py). Failures are counted per client address: this many within the
 # window lock that address out for the window, as WordPress lockout plugins do, so a stranger
 # cannot lock the real author out. A much higher ceiling per username stops a slow guess spread
 # over many addresses. Attempts older than the window are deleted.

@@ -8,11 +8,17 @@ import sqlite3
 import time
 from urllib.parse import quote
 
+from blinker import Namespace
 from flask import current_app, has_app_context
 from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.pool import Pool
 
 log = logging.getLogger(__name__)
+
+# Sent with the session after content was written with Core statements, which no ORM flush sees
+# (a new comment is one INSERT): whatever keeps derived copies of the content (the page cache,
+# blog/caching/pagecache.py) listens. The writer needs to know nothing about who does.
+core_content_written = Namespace().signal("core-content-written")
 
 # How long a request waits for a lock or for the database's write lock before it gives up with
 # a 503 (setting DB_WRITE_WAIT_SECONDS): well under a worker's timeout (gunicorn's is 30 s), so
@@ -38,7 +44,7 @@ def _wait_ms(seconds: float) -> int:
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection, connection_record) -> None:
     """WAL lets readers work while one writer writes; a writer waits for the write lock for
-    DB_WRITE_WAIT_SECONDS at most, then fails ("database is locked": a 503, blog/errors.py)."""
+    DB_WRITE_WAIT_SECONDS at most, then fails ("database is locked": a 503, blog/web/errors.py)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     wait_ms = _wait_ms(write_wait_seconds())

@@ -254,7 +254,8 @@ class Setting(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """A sign-in attempt, kept only for the throttling window (blog.auth purges older ones)."""
+    """A sign-in attempt, kept only for the throttling window (blog.accounts.auth purges older
+    ones)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (

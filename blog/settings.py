@@ -14,7 +14,6 @@ from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from . import moderation
 from .extensions import db
 from .models import Setting
 
@@ -104,47 +103,10 @@ def site_config() -> ChainMap:
     return ChainMap(saved_settings(), current_app.config)
 
 
-# The settings moderation.Rules reads; parsed once per distinct set of values, not per comment.
-RULE_SETTINGS = (
-    "COMMENT_MODERATION",
-    "COMMENT_MAX_LINKS",
-    "COMMENT_MODERATION_WORDS",
-    "COMMENT_DISALLOWED_WORDS",
-    "COMMENT_MIN_SECONDS",
-)
-_parsed_rules: dict[str, moderation.Rules] = {}
-
-
-def _rules_key(config) -> str:
-    return json.dumps([config.get(key) for key in RULE_SETTINGS], default=str)
-
-
-def check_rules(config) -> moderation.Rules:
-    """Parse and remember the moderation rules; ValueError names a setting that is unusable.
-
-    Called at start-up (a bad configuration stops the app) and when the settings form saves
-    (the author sees the problem), so a comment never meets an unparsed rule.
-    """
-    key = _rules_key(config)
-    rules = _parsed_rules.get(key)
-    if rules is None:
-        rules = moderation.Rules.from_config(config)
-        if len(_parsed_rules) > 32:  # settings rarely change; never let this grow unbounded
-            _parsed_rules.clear()
-        _parsed_rules[key] = rules
-    return rules
-
-
-def moderation_rules() -> moderation.Rules:
-    """The rules in force now (saved settings over configuration), already validated."""
-    return check_rules(site_config())
-
-
 def save_settings(values: dict) -> None:
     for key in values:
         if key not in EDITABLE:
             raise KeyError(key)
-    check_rules(ChainMap(values, site_config()))  # ValueError before anything is written
     for key, value in values.items():
         row = db.session.get(Setting, key)
         if row is None:

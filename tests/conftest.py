@@ -10,15 +10,15 @@ import pytest
 from flask.testing import FlaskClient
 
 from blog.extensions import db
+from blog.mail.outbox import sender
 from blog.models import Author, Comment, CommentStatus, Post, PostStatus, Tag, now_utc
-from blog.outbox import sender
 from blog.sanitize import refresh_post_html
 from tests.helpers import PASSWORD, make_test_app, throwaway_postgres
 
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    from blog.passwords import hash_password
+    from blog.accounts.passwords import hash_password
 
     return hash_password(PASSWORD)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, request, url_for
 from sqlalchemy import func, select
 
-from ..auth import no_store
 from ..extensions import db
 from ..models import Comment, CommentStatus
+from ..web.security import no_store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
-from .. import lifecycle, moderation, posting
-from ..auth import local_path
+from ..comments import lifecycle, moderation, posting
 from ..extensions import db
-from ..forms import AdminCommentEditForm, AdminReplyForm
-from ..htmx import is_htmx, render_page_or_fragment
 from ..models import Comment, CommentStatus, Post, now_utc
-from ..params import MAX_PAGE, int_arg, parse_id, text_arg
 from ..sanitize import refresh_comment_html
+from ..web.htmx import is_htmx, render_page_or_fragment
+from ..web.params import MAX_PAGE, int_arg, parse_id, text_arg
+from ..web.urls import local_path
 from . import bp
+from .forms import AdminCommentEditForm, AdminReplyForm
 
 VIEWS = ("all", "pending", "approved", "spam", "trash")
 PER_PAGE = 20

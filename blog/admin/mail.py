@@ -1,7 +1,7 @@
 """Notification mail the senders gave up on: listed with its last error, sent again on request.
 
 A message ends "failed" after MAIL_GIVE_UP_HOURS of retries, when the mail server refused it for
-good, or when a backup copy held it (see blog/outbox.py). Retry queues it again with a whole
+good, or when a backup copy held it (see blog/mail/outbox.py). Retry queues it again with a whole
 retry period ahead; `flask send-mail --retry-failed` does the same for all of them.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from .. import outbox
 from ..extensions import db
-from ..forms import EmptyForm
-from ..params import parse_id
+from ..mail import outbox
+from ..web.forms import EmptyForm
+from ..web.params import parse_id
 from . import bp
 
 PER_PAGE = 50

@@ -7,15 +7,16 @@ from datetime import UTC
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
-from ..demo import get_or_create_tag
 from ..extensions import db
-from ..forms import EmptyForm, PostForm
-from ..htmx import is_htmx, render_page_or_fragment
 from ..models import Post, PostStatus, SlugRedirect, now_utc
-from ..params import MAX_PAGE, int_arg, text_arg
+from ..reading.queries import get_or_create_tag
+from ..reading.slugs import slugify, unique_slug
 from ..sanitize import refresh_post_html, render_post_preview
-from ..slugs import slugify, unique_slug
+from ..web.forms import EmptyForm
+from ..web.htmx import is_htmx, render_page_or_fragment
+from ..web.params import MAX_PAGE, int_arg, text_arg
 from . import bp
+from .forms import PostForm
 
 FILTERS = {
     "all": None,

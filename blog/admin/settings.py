@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
+
 from flask import flash, redirect, render_template, url_for
 
-from ..forms import SettingsForm
+from ..comments.moderation import check_rules
 from ..settings import EDITABLE, save_settings, site_config
 from . import bp
+from .forms import SettingsForm
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -14,8 +17,10 @@ def settings():
     form = SettingsForm()
     status = 200
     if form.validate_on_submit():
+        values = form.values()
         try:
-            save_settings(form.values())
+            check_rules(ChainMap(values, site_config()))  # ValueError before anything is written
+            save_settings(values)
         except ValueError as problem:  # the moderation rules could not use these values
             form.form_errors.append(str(problem))
         else:

@@ -11,12 +11,12 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from blog import create_app
+from blog.accounts.passwords import hash_password
 from blog.database import upgrade_to_head
 from blog.demo import seed_demo
 from blog.extensions import db
+from blog.mail.outbox import sender
 from blog.models import Author
-from blog.outbox import sender
-from blog.passwords import hash_password
 from tests.e2e.helpers import DISPLAY_NAME, PASSWORD, USERNAME
 
 CHROMIUM = "/usr/bin/chromium"

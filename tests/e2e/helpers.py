@@ -5,12 +5,12 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from blog import lifecycle
+from blog.comments import lifecycle
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Post
 from blog.sanitize import refresh_comment_html
 
-# A seeded demo article (blog/demo_content.py); its comments are open.
+# A seeded demo article (blog/demo/content.py); its comments are open.
 SLUG = "riverside-library-tool-lending-shelf"
 ARTICLE = f"/posts/{SLUG}"
 

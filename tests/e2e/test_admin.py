@@ -19,7 +19,7 @@ from blog.models import Comment
 from tests.e2e import helpers
 from tests.e2e.helpers import DISPLAY_NAME, PASSWORD, USERNAME
 
-# A seeded demo article (blog/demo_content.py) with open comments.
+# A seeded demo article (blog/demo/content.py) with open comments.
 SLUG = "riverside-library-tool-lending-shelf"
 ARTICLE = f"/posts/{SLUG}"
 BAD_LOGIN = "Invalid username or password."

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from blog import lifecycle
+from blog.comments import lifecycle
 from blog.extensions import db
 from blog.models import Comment, Post
 from tests.e2e.helpers import (

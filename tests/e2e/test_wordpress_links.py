@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blog.wordpress.importer import import_wxr
+from blog.transfer.wordpress.importer import import_wxr
 from tests.wxr import SAMPLE
 
 

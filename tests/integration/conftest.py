@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiosmtpd.controller import Controller
 
-from blog.outbox import sender
+from blog.mail.outbox import sender
 from tests.helpers import Inbox, free_port
 
 

@@ -262,7 +262,7 @@ def test_each_posts_stored_approved_count_follows_every_change(app, client, sign
 
     from sqlalchemy import func
 
-    from blog.lifecycle import ROW_ACTIONS
+    from blog.comments.lifecycle import ROW_ACTIONS
     from blog.models import Post
 
     other = make.post("Another story")

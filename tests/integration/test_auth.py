@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from blog.accounts.passwords import hash_password, password_problem, verify_password
 from blog.extensions import db
 from blog.models import Author, LoginAttempt
-from blog.passwords import hash_password, password_problem, verify_password
 from tests.helpers import HX, PASSWORD
 
 

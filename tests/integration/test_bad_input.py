@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Comment, Post, PostStatus, Tag, now_utc
-from blog.slugs import slugify
-from blog.text import clean_multiline, one_line, unescape
+from blog.reading.slugs import slugify
+from blog.web.text import clean_multiline, one_line, unescape
 from tests.helpers import fields
 
 HUGE = "99999999999999999999999"
@@ -90,7 +90,7 @@ def test_a_website_urllib_cannot_parse_is_a_field_error(app, client, story, webs
 
 
 def test_a_comment_with_a_huge_numeric_reference_is_not_a_500(app, client, story):
-    """The body is fine for the sanitizer; blog/moderation.py visible_text() still calls
+    """The body is fine for the sanitizer; blog/comments/moderation.py visible_text() still calls
     html.unescape on it, which raises ValueError past 4,300 digits (reported for the owner)."""
     app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0)
     body = "&#" + "1" * 4301
@@ -110,7 +110,7 @@ def test_text_filters():
 
 
 def test_bounded_unescape_for_moderation():
-    """blog.text.unescape is the drop-in for html.unescape in moderation.visible_text."""
+    """blog.web.text.unescape is the drop-in for html.unescape in moderation.visible_text."""
     long_reference = "&#" + "1" * 4301
     assert unescape(f"ca&#115;ino {long_reference} &amp;") == f"casino {long_reference} &"
 
@@ -269,6 +269,6 @@ def test_a_header_with_control_characters_is_a_400(client, story):
      ("", None), (None, None)],
 )  # fmt: skip
 def test_parse_id(raw, expected):
-    from blog.params import parse_id
+    from blog.web.params import parse_id
 
     assert parse_id(raw) == expected

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from blog.accounts.passwords import verify_password
 from blog.extensions import db
 from blog.models import Author, Post
-from blog.passwords import verify_password
 
 
 def test_init_db_is_idempotent(runner):

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from blog.extensions import db
+from blog.mail.notify import moderation_token
+from blog.mail.outbox import sender
 from blog.models import Comment, CommentStatus, PostStatus
-from blog.notify import moderation_token
-from blog.outbox import sender
 from tests.helpers import HX, TEXT, fields
 
 REMOVED = "This comment was removed."
@@ -233,7 +233,7 @@ def test_the_htmx_answer_links_a_new_comment_to_its_page(app, client, post, long
         assert f'href="/posts/{post.slug}{page}#comment-{comment.id}"' in answer
     # The same pages as the full-page rules give the poster (their comments shown to them).
     with app.test_request_context("/"):
-        from blog import threads
+        from blog.comments import threads
 
         assert threads.page_of(reply, [reply.id]) == 2
         assert threads.page_of(held, [held.id]) == (3 if order == "oldest" else 1)

@@ -56,9 +56,9 @@ def test_parallel_comment_posts_all_succeed(app, make, caplog):
 
 @pytest.mark.sqlite_only
 def test_a_post_queues_behind_another_process_holding_the_posting_lock(app, client, make):
-    """Workers queue for the comment lock on a file beside the database (blog/posting.py), not
-    in SQLite's sleeping busy handler. Holding that lock here, as another worker would, keeps
-    a post waiting; releasing it lets the post through at once."""
+    """Workers queue for the comment lock on a file beside the database
+    (blog/comments/posting.py), not in SQLite's sleeping busy handler. Holding that lock here,
+    as another worker would, keeps a post waiting; releasing it lets the post through at once."""
     import fcntl
     import time
 

@@ -72,7 +72,7 @@ def test_comment_checks_by_email_use_an_index_not_a_table_scan(tmp_path, monkeyp
     """Every new comment asks whether its name and email already have an approved comment
     (and the flood and duplicate rules ask by email): compared without case, as the rules
     require, that lookup read the whole comments table until migration 0008."""
-    from blog.posting import has_approved_comment
+    from blog.comments.posting import has_approved_comment
     from tests.helpers import make_test_app
 
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -125,9 +125,9 @@ def test_a_new_comments_checks_and_page_read_indexes_not_the_thread(app, client,
     """A prolific commenter on a long thread: the duplicate rule used to read every comment
     they had written there, and the comment page of the new comment every comment of the
     article. Both now walk an index (migration 0009), whatever the thread's size."""
-    from blog import threads
-    from blog.moderation import Submission
-    from blog.posting import is_duplicate
+    from blog.comments import threads
+    from blog.comments.moderation import Submission
+    from blog.comments.posting import is_duplicate
     from tests.helpers import READER, READER_EMAIL
 
     post = make.post("Long thread")

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Post, SlugRedirect, now_utc
-from blog.portable import NOT_TAKEN, OMITTED, TABLES, not_bookkeeping
 from blog.sanitize import COMMENT_RENDER_VERSION, render_comment, render_post_body
 from blog.settings import save_settings
+from blog.transfer.portable import NOT_TAKEN, OMITTED, TABLES, not_bookkeeping
 from tests.helpers import PASSWORD, make_test_app
 from tests.wxr import SAMPLE
 
@@ -33,7 +33,8 @@ def dump_every_column() -> dict[str, list[dict]]:
 
 
 def taken_columns(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """The rows without what a restore never takes from a file (blog.portable.NOT_TAKEN)."""
+    """The rows without what a restore never takes from a file
+    (blog.transfer.portable.NOT_TAKEN)."""
     return {
         name: [{k: v for k, v in row.items() if k not in NOT_TAKEN.get(name, ())} for row in rows]
         for name, rows in tables.items()
@@ -84,8 +85,9 @@ def test_export_then_import_json_loses_nothing(full_site, runner, tmp_path, monk
         restored = fresh.test_cli_runner().invoke(args=["import-json", str(path)])
         assert restored.exit_code == 0, restored.output
         assert "set-password" in restored.output
-        # Everything but what a restore never takes from a file (blog.portable.NOT_TAKEN): the
-        # cached HTML is rendered again, the session epochs are new.
+        # Everything but what a restore never takes from a file
+        # (blog.transfer.portable.NOT_TAKEN): the cached HTML is rendered again, the session
+        # epochs are new.
         restored_rows = dump_every_column()
         assert taken_columns(restored_rows) == taken_columns(full_site)
         for comment in restored_rows["comments"]:

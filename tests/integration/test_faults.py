@@ -13,10 +13,10 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from blog import posting
+from blog.comments import posting
+from blog.comments.visitor import OWN_COOKIE
 from blog.extensions import db
 from blog.models import Comment
-from blog.visitor import OWN_COOKIE
 from tests.helpers import HX, PASSWORD, READER, TEXT, fields
 
 WAIT = 0.6  # DB_WRITE_WAIT_SECONDS in these tests: short, so they run quickly
@@ -25,9 +25,9 @@ WAIT = 0.6  # DB_WRITE_WAIT_SECONDS in these tests: short, so they run quickly
 @pytest.fixture(autouse=True)
 def fresh_fault_log():
     """Each test sees a fault's first report (they are logged once a minute per cause)."""
-    import blog.errors
+    import blog.web.errors
 
-    blog.errors._logged.clear()
+    blog.web.errors._logged.clear()
     posting._stall.until = 0.0
     yield
     posting._stall.until = 0.0
@@ -389,12 +389,12 @@ def test_deep_health_check_reports_a_held_write_lock(app, client, short_waits):
 
 
 def test_deep_health_check_reports_a_full_instance_folder(app, client, monkeypatch):
-    import blog.health
+    import blog.web.health
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(blog.health.tempfile, "mkstemp", full)
+    monkeypatch.setattr(blog.web.health.tempfile, "mkstemp", full)
     response = client.get("/healthz?deep=1")
     assert response.status_code == 503
     body = response.get_data(as_text=True)

@@ -22,22 +22,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
 
-from blog import forms
-from blog.avatars import avatar_key
+from blog.accounts import forms as account_forms
+from blog.admin import forms as admin_forms
+from blog.comments import forms as comment_forms
+from blog.comments.avatars import avatar_key
 from blog.database import upgrade_to_head
 from blog.extensions import db
-from blog.models import (
-    Author,
-    Comment,
-    CommentStatus,
-    Post,
-    PostStatus,
-    SlugRedirect,
-    Tag,
-    now_utc,
-)
-from blog.notify import moderation_token
+from blog.mail.notify import moderation_token
+from blog.models import Author, Comment, CommentStatus, Post, PostStatus, SlugRedirect, Tag, now_utc
 from blog.sanitize import refresh_post_html
+from blog.web import forms
 from tests.helpers import PASSWORD, make_test_app, throwaway_postgres
 
 HUGE_NUMBERS = [
@@ -93,9 +87,10 @@ WRONG_METHODS = ["PUT", "DELETE", "PATCH", "POST", "GET"]
 
 
 def every_form_field() -> list[str]:
-    """The field names of every form in blog/forms.py."""
+    """The field names of every form of every area (each keeps its own forms.py)."""
     names = set(EXTRA_FORM_FIELDS)
-    for value in vars(forms).values():
+    every = [vars(module).values() for module in (forms, comment_forms, account_forms, admin_forms)]
+    for value in (value for values in every for value in values):
         if isinstance(value, type) and issubclass(value, forms.BaseForm):
             for cls in value.__mro__:
                 names.update(n for n, f in vars(cls).items() if isinstance(f, UnboundField))
@@ -126,7 +121,7 @@ class Site:
             LOGIN_MAX_FAILURES_PER_USERNAME=10**6,
             MAIL_SERVER="",
         )
-        logging.getLogger("blog.notify").setLevel(logging.WARNING)  # no message bodies in logs
+        logging.getLogger("blog.mail.notify").setLevel(logging.WARNING)  # no message bodies in logs
         self.ensure_content()
 
     def _record(self, record: logging.LogRecord) -> None:

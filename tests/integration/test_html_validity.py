@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import select
 
 from blog.extensions import db
+from blog.mail.notify import moderation_token
 from blog.models import Comment, now_utc
-from blog.notify import moderation_token
 from tests.helpers import fields
 
 VNU_JAR = Path(__file__).resolve().parents[2] / "node_modules/vnu-jar/build/dist/vnu.jar"

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import delete, insert, select, text
 
 from blog.extensions import db
+from blog.mail.notify import moderation_token
 from blog.models import Author, Comment, CommentStatus, OutboxMessage, Post, Tag, now_utc
-from blog.notify import moderation_token
 from tests.helpers import HX, PASSWORD, approve_reader, fields
 
 pytestmark = pytest.mark.usefixtures("fast_posting")
@@ -113,7 +113,7 @@ def test_the_poster_still_edits_their_own_comment(app, client, make):
 def test_a_cookie_in_the_old_format_proves_nothing(app, client, make):
     """Before the secret, the cookie named ids alone: such a cookie is exactly what could be
     inherited, so it no longer counts."""
-    from blog.visitor import OWN_COOKIE, _serializer
+    from blog.comments.visitor import OWN_COOKIE, _serializer
 
     post = make.post("Old cookie news")
     held = make.comment(post, status=CommentStatus.PENDING.value, body="Held for someone")

@@ -14,16 +14,16 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from blog.accounts.passwords import NO_PASSWORD, hash_password
 from blog.extensions import db
 from blog.models import Author, Comment, Post, Setting, SlugRedirect, Tag
-from blog.passwords import NO_PASSWORD, hash_password
-from blog.portable import TABLES
 from blog.sanitize import (
     COMMENT_RENDER_VERSION,
     POST_RENDER_VERSION,
     render_comment,
     render_post_body,
 )
+from blog.transfer.portable import TABLES
 from tests.helpers import PASSWORD
 
 WHEN = "2024-03-01T10:00:00+00:00"

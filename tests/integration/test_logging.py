@@ -33,14 +33,15 @@ client = app.test_client()
 response = client.get("/boom", headers={{"X-Request-ID": "edge-4f2a9c1d"}})
 print(response.status_code, response.headers["X-Request-ID"])
 print(response.get_data(as_text=True))
-from blog.outbox import sender
+from blog.mail.outbox import sender
 sender(app).wait_idle()
-logging.getLogger("blog.outbox").info("outside a request")
+logging.getLogger("blog.mail.outbox").info("outside a request")
 """
 
 
 def run(tmp_path, host_setup: str = "") -> tuple[str, str]:
     env = dict(os.environ, BLOG_INSTANCE_PATH=str(tmp_path / "instance"))
+    env["BLOG_SITE_URL"] = "http://localhost"  # a configured site: no start-up warning
     env.pop("DATABASE_URL", None)
     script = SCRIPT.format(host_setup=host_setup, database=tmp_path / "log.sqlite")
     done = subprocess.run(
@@ -64,7 +65,7 @@ def test_the_app_logs_info_to_stderr_with_the_request_id_on_every_line(tmp_path)
     assert all(line.startswith("    [edge-4f2a9c1d] | ") for line in traceback)
     assert "RuntimeError: kaput" in traceback[-1]
     assert lines.index(traceback[0]) == 2  # right under its event
-    assert re.match(r"\S+ \S+ INFO \[-\] blog.outbox: outside a request$", lines[-1])
+    assert re.match(r"\S+ \S+ INFO \[-\] blog.mail.outbox: outside a request$", lines[-1])
 
 
 def test_a_host_that_configured_logging_is_left_alone(tmp_path):

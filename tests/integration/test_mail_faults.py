@@ -23,8 +23,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select, text, update
 
 from blog.extensions import db
+from blog.mail.outbox import enqueue, send_one, sender
 from blog.models import OutboxMessage, now_utc
-from blog.outbox import enqueue, send_one, sender
 from tests.helpers import fields, free_port, make_test_app
 
 

@@ -13,8 +13,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from blog.extensions import db
+from blog.mail.outbox import sender
 from blog.models import Comment, OutboxMessage
-from blog.outbox import sender
 from tests.helpers import Inbox, approve_reader, fields, free_port
 
 
@@ -113,7 +113,7 @@ def test_broken_mail_server_never_breaks_the_request(app, client, post, caplog):
         MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_RETRY_SECONDS=0.05,
         MAIL_GIVE_UP_HOURS=0.04 / 3600, COMMENT_MIN_SECONDS=0,
     )  # fmt: skip
-    with caplog.at_level(logging.WARNING, logger="blog.notify"):
+    with caplog.at_level(logging.WARNING, logger="blog.mail.notify"):
         response = client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
         assert sender(app).wait_idle()
     assert response.status_code == 303
@@ -150,7 +150,7 @@ def test_a_slow_mail_server_does_not_hold_up_the_reader(app, client, post):
 def test_without_smtp_the_message_is_logged_readably(app, client, post, caplog):
     """Decoded text, whole links: the quoted-printable wire form would split them with '='."""
     app.config.update(MAIL_SERVER="", COMMENT_MIN_SECONDS=0)
-    with caplog.at_level(logging.INFO, logger="blog.outbox"):
+    with caplog.at_level(logging.INFO, logger="blog.mail.outbox"):
         client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
         assert sender(app).wait_idle()
     assert "No MAIL_SERVER configured" in caplog.text

@@ -19,11 +19,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from blog import outbox
 from blog.database import upgrade_to_head
 from blog.extensions import db
+from blog.mail import outbox
+from blog.mail.outbox import enqueue, send_one, sender
 from blog.models import Comment, OutboxMessage, now_utc
-from blog.outbox import enqueue, send_one, sender
 from tests.helpers import fields, free_port, make_test_app, scratch_database
 
 SENDER = [sys.executable, "-m", "flask", "--app", "blog", "send-mail"]
@@ -147,7 +147,7 @@ def test_a_worker_sends_what_was_left_queued_at_its_first_request(app, inbox):
 
 def test_later_requests_look_in_on_the_outbox_again(app, inbox, monkeypatch):
     """A retry that came due while no sender thread ran is not stranded until the next comment."""
-    monkeypatch.setattr("blog.outbox.RESUME_SECONDS", 0)  # instead of a minute
+    monkeypatch.setattr("blog.mail.outbox.RESUME_SECONDS", 0)  # instead of a minute
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
     client = app.test_client()
     client.get("/robots.txt")
@@ -176,7 +176,7 @@ def test_a_burst_of_comments_is_claimed_together_by_one_lingering_thread(
         claims.append(len(claimed))
         return claimed
 
-    monkeypatch.setattr("blog.outbox.claim_due", counted_claim)
+    monkeypatch.setattr("blog.mail.outbox.claim_due", counted_claim)
     for n in range(3):
         data = fields(client, post, comment=f"Burst number {n}")
         assert client.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
@@ -206,7 +206,7 @@ def test_a_claim_takes_no_more_than_its_lease_can_send(app, inbox, monkeypatch):
     claims = []
     real_claim = outbox.claim_due
     monkeypatch.setattr(
-        "blog.outbox.claim_due", lambda limit=1: claims.append(limit) or real_claim(limit)
+        "blog.mail.outbox.claim_due", lambda limit=1: claims.append(limit) or real_claim(limit)
     )
     queue_messages(5)
     sender(app).wake()
@@ -223,7 +223,7 @@ def test_a_message_that_cannot_be_built_still_saves_the_comment(
     def broken(post, row):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr("blog.notify.comment_draft", broken)
+    monkeypatch.setattr("blog.mail.notify.comment_draft", broken)
     response = client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
     assert response.status_code == 303
     assert db.session.scalars(select(Comment)).one().status == "pending"
@@ -345,7 +345,7 @@ def test_a_message_that_can_never_be_sent_ends_failed(app, monkeypatch):
     def refuse(text, config):
         raise UnicodeEncodeError("ascii", "Zoë", 2, 3, "no SMTPUTF8 on this server")
 
-    monkeypatch.setattr("blog.outbox.deliver", refuse)
+    monkeypatch.setattr("blog.mail.outbox.deliver", refuse)
     queue_messages(1)
     assert send_one()
     assert statuses() == ["failed"]

@@ -24,7 +24,7 @@ def test_wheel_contains_templates_static_and_migrations(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "blog/__init__.py" in names
     assert "blog/templates/base.html" in names
-    assert "blog/templates/public/post.html" in names
+    assert "blog/templates/reading/post.html" in names
     assert "blog/static/css/blog.css" in names
     assert any(n.startswith("blog/static/vendor/htmx-2.") for n in names)
     assert "blog/migrations/env.py" in names

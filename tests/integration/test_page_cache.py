@@ -205,10 +205,11 @@ def test_a_template_upgrade_never_reads_pages_rendered_by_the_old_one(workers, m
     both_cached(workers, post.slug)
     upgraded = workers.tmp_path / "templates-upgraded"
     shutil.copytree(blog.asset_dir("templates"), upgraded)
-    template = upgraded / "public" / "post.html"
+    template = upgraded / "reading" / "post.html"
     template.write_text(
         template.read_text().replace(
-            '<div class="entry-content">', '<div class="entry-content" data-upgraded="yes">'
+            '<div class="entry-content" hx-disable>',
+            '<div class="entry-content" data-upgraded="yes" hx-disable>',
         )
     )
     original = blog.asset_dir
@@ -379,9 +380,9 @@ def test_a_scheduled_post_appears_when_its_time_comes_without_any_write(workers,
         def now(cls, tz=None):
             return later
 
-    monkeypatch.setattr("blog.pagecache.datetime", Later)
-    monkeypatch.setattr("blog.pagecache.now_utc", lambda: later)
-    monkeypatch.setattr("blog.queries.now_utc", lambda: later)
+    monkeypatch.setattr("blog.caching.pagecache.datetime", Later)
+    monkeypatch.setattr("blog.caching.pagecache.now_utc", lambda: later)
+    monkeypatch.setattr("blog.reading.queries.now_utc", lambda: later)
     assert "Tomorrow&#39;s news" in workers.b.get("/").get_data(as_text=True)
 
 
@@ -392,7 +393,7 @@ def test_the_version_a_request_reads_matches_what_it_sees(app, make):
     change, which a rollback takes away again."""
     from flask import g
 
-    from blog import pagecache
+    from blog.caching import pagecache
     from blog.models import Tag
 
     make.post("Something to read")
@@ -453,8 +454,8 @@ def test_a_commenter_gets_the_shared_page_where_nothing_of_theirs_shows(workers,
     assert was_rendered and ">Edit</a>" in html
     # Past the window: the shared page, the same as anyone's.
     later = now_utc() + timedelta(minutes=16)
-    monkeypatch.setattr("blog.article_cache.now_utc", lambda: later)
-    monkeypatch.setattr("blog.lifecycle.now_utc", lambda: later)
+    monkeypatch.setattr("blog.caching.article_cache.now_utc", lambda: later)
+    monkeypatch.setattr("blog.comments.lifecycle.now_utc", lambda: later)
     was_rendered, html = renders(commenter, here.slug)
     assert not was_rendered
     assert ">Edit</a>" not in html and TEXT in html

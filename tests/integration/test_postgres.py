@@ -102,8 +102,8 @@ def test_comment_posting_and_moderation_on_postgres(pg_app):
     """The comment flow with its count/lower()/paging queries, on PostgreSQL."""
     import re
 
+    from blog.accounts.passwords import hash_password
     from blog.models import Author
-    from blog.passwords import hash_password
 
     pg_app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0)
     post = db.session.scalars(select(Post).order_by(Post.id.desc())).first()

@@ -1,7 +1,7 @@
 """Redirect targets taken from the request stay on this site (issue 18, finding 3).
 
 ``next=`` after sign-in and ``back=`` after a moderation action are the addresses a request
-supplies; both go through ``blog.auth.local_path``. Each usual bypass of an "is it local?" check
+supplies; both go through ``blog.web.urls.local_path``. Each usual bypass of an "is it local?" check
 must fall back to the default page, on the Location header of a plain request and on the
 HX-Redirect header htmx navigates to (which werkzeug does not normalise: "////host" stayed
 "////host" there, and "//host" in Location).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from blog.auth import local_path
+from blog.web.urls import local_path
 from tests.helpers import HX
 
 BYPASSES = [

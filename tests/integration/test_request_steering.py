@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from blog.extensions import db
-from blog.outbox import sender
+from blog.mail.outbox import sender
 from tests.conftest import Factory
 from tests.helpers import HX, fields, make_test_app
 
@@ -131,11 +131,11 @@ def test_every_page_without_its_own_policy_is_private(app, client, make):
 def test_starting_under_a_wsgi_server_without_site_url_warns(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setattr(sys, "argv", ["/srv/venv/bin/gunicorn", "blog.wsgi:app"])
-    with caplog.at_level(logging.WARNING, logger="blog.urls"):
+    with caplog.at_level(logging.WARNING, logger="blog.web.urls"):
         make_test_app(tmp_path, TESTING=False)
     assert any("SITE_URL is not set" in r.getMessage() for r in caplog.records)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="blog.urls"):
+    with caplog.at_level(logging.WARNING, logger="blog.web.urls"):
         make_test_app(tmp_path, TESTING=False, SITE_URL="https://news.example")
     assert not any("SITE_URL is not set" in r.getMessage() for r in caplog.records)
 

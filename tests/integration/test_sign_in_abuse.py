@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from blog import auth
+from blog.accounts import auth
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Author, LoginAttempt, now_utc

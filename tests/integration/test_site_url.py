@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from blog.extensions import db
+from blog.mail.outbox import sender
 from blog.models import Comment
-from blog.outbox import sender
 from tests.helpers import fields, make_test_app
 
 SITE = "https://news.example"
@@ -147,7 +147,7 @@ def test_site_url_with_a_path_prefix(tmp_path, monkeypatch):
 
 
 def test_absolute_url_outside_a_request(app):
-    from blog.urls import absolute_url
+    from blog.web.urls import absolute_url
 
     app.config["SITE_URL"] = SITE
     with app.app_context():

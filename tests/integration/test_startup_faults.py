@@ -62,7 +62,9 @@ def test_workers_starting_together_agree_on_one_generated_key(tmp_path, monkeypa
     # Forked from a clean process that has imported the blog already: each start is quick,
     # so the 8 really run into each other.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["blog", "blog.admin", "blog.public", "blog.comments"])
+    context.set_forkserver_preload(
+        ["blog", "blog.admin", "blog.reading.views", "blog.reading.comment_views"]
+    )
     static_cache = str(tmp_path / "static-cache")
     create_app({"STATIC_CACHE_DIR": static_cache, "SECRET_KEY": "x"})  # built once, shared
     failures = []
@@ -120,12 +122,12 @@ def test_a_key_that_cannot_be_written_leaves_no_file(instance, monkeypatch):
 
 
 def test_an_unwritable_static_cache_serves_static_as_it_is(instance, monkeypatch, caplog):
-    import blog.assets
+    import blog.web.assets
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(blog.assets.tempfile, "mkstemp", full)
+    monkeypatch.setattr(blog.web.assets.tempfile, "mkstemp", full)
     with caplog.at_level(logging.WARNING, logger="blog"):
         app = create_app({**SETTINGS, "SECRET_KEY": "x"})
     assert caplog.text.count("could not be written") == 1

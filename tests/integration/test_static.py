@@ -8,7 +8,7 @@ from pathlib import Path
 
 import brotli
 
-from blog.assets import build
+from blog.web.assets import build
 
 REPO = Path(__file__).resolve().parents[2]
 HASHED_CSS = re.compile(r'href="(/static/css/blog\.([0-9a-f]{12})\.css)"')

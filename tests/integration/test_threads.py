@@ -279,7 +279,7 @@ def test_a_new_comments_page_from_stored_counts_is_the_counted_page(app, make, p
 
     from sqlalchemy import func
 
-    from blog import threads
+    from blog.comments import threads
 
     app.config.update(COMMENT_ORDER=order, COMMENTS_PER_PAGE=3)
     rng = random.Random(f"stored-counts-{order}")

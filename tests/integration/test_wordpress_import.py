@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from blog.extensions import db
 from blog.models import Author, Comment, Post, Setting, Tag, post_tags
 from blog.settings import site_config
-from blog.wordpress.importer import import_wxr
+from blog.transfer.wordpress.importer import import_wxr
 from tests.helpers import PASSWORD
 from tests.wxr import SAMPLE, write_wxr
 

@@ -1,9 +1,9 @@
 """import-wxr treats the export as untrusted input (issue 18, findings 4 and 5).
 
 Slugs from the file (tags, categories, posts) become links on every page: "../../admin" gave a
-sidebar link /tag/../../admin. They follow blog.slugs now, made again from what was given when
-they do not, with a note in the summary. Names of only spaces, bad emails, addresses and IPs are
-not kept, and every cached render is made here from the source.
+sidebar link /tag/../../admin. They follow blog.reading.slugs now, made again from what was
+given when they do not, with a note in the summary. Names of only spaces, bad emails,
+addresses and IPs are not kept, and every cached render is made here from the source.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Author, Comment, Post, Setting, Tag
+from blog.reading.slugs import is_kept_slug
 from blog.sanitize import render_comment, render_post_body
-from blog.slugs import is_kept_slug
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"

@@ -1,4 +1,4 @@
-"""blog.avatars: keyed avatar keys and the locally generated identicon SVG."""
+"""blog.comments.avatars: keyed avatar keys and the locally generated identicon SVG."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from blog.avatars import avatar_key, identicon_svg, is_avatar_key
+from blog.comments.avatars import avatar_key, identicon_svg, is_avatar_key
 
 SECRET = "test-secret"
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -1,11 +1,11 @@
-"""blog.htmx: the page-or-fragment helper and the redirect/Vary hooks, on a throwaway route."""
+"""blog.web.htmx: the page-or-fragment helper and the redirect/Vary hooks, on a throwaway route."""
 
 from __future__ import annotations
 
 import pytest
 from flask import redirect
 
-from blog.htmx import is_htmx, render_page_or_fragment
+from blog.web.htmx import is_htmx, render_page_or_fragment
 from tests.helpers import HX
 
 

@@ -1,4 +1,4 @@
-"""blog.moderation: the approve / hold / spam decision for a submitted comment (pure logic)."""
+"""blog.comments.moderation: the approve / hold / spam decision for a comment (pure logic)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from blog.models import CommentStatus
-from blog.moderation import (
+from blog.comments.moderation import (
     MODES,
     Decision,
     Rules,
@@ -19,6 +18,7 @@ from blog.moderation import (
     find_word,
     submission_fields,
 )
+from blog.models import CommentStatus
 
 SPAM = CommentStatus.SPAM.value
 PENDING = CommentStatus.PENDING.value

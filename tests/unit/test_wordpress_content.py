@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blog.sanitize import render_post_body
-from blog.wordpress.content import comment_text, plain_text, post_source
+from blog.transfer.wordpress.content import comment_text, plain_text, post_source
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,160 @@
+"""The admin's forms: an article, a moderator's reply and edit, the site settings."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateTimeLocalField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..comments.forms import CommentForm
+from ..reading.slugs import is_kept_slug, is_slug
+from ..web.forms import BaseForm, strip, visible_name
+
+SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
+
+
+def slug_shape(form, field) -> None:
+    """Letters of any script (Latin ones without accents), digits, single hyphens; or a slug
+    as WordPress keeps them (accents, underscores), so an imported article saves unchanged."""
+    if field.data and not (is_slug(field.data) or is_kept_slug(field.data)):
+        raise ValidationError(SLUG_MESSAGE)
+
+
+class PostForm(BaseForm):
+    title = StringField(
+        "Title",
+        filters=[strip],
+        validators=[
+            InputRequired("Give the article a title."),
+            visible_name("Give the article a title (it cannot be only spaces)."),
+            Length(max=200),
+        ],
+    )
+    slug = StringField(
+        "Slug",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=200),
+            slug_shape,
+        ],
+    )
+    body = TextAreaField("Body (Markdown)", validators=[Length(max=500_000)])
+    summary = TextAreaField("Summary", filters=[strip], validators=[Length(max=1000)])
+    tags = StringField("Tags", filters=[strip], validators=[Length(max=500)])
+    comments_open = BooleanField("Allow comments", default=True)
+    # The editor shows a text field in ISO form ("2026-05-01 09:30"); the "T" forms still count.
+    publish_at = DateTimeLocalField(
+        "Publish at (UTC)",
+        format=["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
+    )
+
+    def tag_names(self) -> list[str]:
+        data = self.tags.data
+        if not isinstance(data, str):
+            # No "tags" in the POST: the field kept the article's own Tag rows (PostForm(obj=)).
+            data = ", ".join(tag.name for tag in data or ())
+        names = [name.strip() for name in data.split(",")]
+        return list(dict.fromkeys(name for name in names if name))
+
+
+class AdminReplyForm(BaseForm):
+    comment = CommentForm.comment
+
+
+class AdminCommentEditForm(BaseForm):
+    comment = CommentForm.comment
+    author = CommentForm.author
+    email = CommentForm.email
+    url = CommentForm.url
+
+
+def word_list(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.replace(",", "\n").splitlines()
+    return [word.strip() for word in value or () if word and word.strip()]
+
+
+class SettingsForm(BaseForm):
+    site_title = StringField(
+        "Site title",
+        filters=[strip],
+        validators=[
+            InputRequired(),
+            visible_name("Give the site a title (it cannot be only spaces)."),
+            Length(max=100),
+        ],
+    )
+    site_tagline = StringField("Tagline", filters=[strip], validators=[Length(max=200)])
+    posts_per_page = IntegerField(
+        "Posts per page", validators=[InputRequired(), NumberRange(1, 50)]
+    )
+    comment_moderation = SelectField(
+        "Hold comments for moderation",
+        choices=[
+            SelectChoice("first-time", "When the commenter has no approved comment yet"),
+            SelectChoice("all", "Always"),
+            SelectChoice("none", "Never (links and moderation words still hold)"),
+        ],
+    )
+    comment_max_links = IntegerField(
+        "Hold a comment with this many links or more (0: no limit)",
+        validators=[InputRequired(), NumberRange(0, 100)],
+    )
+    comment_moderation_words = TextAreaField("Moderation words (one per line)")
+    comment_disallowed_words = TextAreaField("Disallowed words, sent to spam (one per line)")
+    comment_close_after_days = IntegerField(
+        "Close comments on articles older than this many days (0: never)",
+        validators=[InputRequired(), NumberRange(0, 36500)],
+    )
+    comment_thread_depth = IntegerField(
+        "Nest replies this many levels deep", validators=[InputRequired(), NumberRange(1, 10)]
+    )
+    comments_per_page = IntegerField(
+        "Top-level comments per page", validators=[InputRequired(), NumberRange(1, 500)]
+    )
+    comment_order = SelectField(
+        "Show first",
+        choices=[
+            SelectChoice("oldest", "Oldest comments"),
+            SelectChoice("newest", "Newest comments"),
+        ],
+    )
+    comment_edit_minutes = IntegerField(
+        "Commenters may edit their comment for this many minutes (0: not at all)",
+        validators=[InputRequired(), NumberRange(0, 1440)],
+    )
+
+    WORD_FIELDS = ("comment_moderation_words", "comment_disallowed_words")
+
+    def load(self, config) -> None:
+        for field in self:
+            key = field.name.upper()
+            if key in config:
+                value = config[key]
+                field.data = (
+                    "\n".join(word_list(value)) if field.name in self.WORD_FIELDS else value
+                )
+
+    def values(self) -> dict:
+        values = {}
+        for field in self:
+            if field.name == "csrf_token":
+                continue
+            data = field.data
+            values[field.name.upper()] = word_list(data) if field.name in self.WORD_FIELDS else data
+        return values

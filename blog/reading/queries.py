@@ -1,0 +1,179 @@
+"""Reading queries: what readers may see, with comment counts in the same query."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from flask import current_app
+from sqlalchemy import Select, and_, bindparam, extract, func, or_, select
+from sqlalchemy.orm import lazyload, with_expression
+
+from ..extensions import db
+from ..models import (
+    Comment,
+    CommentStatus,
+    Post,
+    PostStatus,
+    SlugRedirect,
+    Tag,
+    UTCDateTime,
+    now_utc,
+    post_tags,
+)
+from .slugs import slugify
+
+
+def visible_condition(now: datetime | None = None):
+    """Published posts, and scheduled ones whose time has come: no worker needed."""
+    if now is None:
+        return _visible_now()
+    return and_(
+        Post.status.in_((PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)),
+        Post.published_at.is_not(None),
+        Post.published_at <= now,
+    )
+
+
+@functools.cache
+def _visible_now():
+    """The condition as of each execution: "now" is read when the statement runs, so the
+    expression is built once (building it was a good part of a short request's cost)."""
+    now = bindparam("now", callable_=lambda: now_utc(), type_=UTCDateTime(), unique=True)
+    return visible_condition(now)
+
+
+def visible_posts() -> Select:
+    """Newest first, each post with its approved-comment count (the one the database keeps,
+    blog/comment_counts.py: a column of the row, not a count per post)."""
+    return (
+        select(Post)
+        .where(visible_condition())
+        .options(with_expression(Post.comment_count, Post.approved_comments))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
+def posts_tagged(tag: Tag) -> Select:
+    return visible_posts().where(Post.tags.any(Tag.id == tag.id))
+
+
+def posts_in_month(year: int, month: int) -> Select:
+    """Posts published in ``month`` of ``year`` (1..12, 1..9999)."""
+    start = datetime(year, month, 1, tzinfo=UTC)
+    query = visible_posts().where(Post.published_at >= start)
+    if (year, month) != (9999, 12):  # the month after December 9999 is beyond datetime's range
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        query = query.where(Post.published_at < end)
+    return query
+
+
+def visible_post_by_slug(slug: str) -> Post | None:
+    return db.session.scalar(_visible_post_by_slug(), {"slug": slug})
+
+
+@functools.cache
+def _visible_post_by_slug() -> Select:
+    # Every article request and comment post asks this: the statement is built once. The tags
+    # load when a page shows them (a comment post never does), not with every lookup.
+    return visible_posts().where(Post.slug == bindparam("slug")).options(lazyload(Post.tags))
+
+
+def neighbours(post: Post) -> tuple[Post | None, Post | None]:
+    """(older, newer) visible posts around ``post``."""
+    same_time = Post.published_at == post.published_at
+    older = db.session.scalar(
+        select(Post)
+        .where(visible_condition())
+        .where(or_(Post.published_at < post.published_at, and_(same_time, Post.id < post.id)))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(1)
+    )
+    newer = db.session.scalar(
+        select(Post)
+        .where(visible_condition())
+        .where(or_(Post.published_at > post.published_at, and_(same_time, Post.id > post.id)))
+        .order_by(Post.published_at.asc(), Post.id.asc())
+        .limit(1)
+    )
+    return older, newer
+
+
+class PostLink(NamedTuple):
+    """What a link to a post needs; plain data, so it can be cached."""
+
+    slug: str
+    title: str
+
+
+class TagLink(NamedTuple):
+    slug: str
+    name: str
+
+
+def neighbour_links(post: Post) -> tuple[PostLink | None, PostLink | None]:
+    return tuple(PostLink(p.slug, p.title) if p else None for p in neighbours(post))
+
+
+def tag_links_in_use() -> list[tuple[TagLink, int]]:
+    return [(TagLink(tag.slug, tag.name), count) for tag, count in tags_in_use()]
+
+
+def monthly_archive() -> list[tuple[int, int, int]]:
+    """(year, month, number of posts), newest month first."""
+    year = extract("year", Post.published_at)
+    month = extract("month", Post.published_at)
+    rows = db.session.execute(
+        select(year, month, func.count(Post.id))
+        .where(visible_condition())
+        .group_by(year, month)
+        .order_by(year.desc(), month.desc())
+    )
+    return [(int(y), int(m), n) for y, m, n in rows]
+
+
+def tags_in_use() -> list[tuple[Tag, int]]:
+    rows = db.session.execute(
+        select(Tag, func.count(Post.id))
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(visible_condition())
+        .group_by(Tag.id)
+        .order_by(Tag.name)
+    )
+    return [(tag, n) for tag, n in rows]
+
+
+def latest_approved_comments(post: Post | None = None) -> Select:
+    """For the comment feeds: newest approved comments on posts readers can see."""
+    query = (
+        select(Comment)
+        .join(Comment.post)
+        .where(Comment.status == CommentStatus.APPROVED.value, visible_condition())
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(current_app.config["COMMENT_FEED_SIZE"])
+    )
+    if post is not None:
+        query = query.where(Comment.post_id == post.id)
+    return query
+
+
+def post_moved_from(old_slug: str) -> Post | None:
+    """The visible post that used to live at ``old_slug`` (its slug was changed)."""
+    return db.session.scalar(
+        select(Post)
+        .join(SlugRedirect, SlugRedirect.post_id == Post.id)
+        .where(SlugRedirect.old_slug == old_slug, visible_condition())
+    )
+
+
+def get_or_create_tag(name: str) -> Tag:
+    """The tag of this name (added to the session when new), for the editor and the imports."""
+    # Tags with the same slug ("Café" and "cafe") are one tag, as on WordPress.
+    slug = slugify(name, max_length=64, fallback="tag")
+    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if tag is None:
+        tag = Tag(name=name, slug=slug)
+        db.session.add(tag)
+    return tag

@@ -1,0 +1,686 @@
+"""Getting everything out and back in: JSON export and restore, and SQLite backups.
+
+``export`` writes every row of the content tables (password hashes left out) as versioned JSON;
+``import-json`` restores such a file into an empty database, ids included, so links to
+/c/ID and comment anchors keep working; ``backup`` copies a live SQLite database with SQLite's
+online backup API. The JSON format is described in the README ("Export, import and backup").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import sqlite3
+from collections import ChainMap
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import NoReturn
+
+import click
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
+
+from ..accounts.passwords import NO_PASSWORD
+from ..admin.forms import SettingsForm
+from ..comments.moderation import check_rules
+from ..database import reset_id_sequences
+from ..extensions import db
+from ..mail.outbox import hold_queued_in_copy
+from ..models import (
+    Author,
+    Comment,
+    CommentStatus,
+    Post,
+    PostStatus,
+    Setting,
+    SlugRedirect,
+    Tag,
+    UTCDateTime,
+    body_digest,
+    now_utc,
+    post_tags,
+)
+from ..reading.slugs import is_kept_slug
+from ..sanitize import COMMENT_RENDER_VERSION, POST_RENDER_VERSION, render_comment, render_post_body
+from ..settings import EDITABLE, VERSION_KEY
+from ..web.forms import (
+    BAD_WEB_ADDRESS,
+    NAME_MAX,
+    URL_MAX,
+    USERNAME_MAX,
+    has_visible_text,
+    web_address,
+)
+from ..web.params import MAX_ID
+from ..web.text import clean_multiline, one_line
+
+FORMAT = "good-news-export"
+VERSION = 1
+# In restore order: every foreign key points to a table earlier in the list.
+TABLES: list[tuple[str, Table]] = [
+    ("settings", Setting.__table__),
+    ("authors", Author.__table__),
+    ("tags", Tag.__table__),
+    ("posts", Post.__table__),
+    ("post_tags", post_tags),
+    ("comments", Comment.__table__),
+    ("slug_redirects", SlugRedirect.__table__),
+]
+# Never exported: a hash is a secret, and a restored site must not accept old passwords unasked.
+# A comment's body_digest is derived from its text: a restore computes it again. A post's
+# approved_comments is counted by the database's triggers as the comments go in.
+OMITTED = {
+    "authors": {"password_hash"},
+    "posts": {"approved_comments", "approved_top_level"},
+    # What an own-comments cookie or a moderation link names: a restore makes new ones.
+    "comments": {"body_digest", "secret"},
+}
+# The size of the email columns (Author.email, Comment.author_email).
+EMAIL_MAX_STORED = {"authors": 254, "comments": 100}
+# Tables with an integer id whose PostgreSQL sequence must move past restored ids.
+ID_MODELS = (Author, Tag, Post, Comment)
+
+
+class RestoreError(click.ClickException):
+    pass
+
+
+def exported_columns(name: str, table: Table) -> list:
+    return [c for c in table.columns if c.name not in OMITTED.get(name, ())]
+
+
+def encode(column, value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+def begin_snapshot() -> None:
+    """Make the queries that follow read one consistent state of the database."""
+    db.session.rollback()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        # Python's sqlite3 opens no transaction for a SELECT, so each query would see the
+        # database as it is at that moment; one explicit read transaction sees a single state.
+        db.session.connection().exec_driver_sql("BEGIN")
+
+
+def write_export(out) -> dict[str, int]:
+    """Write the whole site to the text stream ``out``; returns the number of rows per table."""
+    counts: dict[str, int] = {}
+    begin_snapshot()
+    try:
+        header = {"format": FORMAT, "version": VERSION, "exported_at": now_utc().isoformat()}
+        out.write(json.dumps(header, ensure_ascii=False)[:-1] + ', "tables": {')
+        for index, (name, table) in enumerate(TABLES):
+            columns = exported_columns(name, table)
+            out.write(("," if index else "") + f"\n{json.dumps(name)}: [")
+            query = (
+                select(*columns).where(*not_bookkeeping(table)).order_by(*table.primary_key.columns)
+            )
+            rows = db.session.execute(query.execution_options(yield_per=500))
+            counts[name] = 0
+            for row in rows:
+                record = {c.name: encode(c, value) for c, value in zip(columns, row, strict=True)}
+                out.write(
+                    ("," if counts[name] else "") + "\n" + json.dumps(record, ensure_ascii=False)
+                )
+                counts[name] += 1
+            out.write("\n]")
+        out.write("\n}}\n")
+    finally:
+        db.session.rollback()
+    return counts
+
+
+@click.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8", atomic=True))
+def export_command(file) -> None:
+    """Write all posts, tags, comments, authors (no passwords) and settings as JSON."""
+    counts = write_export(file)
+    click.echo("Exported " + ", ".join(f"{n} {name}" for name, n in counts.items()) + ".")
+
+
+# --- restore ------------------------------------------------------------------------------------
+
+
+def decode(name: str, index: int, column, value):
+    """A JSON value -> the column's Python value, or a RestoreError that says where."""
+    where = f"{name}[{index}].{column.name}"
+    if value is None:
+        if not column.nullable:
+            raise RestoreError(f"{where} may not be null.")
+        return None
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise RestoreError(f"{where}: {value!r} is not an ISO 8601 date and time.") from None
+        if parsed.tzinfo is None:
+            raise RestoreError(f"{where}: {value!r} has no time zone.")
+        return parsed
+    expected = (
+        bool
+        if isinstance(kind, Boolean)
+        else int
+        if isinstance(kind, Integer)
+        else str
+        if isinstance(kind, String | Text)
+        else object
+    )
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise RestoreError(f"{where}: expected {expected.__name__}, found {value!r}.")
+    return value
+
+
+def missing_value(name: str, index: int, column):
+    """A column the file does not have (written by an older version): its default, if any."""
+    if name == "authors" and column.name == "password_hash":
+        return NO_PASSWORD
+    if column.default is not None and column.default.is_scalar:
+        return column.default.arg
+    if column.default is not None and column.default.is_callable:
+        return column.default.arg(None)
+    if column.nullable:
+        return None
+    raise RestoreError(f"{name}[{index}] has no {column.name!r}.")
+
+
+def not_bookkeeping(table: Table) -> list:
+    """The page cache's content version lives in the settings table; it is no content of the
+    site (a restore starts a new one), so it is neither exported nor counted as content."""
+    if table is Setting.__table__:
+        return [table.c.key != VERSION_KEY]
+    return []
+
+
+def existing_rows() -> dict[str, int]:
+    counts = {}
+    for name, table in TABLES:
+        n = db.session.scalar(
+            select(func.count()).select_from(table).where(*not_bookkeeping(table))
+        )
+        if n:
+            counts[name] = n
+    return counts
+
+
+# --- checking a file's rows ---------------------------------------------------------------------
+
+
+def email_problem(value: str) -> str | None:
+    """The comment form's check (WTForms' Email: email_validator, no DNS look-up)."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        return str(error)
+    return None
+
+
+class RowChecker:
+    """Checks and normalises rows of an export as ``restore`` reads them, table after table.
+
+    Ids are positive and fit the columns, every reference points to a row of the file, slugs
+    follow blog.reading.slugs, emails and websites pass the comment form's checks, texts are
+    cleaned as the forms clean them (blog.web.text), and cached HTML is rendered again from the
+    source. A
+    problem raises RestoreError naming the table, the row and the column.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, set[int]] = {}
+        self.usernames: set[str] = set()
+        self.slugs: dict[str, set[str]] = {"tags": set(), "posts": set()}
+        self.wp_ids: dict[str, set[int]] = {"posts": set(), "comments": set()}
+        self.comment_post: dict[int, int] = {}
+        self.ignored_passwords = 0
+
+    # -- helpers --
+
+    @staticmethod
+    def fail(name: str, index: int, column: str, problem: str) -> NoReturn:
+        raise RestoreError(f"{name}[{index}].{column}: {problem}")
+
+    def row_id(self, name: str, index: int, values: dict, column: str = "id") -> None:
+        value = values[column]
+        if not 0 < value <= MAX_ID:
+            self.fail(name, index, column, f"{value} is not an id (1 to {MAX_ID}).")
+        if column == "id":
+            seen = self.ids.setdefault(name, set())
+            if value in seen:
+                self.fail(name, index, column, f"id {value} appears twice.")
+            seen.add(value)
+
+    def reference(self, name: str, index: int, values: dict, column: str, table: str) -> None:
+        value = values[column]
+        if value is None:
+            return
+        if value not in self.ids.get(table, ()):
+            self.fail(name, index, column, f"no row of {table} has the id {value}.")
+
+    def wp_id(self, name: str, index: int, values: dict) -> None:
+        value = values["wp_id"]
+        if value is None:
+            return
+        self.row_id(name, index, values, "wp_id")
+        if value in self.wp_ids[name]:
+            self.fail(name, index, "wp_id", f"WordPress id {value} appears twice.")
+        self.wp_ids[name].add(value)
+
+    def slug(self, name: str, index: int, values: dict, column: str, length: int) -> str:
+        value = values[column]
+        if not is_kept_slug(value, length):
+            self.fail(
+                name,
+                index,
+                column,
+                f"{value!r} is not a slug (lower-case letters and digits in words joined by "
+                f"single hyphens, at most {length} characters).",
+            )
+        return value
+
+    @staticmethod
+    def line(value: str, length: int) -> str:
+        return one_line(value).strip()[:length]
+
+    def email(self, name: str, index: int, values: dict, column: str) -> None:
+        value = values[column] = one_line(values[column]).strip()
+        if len(value) > EMAIL_MAX_STORED[name]:
+            self.fail(name, index, column, f"longer than {EMAIL_MAX_STORED[name]} characters.")
+        if value and email_problem(value):
+            self.fail(name, index, column, f"{value!r} is not an email address.")
+
+    def website(self, name: str, index: int, values: dict) -> None:
+        value = values["author_url"]
+        if not value:
+            return
+        if len(value) > URL_MAX or not value.isprintable() or value != value.strip():
+            self.fail(name, index, "author_url", f"{value[:80]!r} is not a web address.")
+        try:
+            web_address(None, SimpleNamespace(data=value))
+        except ValidationError:
+            self.fail(name, index, "author_url", f"{value!r}: {BAD_WEB_ADDRESS}")
+
+    # -- per table --
+
+    def check(self, name: str, index: int, values: dict) -> dict:
+        getattr(self, f"check_{name}")(index, values)
+        return values
+
+    def check_settings(self, index: int, values: dict) -> None:
+        key = values["key"]
+        if key not in EDITABLE:
+            self.fail("settings", index, "key", f"{key!r} is not a setting of this blog.")
+        try:
+            values["parsed"] = json.loads(values["value"])
+        except ValueError:
+            self.fail("settings", index, "value", f"{values['value'][:80]!r} is not JSON.")
+
+    def check_authors(self, index: int, values: dict) -> None:
+        self.row_id("authors", index, values)
+        username = values["username"] = self.line(values["username"], USERNAME_MAX + 1)
+        if not has_visible_text(username) or len(username) > USERNAME_MAX:
+            self.fail("authors", index, "username", f"{username!r} is not a username.")
+        if username.lower() in self.usernames:
+            self.fail("authors", index, "username", f"{username!r} appears twice.")
+        self.usernames.add(username.lower())
+        display = self.line(values["display_name"], 128)
+        values["display_name"] = display if has_visible_text(display) else username
+        self.email("authors", index, values, "email")
+
+    def check_tags(self, index: int, values: dict) -> None:
+        self.row_id("tags", index, values)
+        name = values["name"] = self.line(values["name"], 64)
+        if not has_visible_text(name):
+            self.fail("tags", index, "name", "a tag needs a name.")
+        slug = self.slug("tags", index, values, "slug", 64)
+        if slug in self.slugs["tags"]:
+            self.fail("tags", index, "slug", f"{slug!r} appears twice.")
+        self.slugs["tags"].add(slug)
+
+    def check_posts(self, index: int, values: dict) -> None:
+        self.row_id("posts", index, values)
+        self.wp_id("posts", index, values)
+        title = values["title"] = self.line(values["title"], 200)
+        if not has_visible_text(title):
+            self.fail("posts", index, "title", "a post needs a title.")
+        slug = self.slug("posts", index, values, "slug", 200)
+        if slug in self.slugs["posts"]:
+            self.fail("posts", index, "slug", f"{slug!r} appears twice.")
+        self.slugs["posts"].add(slug)
+        if values["status"] not in {s.value for s in PostStatus}:
+            self.fail("posts", index, "status", f"{values['status']!r} is not a post status.")
+        if values["status"] != PostStatus.DRAFT.value and values["published_at"] is None:
+            self.fail("posts", index, "published_at", "a published or scheduled post needs one.")
+        self.reference("posts", index, values, "author_id", "authors")
+        values["body_md"] = clean_multiline(values["body_md"])
+        values["summary"] = clean_multiline(values["summary"])
+        values["body_html"] = render_post_body(values["body_md"])
+        values["body_render_version"] = POST_RENDER_VERSION
+        values["approved_comments"] = values["approved_top_level"] = 0  # the triggers count
+
+    def check_post_tags(self, index: int, values: dict) -> None:
+        self.reference("post_tags", index, values, "post_id", "posts")
+        self.reference("post_tags", index, values, "tag_id", "tags")
+        pair = (values["post_id"], values["tag_id"])
+        seen = self.ids.setdefault("post_tags", set())
+        if pair in seen:
+            self.fail("post_tags", index, "tag_id", f"the pair {pair} appears twice.")
+        seen.add(pair)
+
+    def check_comments(self, index: int, values: dict) -> None:
+        self.row_id("comments", index, values)
+        self.wp_id("comments", index, values)
+        self.reference("comments", index, values, "post_id", "posts")
+        self.reference("comments", index, values, "author_id", "authors")
+        self.comment_post[values["id"]] = values["post_id"]
+        status = values["status"]
+        if status not in {s.value for s in CommentStatus}:
+            self.fail("comments", index, "status", f"{status!r} is not a comment status.")
+        if not 0 <= values["depth"] <= MAX_ID:
+            self.fail("comments", index, "depth", f"{values['depth']} is not a depth.")
+        if not 0 <= values["status_version"] <= MAX_ID:
+            self.fail("comments", index, "status_version", "must be 0 or more.")
+        name = values["author_name"] = self.line(values["author_name"], NAME_MAX)
+        if not has_visible_text(name) and status != CommentStatus.DELETED.value:
+            values["author_name"] = "Anonymous"
+        self.email("comments", index, values, "author_email")
+        self.website("comments", index, values)
+        ip = values["author_ip"]
+        if ip:
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                self.fail("comments", index, "author_ip", f"{ip[:60]!r} is not an IP address.")
+        values["user_agent"] = self.line(values["user_agent"], 255)
+        values["moderation_reason"] = self.line(values["moderation_reason"], 255)
+        values["body"] = clean_multiline(values["body"])
+        values["body_digest"] = body_digest(values["body"])
+        deleted = status == CommentStatus.DELETED.value
+        values["body_html"] = "" if deleted else render_comment(values["body"])
+        values["body_render_version"] = COMMENT_RENDER_VERSION
+
+    def check_slug_redirects(self, index: int, values: dict) -> None:
+        self.slug("slug_redirects", index, values, "old_slug", 200)
+        self.reference("slug_redirects", index, values, "post_id", "posts")
+        if values["old_slug"] in self.slugs["posts"]:
+            self.fail("slug_redirects", index, "old_slug", "a post has this slug now.")
+
+    def check_table(self, name: str, rows: list[dict]) -> None:
+        """Checks across the rows of one table, once all of them are read."""
+        if name == "settings":
+            self.check_all_settings(rows)
+        elif name == "comments":
+            self.check_threads(rows)
+
+    def check_all_settings(self, rows: list[dict]) -> None:
+        """The settings page's own form decides, with the configured value for what is missing."""
+        given = {row["key"]: row.pop("parsed") for row in rows}
+        if len(given) != len(rows):
+            raise RestoreError("settings: a key appears twice.")
+        config = ChainMap(given, current_app.config)
+        index = {row["key"]: number for number, row in enumerate(rows)}
+
+        def where(key: str) -> str:
+            if key in index:
+                return f"settings[{index[key]}].value ({key})"
+            return f"the configured {key}"
+
+        words = SettingsForm.WORD_FIELDS
+        formdata = MultiDict()
+        for key in EDITABLE:
+            value = config.get(key)
+            field = key.lower()
+            if field in words:
+                if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+                    raise RestoreError(f"{where(key)}: expected a list of words.")
+                value = "\n".join(value)
+            elif isinstance(value, bool) or not isinstance(value, int | str):
+                raise RestoreError(f"{where(key)}: {value!r} is not a value for it.")
+            formdata[field] = str(value)
+        form = SettingsForm(formdata=formdata, meta={"csrf": False})
+        if not form.validate():
+            field, errors = next(iter(form.errors.items()))
+            key = field.upper()
+            raise RestoreError(f"{where(key)}: {errors[0].rstrip('.')} (found {config[key]!r}).")
+        try:
+            check_rules(ChainMap(form.values(), current_app.config))
+        except ValueError as problem:
+            raise RestoreError(f"settings: {problem}") from None
+        cleaned = form.values()
+        for row in rows:
+            row["value"] = json.dumps(cleaned[row["key"]])
+
+    def check_threads(self, rows: list[dict]) -> None:
+        """Replies answer a comment of their own article, and no thread runs in a circle."""
+        parent_of = {}
+        for index, values in enumerate(rows):
+            for column in ("parent_id", "root_id"):
+                other = values[column]
+                if other is None:
+                    continue
+                if self.comment_post.get(other) != values["post_id"]:
+                    self.fail(
+                        "comments",
+                        index,
+                        column,
+                        f"no comment of post {values['post_id']} has the id {other}.",
+                    )
+            if values["parent_id"] is not None:
+                parent_of[values["id"]] = values["parent_id"]
+        for index, values in enumerate(rows):
+            seen = {values["id"]}
+            current = parent_of.get(values["id"])
+            while current is not None:
+                if current in seen:
+                    self.fail("comments", index, "parent_id", "the replies run in a circle.")
+                seen.add(current)
+                current = parent_of.get(current)
+
+
+# Never taken from a file, whoever made it: a password hash would let the file's maker sign in
+# as that author, a session epoch could bring copied cookies back to life, and cached HTML (and
+# the version that vouches for it) would reach readers unsanitized. These are rebuilt instead.
+NOT_TAKEN = {
+    "authors": {"password_hash", "session_epoch"},
+    "posts": {"body_html", "body_render_version", "approved_comments", "approved_top_level"},
+    "comments": {"body_html", "body_render_version", "body_digest", "secret"},
+}
+
+
+def restore(data, notes: list[str] | None = None) -> dict[str, int]:
+    """Insert an export into an empty database, all or nothing; returns rows per table, and
+    adds to ``notes`` what of the file was not taken.
+
+    The file is untrusted input, whoever made it: every row is checked (RowChecker) before
+    anything is written, cached HTML is rendered again from the source text, and no password
+    hash or session epoch is taken."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise RestoreError(f'This is not a {FORMAT} file (no "format": "{FORMAT}").')
+    if data.get("version") != VERSION:
+        raise RestoreError(
+            f"Export version {data.get('version')!r} is not supported (this blog reads {VERSION})."
+        )
+    tables = data.get("tables")
+    if not isinstance(tables, dict) or set(tables) - {name for name, _ in TABLES}:
+        raise RestoreError(f'"tables" must be an object with the keys {[n for n, _ in TABLES]}.')
+    if found := existing_rows():
+        listed = ", ".join(f"{n} {name}" for name, n in found.items())
+        raise RestoreError(
+            f"The database is not empty ({listed}). import-json only restores into an empty "
+            "database: point DATABASE_URL at a new one and run init-db first."
+        )
+    checker = RowChecker()
+    prepared: list[tuple[str, Table, list[dict]]] = []
+    for name, table in TABLES:
+        rows = tables.get(name, [])
+        if not isinstance(rows, list):
+            raise RestoreError(f"{name} must be a list of rows.")
+        columns = {c.name: c for c in table.columns}
+        decoded = []
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise RestoreError(f"{name}[{index}] must be an object.")
+            if unknown := set(row) - set(columns):
+                raise RestoreError(f"{name}[{index}] has unknown columns: {sorted(unknown)}.")
+            ignored = NOT_TAKEN.get(name, set())
+            if name == "authors" and row.get("password_hash") is not None:
+                checker.ignored_passwords += 1
+            values = {
+                key: decode(name, index, column, row[key])
+                if key in row and key not in ignored
+                else missing_value(name, index, column)
+                for key, column in columns.items()
+            }
+            decoded.append(checker.check(name, index, values))
+        checker.check_table(name, decoded)
+        prepared.append((name, table, decoded))
+    counts: dict[str, int] = {}
+    parents: list[dict] = []
+    try:
+        for name, table, decoded in prepared:
+            for values in decoded if name == "comments" else ():
+                if values["parent_id"] is not None:
+                    # Replies may come before what they answer: link them once all rows are in.
+                    parents.append({"row_id": values["id"], "new_parent": values["parent_id"]})
+                    values["parent_id"] = None
+            if decoded:
+                db.session.execute(insert(table), decoded)
+            counts[name] = len(decoded)
+        if parents:
+            comments = Comment.__table__
+            db.session.execute(
+                update(comments)
+                .where(comments.c.id == bindparam("row_id"))
+                .values(parent_id=bindparam("new_parent")),
+                parents,
+            )
+        reset_id_sequences(*ID_MODELS)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if checker.ignored_passwords and notes is not None:
+        notes.append(
+            f"Not taken: the password hashes of {checker.ignored_passwords} authors "
+            "(a restored author has no password until set-password)."
+        )
+    return counts
+
+
+@click.command("import-json")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_json_command(file) -> None:
+    """Restore a file written by `export` into an empty database."""
+    try:
+        data = json.load(file)
+    except json.JSONDecodeError as error:
+        raise RestoreError(f"{file.name} is not valid JSON: {error}.") from None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    notes: list[str] = []
+    try:
+        counts = restore(data, notes)
+    except SQLAlchemyError as error:
+        raise RestoreError(
+            f"The database refused the data ({getattr(error, 'orig', error)}); "
+            "nothing was restored."
+        ) from None
+    except RestoreError as error:
+        raise RestoreError(f"{error.message.rstrip('.')}; nothing was restored.") from None
+    click.echo("Restored " + ", ".join(f"{n} {name}" for name, n in counts.items()) + ".")
+    for note in notes:
+        click.echo(note)
+    click.echo("Authors have no password yet: give each one with `flask --app blog set-password`.")
+
+
+# --- backup -------------------------------------------------------------------------------------
+
+
+def backup_sqlite(source: str, target: Path) -> int:
+    """Copy a live SQLite database to ``target`` as one consistent, self-contained file.
+
+    sqlite3's ``backup`` with the default pages=-1 copies every page in a single step inside one
+    read transaction: the copy is the database as it was at one instant. Under WAL, writers (new
+    comments) carry on meanwhile; they are neither blocked nor restarting the copy. The copy is
+    written beside the target and renamed into place only once it passed an integrity check.
+
+    Mail still waiting in the copy's outbox is marked failed ("queued when the backup was
+    taken"): the live site sends it, so a restored copy must not send it again unless asked
+    (``send-mail --retry-failed``, the admin's Mail page). Returns how many messages were held.
+    """
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst)
+        held = hold_queued_in_copy(dst)
+        dst.commit()
+        # One file, no -wal beside it: the copy can be moved and opened anywhere.
+        dst.execute("PRAGMA journal_mode=DELETE")
+        result = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise click.ClickException(f"The copy failed its integrity check: {result}")
+    except BaseException:
+        dst.close()
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        src.close()
+    dst.close()
+    os.replace(partial, target)
+    return held
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup_command(file: Path, force: bool) -> None:
+    """Copy the live SQLite database to FILE (safe while the site runs). PostgreSQL: pg_dump."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            "backup copies SQLite databases. On PostgreSQL use pg_dump, e.g. "
+            'pg_dump --format=custom --file=blog.dump "$DATABASE_URL" '
+            "(restore with pg_restore --clean --dbname=...)."
+        )
+    if not url.database or url.database == ":memory:":
+        raise click.ClickException("The database is in memory; there is no file to back up.")
+    if file.exists() and not force:
+        raise click.ClickException(f"{file} exists; pass --force to replace it.")
+    held = backup_sqlite(url.database, file)
+    copy = sqlite3.connect(file)
+    try:
+        posts, comments = copy.execute(
+            "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM comments)"
+        ).fetchone()
+    finally:
+        copy.close()
+    click.echo(f"Backed up to {file}: {posts} posts, {comments} comments; integrity check ok.")
+    if held:
+        click.echo(
+            f"{held} notification emails were still waiting to be sent; the copy holds them as "
+            "failed, so a restore sends them only on `send-mail --retry-failed`."
+        )

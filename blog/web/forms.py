@@ -1,0 +1,128 @@
+"""What every form shares: the base form that cleans text fields, the field rules and limits
+several areas use, and the button-only form. Each area keeps its own forms beside its views
+(comments/forms.py, accounts/forms.py, admin/forms.py). Server-side validation is the rule;
+HTML attributes in the templates only help."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    ValidationError,
+)
+
+from .params import parse_id
+from .text import clean_multiline, one_line
+
+# WordPress's limits (wp_get_comment_fields_max_lengths).
+NAME_MAX = 245
+EMAIL_MAX = 100
+URL_MAX = 200
+COMMENT_MAX = 65_525
+USERNAME_MAX = 64  # Author.username
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def add_scheme(value):
+    """ "example.org" means a web site; give it https:// rather than refuse it."""
+    if isinstance(value, str) and value and "://" not in value and ":" not in value.split("/")[0]:
+        return "https://" + value
+    return value
+
+
+BAD_WEB_ADDRESS = "Enter a web address starting with http:// or https://."
+
+
+def web_address(form, field) -> None:
+    try:
+        # urllib raises ValueError on brackets that are not an IPv6 literal ("my[site].example",
+        # "http://[evil") and on a bad port; both are a typing mistake, not a server error.
+        parts = urlsplit(field.data or "")
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - read for its ValueError
+    except ValueError:
+        raise ValidationError(BAD_WEB_ADDRESS) from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise ValidationError(BAD_WEB_ADDRESS)
+
+
+def plain_id(value):
+    """A row id as typed, or "0" (no row has it) for anything that is not a plain id: the views
+    can call int() on it without meeting a huge or non-ASCII number."""
+    if not value:
+        return value
+    return value.strip() if parse_id(value) is not None else "0"
+
+
+def not_blank(message: str):
+    def check(form, field) -> None:
+        if not (field.data or "").strip():
+            raise ValidationError(message)
+
+    check.field_flags = {"required": True}  # rendered as the HTML attribute
+    return check
+
+
+# Characters that show nothing on their own: format characters (zero-width space, joiners,
+# direction marks), combining marks, and the fillers of Hangul and Braille that look blank.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Zl", "Zp", "Zs"})
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+
+
+def has_visible_text(value) -> bool:
+    """Whether ``value`` has at least one character that shows: a name of spaces, zero-width
+    spaces or Hangul fillers is no name."""
+    return isinstance(value, str) and any(
+        not char.isspace()
+        and char not in _BLANK_LOOKING
+        and unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+        for char in value
+    )
+
+
+def visible_name(message: str):
+    """A name (of a commenter, an author, an article, the site) must show something: after
+    ``strip`` a name of only spaces was empty, and InputRequired, which looks at what was
+    typed, had let it through."""
+
+    def check(form, field) -> None:
+        if not has_visible_text(field.data):
+            raise ValidationError(message)
+
+    return check
+
+
+# Fields whose text keeps its line breaks and tabs; every other text field is one line.
+MULTILINE_FIELDS = (TextAreaField,)
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            """Every text field of every form is cleaned first (blog.web.text): no NUL, control
+            characters, noncharacters or lone surrogates reach the database, and only text areas
+            keep line breaks. Passwords are left as typed (they are only ever hashed)."""
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                clean = clean_multiline if issubclass(field_class, MULTILINE_FIELDS) else one_line
+                filters = unbound_field.kwargs.get("filters", ())
+                options = {**options, "filters": [clean, *filters]}
+            return unbound_field.bind(form=form, **options)
+
+    def first_error_field(self):
+        """The field that gets the focus when the form comes back with errors."""
+        return next((field for field in self if field.errors), None)
+
+
+class EmptyForm(BaseForm):
+    """A button-only POST (delete, approve) still carries a CSRF token."""
