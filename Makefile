@@ -10,7 +10,7 @@ HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 # The version is in the served file name, so a new htmx is never mixed up with a cached old one.
 HTMX_VERSION = $(shell node -p "require('./node_modules/htmx.org/package.json').version")
 
-.PHONY: run test lint format assets db install clean bench
+.PHONY: run test lint format assets db install clean bench screenshot
 
 run: install assets db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -66,6 +66,10 @@ $(VENV)/.bench-installed: pyproject.toml
 	touch $@
 
 # ruff, and import-linter's contracts in pyproject.toml: the areas import one way only.
+# The README's picture, taken by the browser tests' own Chromium (tests/e2e/test_screenshot.py).
+screenshot: install assets
+	BLOG_SCREENSHOT_TO=$(CURDIR)/docs/screenshot.png $(BIN)/pytest -q tests/e2e/test_screenshot.py
+
 lint: install
 	$(BIN)/ruff check blog tests bench
 	$(BIN)/lint-imports
