@@ -11,8 +11,11 @@ from email import message_from_bytes
 from email.policy import default
 
 import pytest
+from sqlalchemy import select
 
 from blog import create_app
+from blog.extensions import db
+from blog.transfer.portable import NOT_TAKEN, OMITTED, TABLES, not_bookkeeping
 
 HX = {"HX-Request": "true"}
 PASSWORD = "correct horse battery"
@@ -133,3 +136,68 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content, policy=default))
         return "250 OK"
+
+
+# --- what the comment sanitizer allows (the unit tests and the hostile-input tests) ----------
+
+ALLOWED_IN_COMMENTS = {
+    "a": {"href", "title", "rel"},
+    "abbr": {"title"},
+    "acronym": {"title"},
+    "b": set(),
+    "blockquote": {"cite"},
+    "cite": set(),
+    "code": set(),
+    "del": {"datetime"},
+    "em": set(),
+    "i": set(),
+    "q": {"cite"},
+    "s": set(),
+    "strike": set(),
+    "strong": set(),
+    "p": set(),
+    "br": set(),
+}
+
+
+# --- every column of a site, as an export/restore test compares them ---------------------------
+
+
+def dump_every_column() -> dict[str, list[dict]]:
+    """Every column of every row of every exported table, except the password hashes (and the
+    page cache's content version, which each database has its own of)."""
+    out = {}
+    for name, table in TABLES:
+        query = select(table).where(*not_bookkeeping(table)).order_by(*table.primary_key.columns)
+        rows = db.session.execute(query).mappings()
+        out[name] = [
+            {k: v for k, v in row.items() if k not in OMITTED.get(name, ())} for row in rows
+        ]
+    return out
+
+
+def taken_columns(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The rows without what a restore never takes from a file
+    (blog.transfer.portable.NOT_TAKEN)."""
+    return {
+        name: [{k: v for k, v in row.items() if k not in NOT_TAKEN.get(name, ())} for row in rows]
+        for name, rows in tables.items()
+    }
+
+
+# --- the admin's article form, as a browser sends it ---------------------------------------------
+
+
+def post_form(**overrides):
+    data = {
+        "title": "Solar ferry makes its first crossing",
+        "slug": "",
+        "body": "## Quiet engines\n\nThe ferry *glided* across.",
+        "summary": "A quiet first trip.",
+        "tags": "energy, transport",
+        "comments_open": "y",
+        "publish_at": "",
+        "action": "draft",
+    }
+    data.update(overrides)
+    return data

@@ -31,7 +31,7 @@ from blog.mail.notify import moderation_token
 from blog.models import Comment, now_utc
 from tests.helpers import fields
 
-VNU_JAR = Path(__file__).resolve().parents[2] / "node_modules/vnu-jar/build/dist/vnu.jar"
+VNU_JAR = Path(__file__).resolve().parents[3] / "node_modules/vnu-jar/build/dist/vnu.jar"
 HX_ATTRIBUTE = re.compile(
     r"^Attribute “hx-[a-z:-]+” not allowed on element “[a-z0-9]+” at this point\.$"
 )

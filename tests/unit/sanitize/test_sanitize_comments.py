@@ -24,29 +24,12 @@ from blog.sanitize import (
     refresh_comment_html,
     render_comment,
 )
+from tests.helpers import ALLOWED_IN_COMMENTS as ALLOWED
 
 REL = f'rel="{COMMENT_LINK_REL}"'
 assert COMMENT_LINK_REL == "nofollow ugc noopener"
 
 # Tag -> the attributes it may carry in the output.
-ALLOWED = {
-    "a": {"href", "title", "rel"},
-    "abbr": {"title"},
-    "acronym": {"title"},
-    "b": set(),
-    "blockquote": {"cite"},
-    "cite": set(),
-    "code": set(),
-    "del": {"datetime"},
-    "em": set(),
-    "i": set(),
-    "q": {"cite"},
-    "s": set(),
-    "strike": set(),
-    "strong": set(),
-    "p": set(),
-    "br": set(),
-}
 SAFE_URL_PREFIXES = ("http://", "https://", "mailto:")
 
 # Never in the output of a hostile input (compared case-insensitively).

@@ -268,7 +268,7 @@ def test_the_migration_creates_the_triggers_the_models_create():
 
     from blog import comment_counts
 
-    path = Path(__file__).parents[2] / "blog/migrations/versions/0010_approved_comment_counts.py"
+    path = Path(__file__).parents[3] / "blog/migrations/versions/0010_approved_comment_counts.py"
     spec = importlib.util.spec_from_file_location("migration_0010", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

@@ -10,7 +10,7 @@ from flask import request
 
 from tests.helpers import make_test_app
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 # ProxyFix as blog.trust_proxies sets it up: these headers are believed, one value per proxy.
 TRUSTED = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
 

@@ -9,8 +9,7 @@ from blog import create_app
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Author, Comment, Post, Tag
-from tests.helpers import throwaway_postgres
-from tests.integration.test_export_backup import dump_every_column, taken_columns
+from tests.helpers import dump_every_column, taken_columns, throwaway_postgres
 from tests.wxr import SAMPLE
 
 pytestmark = pytest.mark.postgres

@@ -10,7 +10,7 @@ import brotli
 
 from blog.web.assets import build
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 HASHED_CSS = re.compile(r'href="(/static/css/blog\.([0-9a-f]{12})\.css)"')
 
 

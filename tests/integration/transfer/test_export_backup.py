@@ -14,31 +14,8 @@ from blog.extensions import db
 from blog.models import Comment, CommentStatus, Post, SlugRedirect, now_utc
 from blog.sanitize import COMMENT_RENDER_VERSION, render_comment, render_post_body
 from blog.settings import save_settings
-from blog.transfer.portable import NOT_TAKEN, OMITTED, TABLES, not_bookkeeping
-from tests.helpers import PASSWORD, make_test_app
+from tests.helpers import PASSWORD, dump_every_column, make_test_app, taken_columns
 from tests.wxr import SAMPLE
-
-
-def dump_every_column() -> dict[str, list[dict]]:
-    """Every column of every row of every exported table, except the password hashes (and the
-    page cache's content version, which each database has its own of)."""
-    out = {}
-    for name, table in TABLES:
-        query = select(table).where(*not_bookkeeping(table)).order_by(*table.primary_key.columns)
-        rows = db.session.execute(query).mappings()
-        out[name] = [
-            {k: v for k, v in row.items() if k not in OMITTED.get(name, ())} for row in rows
-        ]
-    return out
-
-
-def taken_columns(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
-    """The rows without what a restore never takes from a file
-    (blog.transfer.portable.NOT_TAKEN)."""
-    return {
-        name: [{k: v for k, v in row.items() if k not in NOT_TAKEN.get(name, ())} for row in rows]
-        for name, rows in tables.items()
-    }
 
 
 @pytest.fixture

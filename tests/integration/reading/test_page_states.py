@@ -13,7 +13,7 @@ from sqlalchemy import select
 from blog.extensions import db
 from blog.models import Post, now_utc
 from tests.helpers import HX, fields
-from tests.integration.test_admin_posts import form
+from tests.helpers import post_form as form
 
 AWAITING = "Your comment is awaiting moderation."
 

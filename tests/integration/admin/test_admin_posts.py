@@ -10,27 +10,13 @@ from sqlalchemy import select
 from blog.extensions import db
 from blog.models import Post, SlugRedirect, now_utc
 from tests.helpers import HX
+from tests.helpers import post_form as form
 
 
 @pytest.fixture
 def signed_in(admin):
     admin.login()
     return admin
-
-
-def form(**overrides):
-    data = {
-        "title": "Solar ferry makes its first crossing",
-        "slug": "",
-        "body": "## Quiet engines\n\nThe ferry *glided* across.",
-        "summary": "A quiet first trip.",
-        "tags": "energy, transport",
-        "comments_open": "y",
-        "publish_at": "",
-        "action": "draft",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_new_draft_is_saved_and_invisible(client, signed_in):

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from blog.extensions import db
 from blog.models import Comment
+from tests.helpers import ALLOWED_IN_COMMENTS as ALLOWED
 from tests.helpers import HX, fields
-from tests.unit.test_sanitize_comments import ALLOWED
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 VECTORS = [
     "<script>window.__xss(1)</script>",

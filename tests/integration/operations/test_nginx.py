@@ -33,7 +33,7 @@ from tests.helpers import free_port, make_test_app
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
+SAMPLE = Path(__file__).resolve().parents[3] / "deploy" / "nginx.conf"
 HOST = "blog.example.org"
 
 
