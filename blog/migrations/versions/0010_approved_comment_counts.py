@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 # The same triggers as blog/comment_counts.py, written out: a migration must not change when the
-# application's code does (tests/integration/test_database.py compares them).
+# application's code does (tests/integration/operations/test_database.py compares them).
 SQLITE_TRIGGERS = (
     """CREATE TRIGGER comments_count_insert AFTER INSERT ON comments
 WHEN NEW.status = 'approved'
