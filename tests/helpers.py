@@ -201,3 +201,28 @@ def post_form(**overrides):
     }
     data.update(overrides)
     return data
+
+
+# --- test messages in the outbox --------------------------------------------------------------
+
+
+def queue_messages(count: int, message_id: bool = True) -> list[str]:
+    """``count`` small messages put in the outbox and committed; their Message-IDs (None where
+    ``message_id`` is False: the outbox then adds its own)."""
+    from email.message import EmailMessage
+
+    from blog.mail.outbox import enqueue
+
+    ids = []
+    for n in range(count):
+        message = EmailMessage()
+        message["Subject"] = f"Message {n}"
+        message["From"] = "blog@example.org"
+        message["To"] = f"writer{n}@example.org"
+        if message_id:
+            message["Message-ID"] = f"<{uuid.uuid4().hex}@test.invalid>"
+        message.set_content(f"Body {n}")
+        enqueue(message)
+        ids.append(message["Message-ID"])
+    db.session.commit()
+    return ids

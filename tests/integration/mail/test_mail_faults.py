@@ -12,10 +12,8 @@ import re
 import sqlite3
 import threading
 import time
-import uuid
 from datetime import timedelta
 from email import message_from_bytes
-from email.message import EmailMessage
 from email.policy import default
 
 import pytest
@@ -23,9 +21,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select, text, update
 
 from blog.extensions import db
-from blog.mail.outbox import enqueue, send_one, sender
+from blog.mail.outbox import send_one, sender
 from blog.models import OutboxMessage, now_utc
-from tests.helpers import fields, free_port, make_test_app
+from tests.helpers import fields, free_port, make_test_app, queue_messages
 
 
 class FlakyInbox:
@@ -78,22 +76,6 @@ def smtp(app):
 HELD = "queued when the backup was taken"  # the documented last_error of a held row
 
 
-def queue(count: int, message_id: bool = True) -> list[str]:
-    ids = []
-    for n in range(count):
-        message = EmailMessage()
-        message["Subject"] = f"Message {n}"
-        message["From"] = "blog@example.org"
-        message["To"] = f"writer{n}@example.org"
-        if message_id:
-            message["Message-ID"] = f"<{uuid.uuid4().hex}@test.invalid>"
-        message.set_content(f"Body {n}")
-        enqueue(message)
-        ids.append(message["Message-ID"])
-    db.session.commit()
-    return ids
-
-
 def rows() -> list[OutboxMessage]:
     db.session.commit()  # see what other connections wrote
     db.session.expire_all()
@@ -131,7 +113,7 @@ def test_an_smtp_outage_loses_nothing_and_sends_nothing_twice(app, smtp, caplog)
         MAIL_POLL_SECONDS=0.1,
     )  # fmt: skip
     smtp.refuse_until = time.monotonic() + 2.0
-    ids = queue(5)
+    ids = queue_messages(5)
     sender(app).wake()
     deadline = time.monotonic() + 30
     while len(smtp.messages) < 5 and time.monotonic() < deadline:
@@ -151,7 +133,7 @@ def test_retries_double_to_a_cap_for_the_give_up_period_then_wait_for_an_operato
     """At the defaults (30 s doubling to an hour, for 48 hours) against a closed port: 55
     attempts, then "failed", never tried again on its own; `send-mail --retry-failed` sends it."""
     app.config.update(MAIL_PORT=free_port(), MAIL_SENDER_IN_PROCESS=False)
-    (message_id,) = queue(1)
+    (message_id,) = queue_messages(1)
     pauses = []
     while True:
         before = now_utc()
@@ -188,7 +170,7 @@ def test_a_message_refused_for_good_fails_at_once_and_the_admin_retries_it(
     page, whose Retry (a POST with a CSRF token) sends it once."""
     app.config.update(MAIL_SENDER_IN_PROCESS=False)
     smtp.refusal, smtp.refuse_until = "550 5.1.1 No such mailbox here", time.monotonic() + 3600
-    first, second = queue(2)
+    first, second = queue_messages(2)
     assert send_one() and send_one()
     assert statuses() == ["failed", "failed"]
     assert [row.attempts for row in rows()] == [1, 1]
@@ -255,7 +237,7 @@ def hold_the_database_busy(app, seconds: float):
 
 def test_a_database_busy_between_the_250_and_the_mark_still_sends_once(app, smtp, caplog):
     app.config.update(MAIL_SENDER_IN_PROCESS=False, MAIL_CLAIM_SECONDS=1)
-    (message_id,) = queue(1)
+    (message_id,) = queue_messages(1)
     smtp.before_ok = hold_the_database_busy(app, seconds=6.5)
     started = time.monotonic()
     assert send_one()  # waits for the database instead of failing
@@ -276,7 +258,7 @@ def test_send_mail_once_waits_for_a_locked_database(app, runner, smtp):
     """`send-mail --once` started while another connection holds the write lock for 7 s (longer
     than the 5 s busy_timeout) waits, then sends, instead of exiting "database is locked"."""
     app.config.update(MAIL_SENDER_IN_PROCESS=False)
-    (message_id,) = queue(1)
+    (message_id,) = queue_messages(1)
     locker = sqlite3.connect(db.engine.url.database, check_same_thread=False, isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")
     release = threading.Timer(7, lambda: (locker.execute("ROLLBACK"), locker.close()))
@@ -300,7 +282,7 @@ def test_a_backup_copy_opened_as_the_live_database_sends_nothing_queued_at_backu
     app, runner, smtp, tmp_path, monkeypatch
 ):
     app.config.update(MAIL_SENDER_IN_PROCESS=False)
-    already_sent, queued, in_hand = queue(3)
+    already_sent, queued, in_hand = queue_messages(3)
     assert send_one()  # the first is sent before the backup
     db.session.execute(  # the third is claimed by a sender at the moment of the backup
         update(OutboxMessage)
@@ -345,7 +327,7 @@ def test_a_backup_copy_opened_as_the_live_database_sends_nothing_queued_at_backu
 def test_send_mail_hold_queued_after_a_restore_sends_nothing_until_retried(app, runner, smtp):
     """For a database restored from pg_dump (or any copy made without `backup`)."""
     app.config.update(MAIL_SENDER_IN_PROCESS=False)
-    ids = queue(2)
+    ids = queue_messages(2)
     result = runner.invoke(args=["send-mail", "--hold-queued"])
     assert result.exit_code == 0, result.output
     assert "Held 2 queued messages" in result.output
@@ -381,6 +363,6 @@ def test_every_attempt_carries_the_same_message_id_from_the_site_domain(app, cli
 
 
 def test_a_message_queued_without_a_message_id_gets_one_at_queue_time(app):
-    queue(1, message_id=False)
+    queue_messages(1, message_id=False)
     (row,) = rows()
     assert re.search(r"^Message-ID: <[^@>]+@blog\.invalid>$", row.message, re.MULTILINE)

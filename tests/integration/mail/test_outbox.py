@@ -9,10 +9,8 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import timedelta
 from email import message_from_bytes
-from email.message import EmailMessage
 from email.policy import default
 
 import pytest
@@ -22,9 +20,9 @@ from sqlalchemy import select, update
 from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.mail import outbox
-from blog.mail.outbox import enqueue, send_one, sender
+from blog.mail.outbox import send_one, sender
 from blog.models import Comment, OutboxMessage, now_utc
-from tests.helpers import fields, free_port, make_test_app, scratch_database
+from tests.helpers import fields, free_port, make_test_app, queue_messages, scratch_database
 
 SENDER = [sys.executable, "-m", "flask", "--app", "blog", "send-mail"]
 
@@ -75,21 +73,6 @@ def sender_env(tmp_path, database_url: str, port: int, **settings) -> dict:
     )
     env.update({f"BLOG_{key}": str(value) for key, value in settings.items()})
     return env
-
-
-def queue_messages(count: int) -> list[str]:
-    ids = []
-    for n in range(count):
-        message = EmailMessage()
-        message["Subject"] = f"Message {n}"
-        message["From"] = "blog@example.org"
-        message["To"] = "writer@example.org"
-        message["Message-ID"] = f"<{uuid.uuid4().hex}@test.invalid>"
-        message.set_content(f"Body {n}")
-        enqueue(message)
-        ids.append(message["Message-ID"])
-    db.session.commit()
-    return ids
 
 
 def statuses() -> list[str]:
