@@ -12,7 +12,7 @@ from .database import refresh_stale_html, upgrade_to_head
 from .demo import seed_demo
 from .extensions import db
 from .mail import outbox
-from .models import Author
+from .models import Author, Role
 from .web.forms import USERNAME_MAX, has_visible_text
 from .web.text import one_line
 
@@ -52,10 +52,17 @@ def acceptable_password(password: str | None, prompt: str) -> str:
 @click.option("--password", help="The password; prompted for (hidden) when omitted.")
 @click.option("--display-name", help="Name shown on articles; defaults to USERNAME.")
 @click.option("--email", default="", help="Where comment notifications are sent.")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=Role.ADMINISTRATOR.value,
+    show_default=True,
+    help="What the account may do (docs/admin.md); more accounts are invited from Users.",
+)
 def create_user_command(
-    username: str, password: str | None, display_name: str | None, email: str
+    username: str, password: str | None, display_name: str | None, email: str, role: str
 ) -> None:
-    """Create an author account that can sign in to the admin pages."""
+    """Create an account that can sign in to the admin pages (an administrator by default)."""
     if (
         not has_visible_text(username)
         or username != one_line(username).strip()
@@ -78,10 +85,11 @@ def create_user_command(
             display_name=display_name or username,
             email=email,
             password_hash=hash_password(password),
+            role=role,
         )
     )
     db.session.commit()
-    click.echo(f"Created author {username!r}.")
+    click.echo(f"Created {role} {username!r}.")
 
 
 @click.command("set-password")

@@ -68,8 +68,45 @@ class UTCDateTime(TypeDecorator):
 
 class PostStatus(enum.StrEnum):
     DRAFT = "draft"
+    # A contributor's draft waiting for an editor ("Submit for review"); never shown to readers.
+    PENDING = "pending"
     SCHEDULED = "scheduled"
     PUBLISHED = "published"
+    # Published for signed-in authors who may read it (accounts.roles), never for readers.
+    PRIVATE = "private"
+    # In the trash: restorable to ``status_before_trash`` until it is emptied (30 days).
+    TRASH = "trash"
+
+
+class PostKind(enum.StrEnum):
+    POST = "post"  # dated, in listings and feeds
+    PAGE = "page"  # a static page at /SLUG/ (or /PARENT/SLUG/), never in listings or feeds
+
+
+class Taxonomy(enum.StrEnum):
+    TAG = "tag"  # flat
+    CATEGORY = "category"  # hierarchical; every post has at least one
+
+
+class Role(enum.StrEnum):
+    """WordPress's roles, most powerful first; what each may do is blog.accounts.roles."""
+
+    ADMINISTRATOR = "administrator"
+    EDITOR = "editor"
+    AUTHOR = "author"
+    CONTRIBUTOR = "contributor"
+
+
+class MenuLocation(enum.StrEnum):
+    HEADER = "header"
+    FOOTER = "footer"
+
+
+class MenuItemKind(enum.StrEnum):
+    PAGE = "page"
+    CATEGORY = "category"
+    TAG = "tag"
+    LINK = "link"
 
 
 class CommentStatus(enum.StrEnum):
@@ -106,23 +143,53 @@ class Author(db.Model):
     # Bumped on logout and password change so copied session cookies stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=new_session_epoch)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Accounts made before roles existed were the site's owners (migration 0012).
+    role: Mapped[str] = mapped_column(
+        String(16), default=Role.AUTHOR.value, server_default=Role.ADMINISTRATOR.value
+    )
+    # "Biographical info", shown on the author's archive page.
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
 
 
 class Tag(db.Model):
+    """A term: a flat tag or a hierarchical category (``taxonomy``).
+
+    Slugs are unique across both, as they were on WordPress before 4.2 (a tag "template" beside
+    a category "Template" is template-2), so /tag/SLUG/ and /category/.../SLUG/ never clash."""
+
     __tablename__ = "tags"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        CheckConstraint("taxonomy IN ('tag', 'category')", name="taxonomy_known"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
+    taxonomy: Mapped[str] = mapped_column(
+        String(16), default=Taxonomy.TAG.value, server_default=Taxonomy.TAG.value
+    )
+    # Categories only: the parent category (a deleted parent leaves its children at the top).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tags.id", ondelete="SET NULL"), index=True
+    )
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The WordPress term id of an imported term: /?cat=ID redirects to it.
+    wp_id: Mapped[int | None] = mapped_column(Integer)
+
+    parent: Mapped[Tag | None] = relationship(remote_side=[id], lazy="select")
 
 
 class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'scheduled', 'published')", name="status_known"),
+        CheckConstraint(
+            "status IN ('draft', 'pending', 'scheduled', 'published', 'private', 'trash')",
+            name="status_known",
+        ),
+        CheckConstraint("kind IN ('post', 'page')", name="kind_known"),
         # Every reader listing filters on status and orders by publication time.
         Index("ix_posts_status_published_at", "status", "published_at"),
         {"sqlite_autoincrement": True},
@@ -135,8 +202,25 @@ class Post(db.Model):
     # Sanitized HTML rendered from body_md, valid while body_render_version matches.
     body_html: Mapped[str] = mapped_column(Text, default="")
     body_render_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The excerpt: what listings and feeds show when set (plain text).
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=PostStatus.DRAFT.value)
+    kind: Mapped[str] = mapped_column(
+        String(16), default=PostKind.POST.value, server_default=PostKind.POST.value
+    )
+    # Pages only: the parent page (its address is /PARENT/SLUG/) and the order among siblings.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True
+    )
+    menu_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Shown first on the home page.
+    sticky: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    # Non-empty: readers must type it to see the content (WordPress's post_password, kept as
+    # WordPress keeps it, so editors can read and change it).
+    password: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # When it went to the trash, and the status it had (restored with it).
+    trashed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_before_trash: Mapped[str] = mapped_column(String(16), default="", server_default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -146,9 +230,31 @@ class Post(db.Model):
     wp_id: Mapped[int | None] = mapped_column(Integer, unique=True)
 
     author: Mapped[Author] = relationship(back_populates="posts", lazy="joined")
-    tags: Mapped[list[Tag]] = relationship(
+    # Tags and categories alike (Tag.taxonomy); see the two properties below.
+    terms: Mapped[list[Tag]] = relationship(
         secondary=post_tags, order_by="Tag.name", lazy="selectin"
     )
+    parent: Mapped[Post | None] = relationship(remote_side=[id], lazy="select")
+
+    @property
+    def tags(self) -> list[Tag]:
+        return [term for term in self.terms if term.taxonomy == Taxonomy.TAG.value]
+
+    @tags.setter
+    def tags(self, tags: list[Tag]) -> None:
+        self.terms = self.categories + list(tags)
+
+    @property
+    def categories(self) -> list[Tag]:
+        return [term for term in self.terms if term.taxonomy == Taxonomy.CATEGORY.value]
+
+    @categories.setter
+    def categories(self, categories: list[Tag]) -> None:
+        self.terms = list(categories) + self.tags
+
+    @property
+    def is_page(self) -> bool:
+        return self.kind == PostKind.PAGE.value
     # Approved comments, filled by reader queries (queries.visible_posts) in the same SELECT.
     comment_count: Mapped[int | None] = query_expression()
     # The same number, and how many of those comments are top-level, kept by the database's
@@ -241,6 +347,56 @@ comment_counts.attach(Comment.__table__)
 @event.listens_for(Comment.body, "set")
 def _keep_body_digest(comment: Comment, value, oldvalue, initiator) -> None:
     comment.body_digest = body_digest(value or "")
+
+
+class Revision(db.Model):
+    """What a post was at one save (or, ``autosave``, what its author was typing)."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        Index("ix_revisions_post_created", "post_id", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    body_md: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # An autosave is kept apart from the saved revisions: one per post and author, replaced.
+    autosave: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    author: Mapped[Author | None] = relationship()
+
+
+class MenuItem(db.Model):
+    """One entry of the header or footer menu: a page, a category, a tag or any link.
+
+    Nested one level (``parent_id``); a target that is deleted takes its entries with it
+    (blog.admin.menus), a parent takes its children."""
+
+    __tablename__ = "menu_items"
+    __table_args__ = (
+        CheckConstraint("menu IN ('header', 'footer')", name="menu_known"),
+        CheckConstraint("kind IN ('page', 'category', 'tag', 'link')", name="kind_known"),
+        Index("ix_menu_items_menu_position", "menu", "position"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    menu: Mapped[str] = mapped_column(String(16), default=MenuLocation.HEADER.value)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("menu_items.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The page's post id or the term's id (kinds page, category, tag).
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(String(2000), default="")  # kind link
+    # Empty: the target's own title or name.
+    label: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Setting(db.Model):

@@ -87,7 +87,7 @@ class Factory:
             username=username or f"author{n}",
             display_name=fields.pop("display_name", f"Author {n}"),
             password_hash=self.password_hash,
-            **fields,
+            **{"role": "administrator", **fields},
         )
         db.session.add(author)
         db.session.commit()

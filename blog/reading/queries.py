@@ -56,7 +56,7 @@ def visible_posts() -> Select:
 
 
 def posts_tagged(tag: Tag) -> Select:
-    return visible_posts().where(Post.tags.any(Tag.id == tag.id))
+    return visible_posts().where(Post.terms.any(Tag.id == tag.id))
 
 
 def posts_in_month(year: int, month: int) -> Select:
@@ -77,7 +77,7 @@ def visible_post_by_slug(slug: str) -> Post | None:
 def _visible_post_by_slug() -> Select:
     # Every article request and comment post asks this: the statement is built once. The tags
     # load when a page shows them (a comment post never does), not with every lookup.
-    return visible_posts().where(Post.slug == bindparam("slug")).options(lazyload(Post.tags))
+    return visible_posts().where(Post.slug == bindparam("slug")).options(lazyload(Post.terms))
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:

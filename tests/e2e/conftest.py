@@ -157,7 +157,10 @@ def page(new_page):
 def author(live_app) -> int:
     with live_app.app_context():
         account = Author(
-            username=USERNAME, display_name=DISPLAY_NAME, password_hash=hash_password(PASSWORD)
+            username=USERNAME,
+            display_name=DISPLAY_NAME,
+            password_hash=hash_password(PASSWORD),
+            role="administrator",
         )
         db.session.add(account)
         db.session.commit()
