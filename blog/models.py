@@ -255,6 +255,7 @@ class Post(db.Model):
     @property
     def is_page(self) -> bool:
         return self.kind == PostKind.PAGE.value
+
     # Approved comments, filled by reader queries (queries.visible_posts) in the same SELECT.
     comment_count: Mapped[int | None] = query_expression()
     # The same number, and how many of those comments are top-level, kept by the database's

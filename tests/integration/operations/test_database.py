@@ -353,6 +353,8 @@ def test_init_db_and_the_migrations_agree_on_autoincrement(tmp_path, monkeypatch
     migrated = autoincrement_tables(make_test_app(tmp_path), upgrade_to_head)
     (tmp_path / "fresh").mkdir()
     created = autoincrement_tables(make_test_app(tmp_path / "fresh"), db.create_all)
-    assert migrated == created == {
-        "authors", "tags", "posts", "comments", "outbox", "revisions", "menu_items"
-    }
+    assert (
+        migrated
+        == created
+        == {"authors", "tags", "posts", "comments", "outbox", "revisions", "menu_items"}
+    )
