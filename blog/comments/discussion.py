@@ -15,6 +15,7 @@ from flask import current_app, g, request, url_for
 from ..models import Comment, Post
 from ..settings import site_config
 from ..web.params import MAX_PAGE, int_arg
+from ..web.urls import article_url
 from . import lifecycle, threads, visitor
 from .forms import AuthorCommentForm, CommentForm
 
@@ -90,17 +91,18 @@ def thread_links(post: Post, page: int) -> ThreadLinks:
     """The links of one comment page of ``post``. They depend only on the routes, the script root
     and the slug, so each is built once per app and kept (a comment post renders them again)."""
     made = current_app.extensions.setdefault("blog.thread_links", {})
-    key = (request.script_root, post.slug, page)
+    key = (request.script_root, post.kind, post.slug, post.parent_id, page)
     links = made.get(key)
     if links is None:
         if len(made) >= _LINKS_KEPT:
             made.clear()
-        links = made[key] = _build_thread_links(post.slug, page)
+        links = made[key] = _build_thread_links(post, page)
     return links
 
 
-def _build_thread_links(slug: str, page: int) -> ThreadLinks:
-    page_url = url_for("public.post", slug=slug, cpage=page if page > 1 else None)
+def _build_thread_links(post: Post, page: int) -> ThreadLinks:
+    slug = post.slug
+    page_url = article_url(post, cpage=page if page > 1 else None)
     joiner = "&" if "?" in page_url else "?"
     return ThreadLinks(
         page_url=page_url,

@@ -17,7 +17,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..models import Comment, CommentStatus, Post
-from ..web.urls import absolute_url
+from ..web.urls import absolute_article_url, absolute_url
 from . import outbox
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def comment_draft(post: Post, row: dict) -> Draft | None:
         held=held,
         # Links come from SITE_URL: this runs in the commenter's request, and its Host
         # header must not decide where the author's signed moderation links point.
-        article_url=absolute_url("public.post", slug=post.slug),
+        article_url=absolute_article_url(post),
     )
     return Draft(headers, head, held, recipient, subject)
 

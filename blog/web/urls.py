@@ -124,6 +124,42 @@ def init_app(app: Flask) -> None:
     check_site_url(app)
     warn_without_site_url(app)
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["article_url"] = article_url
+    app.jinja_env.globals["absolute_article_url"] = absolute_article_url
+
+
+# --- where a post or a page lives ---------------------------------------------------------------
+
+MAX_PAGE_DEPTH = 16  # parents followed for a page's address; a loop in bad data stops here
+
+
+def page_path(page) -> str:
+    """A page's address below the site root: its parents' slugs and its own, "about/team"."""
+    slugs, seen, node = [], set(), page
+    while node is not None and node.id not in seen and len(slugs) < MAX_PAGE_DEPTH:
+        seen.add(node.id)
+        slugs.append(node.slug)
+        node = node.parent
+    return "/".join(reversed(slugs))
+
+
+def article_endpoint(post) -> tuple[str, dict]:
+    """The endpoint and values of a post's (or a page's) own address."""
+    if post.kind == "page":
+        return "public.page", {"path": page_path(post)}
+    return "public.post", {"slug": post.slug}
+
+
+def article_url(post, **values) -> str:
+    """The path of a post or a page (``values``: cpage, replytocom...); every link to an
+    article is built here, so a page's comment links and feeds point at the page."""
+    endpoint, own = article_endpoint(post)
+    return url_for(endpoint, **own, **values)
+
+
+def absolute_article_url(post, **values) -> str:
+    endpoint, own = article_endpoint(post)
+    return absolute_url(endpoint, **own, **values)
 
 
 # --- redirect targets taken from the request ---------------------------------------------------

@@ -69,16 +69,16 @@ def upgrade():
     else:
         for _, _, column in POST_COLUMNS:
             op.add_column('posts', column)
-        op.drop_constraint('ck_posts_status_known', 'posts', type_='check')
-        op.create_check_constraint('ck_posts_status_known', 'posts', sa.text(POST_STATUSES))
-        op.create_check_constraint('ck_posts_kind_known', 'posts', sa.text("kind IN ('post', 'page')"))
-        op.create_foreign_key('fk_posts_parent_id_posts', 'posts', 'posts', ['parent_id'], ['id'],
+        op.drop_constraint(op.f('ck_posts_status_known'), 'posts', type_='check')
+        op.create_check_constraint(op.f('ck_posts_status_known'), 'posts', sa.text(POST_STATUSES))
+        op.create_check_constraint(op.f('ck_posts_kind_known'), 'posts', sa.text("kind IN ('post', 'page')"))
+        op.create_foreign_key(op.f('fk_posts_parent_id_posts'), 'posts', 'posts', ['parent_id'], ['id'],
                               ondelete='SET NULL')
         for _, _, column in TAG_COLUMNS:
             op.add_column('tags', column)
-        op.create_check_constraint('ck_tags_taxonomy_known', 'tags',
+        op.create_check_constraint(op.f('ck_tags_taxonomy_known'), 'tags',
                                    sa.text("taxonomy IN ('tag', 'category')"))
-        op.create_foreign_key('fk_tags_parent_id_tags', 'tags', 'tags', ['parent_id'], ['id'],
+        op.create_foreign_key(op.f('fk_tags_parent_id_tags'), 'tags', 'tags', ['parent_id'], ['id'],
                               ondelete='SET NULL')
     op.create_index('ix_posts_parent_id', 'posts', ['parent_id'])
     op.create_index('ix_tags_parent_id', 'tags', ['parent_id'])
@@ -177,15 +177,15 @@ def downgrade():
     op.execute("UPDATE posts SET status = 'draft'"
                " WHERE status IN ('pending', 'private', 'trash')")
     with op.batch_alter_table('tags') as batch:
-        batch.drop_constraint('ck_tags_taxonomy_known', type_='check')
-        batch.drop_constraint('fk_tags_parent_id_tags', type_='foreignkey')
+        batch.drop_constraint(op.f('ck_tags_taxonomy_known'), type_='check')
+        batch.drop_constraint(op.f('fk_tags_parent_id_tags'), type_='foreignkey')
         for name, _, _ in TAG_COLUMNS:
             batch.drop_column(name)
     with op.batch_alter_table('posts') as batch:
-        batch.drop_constraint('ck_posts_kind_known', type_='check')
-        batch.drop_constraint('fk_posts_parent_id_posts', type_='foreignkey')
-        batch.drop_constraint('ck_posts_status_known', type_='check')
-        batch.create_check_constraint('ck_posts_status_known', sa.text(OLD_POST_STATUSES))
+        batch.drop_constraint(op.f('ck_posts_kind_known'), type_='check')
+        batch.drop_constraint(op.f('fk_posts_parent_id_posts'), type_='foreignkey')
+        batch.drop_constraint(op.f('ck_posts_status_known'), type_='check')
+        batch.create_check_constraint(op.f('ck_posts_status_known'), sa.text(OLD_POST_STATUSES))
         for name, _, _ in POST_COLUMNS:
             batch.drop_column(name)
     with op.batch_alter_table('authors') as batch:
