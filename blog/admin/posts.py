@@ -9,8 +9,8 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Post, PostStatus, SlugRedirect, now_utc
-from ..reading.queries import get_or_create_tag
 from ..reading.slugs import slugify, unique_slug
+from ..reading.terms import get_or_create_tag
 from ..sanitize import refresh_post_html, render_post_preview
 from ..web.forms import EmptyForm
 from ..web.htmx import is_htmx, render_page_or_fragment

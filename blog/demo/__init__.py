@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..accounts.passwords import hash_password
 from ..extensions import db
 from ..models import Author, Post, PostStatus, now_utc
-from ..reading.queries import get_or_create_tag
+from ..reading.terms import get_or_create_tag
 from ..sanitize import refresh_post_html
 from .content import ARTICLES
 

@@ -22,7 +22,6 @@ from ..models import (
     now_utc,
     post_tags,
 )
-from .slugs import slugify
 
 
 def visible_condition(now: datetime | None = None):
@@ -166,14 +165,3 @@ def post_moved_from(old_slug: str) -> Post | None:
         .join(SlugRedirect, SlugRedirect.post_id == Post.id)
         .where(SlugRedirect.old_slug == old_slug, visible_condition())
     )
-
-
-def get_or_create_tag(name: str) -> Tag:
-    """The tag of this name (added to the session when new), for the editor and the imports."""
-    # Tags with the same slug ("Café" and "cafe") are one tag, as on WordPress.
-    slug = slugify(name, max_length=64, fallback="tag")
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-    if tag is None:
-        tag = Tag(name=name, slug=slug)
-        db.session.add(tag)
-    return tag
