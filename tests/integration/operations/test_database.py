@@ -358,3 +358,47 @@ def test_init_db_and_the_migrations_agree_on_autoincrement(tmp_path, monkeypatch
         == created
         == {"authors", "tags", "posts", "comments", "outbox", "revisions", "menu_items"}
     )
+
+
+def test_upgrade_to_wordpress_authoring_keeps_rows_and_makes_owners_administrators(
+    tmp_path, monkeypatch
+):
+    """Migration 0012 rebuilds posts and tags on SQLite (new CHECKs and foreign keys): rows,
+    comment counters, tag links and AUTOINCREMENT survive; existing accounts, the site's owners
+    until now, become administrators; posts are posts and terms are tags."""
+    app, con = _old_database(tmp_path, monkeypatch, "0011")
+    for row in [(1, None, 1, 0), (2, 1, 1, 1)]:
+        _insert_old_comment(con, *row)
+    con.execute("INSERT INTO tags (id, name, slug) VALUES (7, 'News', 'news')")
+    con.execute("INSERT INTO post_tags (post_id, tag_id) VALUES (1, 7)")
+    con.commit()
+    con.close()
+    with app.app_context():
+        upgrade_to_head()
+        row = db.session.execute(
+            text(
+                "SELECT kind, status, sticky, password, parent_id, approved_comments"
+                " FROM posts WHERE id = 1"
+            )
+        ).one()
+        assert tuple(row) == ("post", "published", 0, "", None, 2)
+        assert db.session.scalar(text("SELECT role FROM authors WHERE id = 1")) == "administrator"
+        tag = db.session.execute(text("SELECT taxonomy, parent_id FROM tags WHERE id = 7")).one()
+        assert tuple(tag) == ("tag", None)
+        assert db.session.scalar(text("SELECT tag_id FROM post_tags WHERE post_id = 1")) == 7
+        for table in ("posts", "tags", "revisions", "menu_items"):
+            sql = db.session.scalar(
+                text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"),
+                {"t": table},
+            )
+            assert "AUTOINCREMENT" in sql, table
+        # The new CHECKs hold: a status or kind outside the lists is refused by the database.
+        with pytest.raises(Exception, match="CHECK"):
+            db.session.execute(text("UPDATE posts SET kind = 'product' WHERE id = 1"))
+        db.session.rollback()
+        db.session.execute(text("UPDATE posts SET status = 'private' WHERE id = 1"))
+        db.session.execute(text("DELETE FROM comments WHERE id = 2"))  # the triggers still count
+        assert db.session.scalar(text("SELECT approved_comments FROM posts WHERE id = 1")) == 1
+        db.session.commit()
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        db.engine.dispose()
