@@ -35,10 +35,21 @@ from sqlalchemy.orm import Session
 
 from ..database import core_content_written
 from ..extensions import cache, db
-from ..models import Author, Comment, Post, PostStatus, Setting, SlugRedirect, Tag, now_utc
+from ..models import (
+    Author,
+    Comment,
+    MenuItem,
+    Post,
+    PostStatus,
+    Setting,
+    SlugRedirect,
+    Tag,
+    now_utc,
+)
 from ..settings import VERSION_KEY, saved_settings
 
-CONTENT_MODELS = (Post, Comment, Tag, Author, Setting, SlugRedirect)
+# Everything a cached page shows: menus are on every page.
+CONTENT_MODELS = (Post, Comment, Tag, Author, Setting, SlugRedirect, MenuItem)
 
 
 # --- the content version ------------------------------------------------------------------------
