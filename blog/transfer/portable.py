@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -46,11 +47,18 @@ from ..models import (
     Author,
     Comment,
     CommentStatus,
+    MenuItem,
+    MenuItemKind,
+    MenuLocation,
     Post,
+    PostKind,
     PostStatus,
+    Revision,
+    Role,
     Setting,
     SlugRedirect,
     Tag,
+    Taxonomy,
     UTCDateTime,
     body_digest,
     now_utc,
@@ -81,7 +89,18 @@ TABLES: list[tuple[str, Table]] = [
     ("post_tags", post_tags),
     ("comments", Comment.__table__),
     ("slug_redirects", SlugRedirect.__table__),
+    ("revisions", Revision.__table__),
+    ("menu_items", MenuItem.__table__),
 ]
+# Rows that point at a row of their own table (a reply, a child page or category, a nested menu
+# entry): inserted without the link, which is set once every row is in, so a child may come
+# before its parent in the file.
+SELF_REFERENCES = {
+    "tags": "parent_id",
+    "posts": "parent_id",
+    "comments": "parent_id",
+    "menu_items": "parent_id",
+}
 # Never exported: a hash is a secret, and a restored site must not accept old passwords unasked.
 # A comment's body_digest is derived from its text: a restore computes it again. A post's
 # approved_comments is counted by the database's triggers as the comments go in.
@@ -94,7 +113,7 @@ OMITTED = {
 # The size of the email columns (Author.email, Comment.author_email).
 EMAIL_MAX_STORED = {"authors": 254, "comments": 100}
 # Tables with an integer id whose PostgreSQL sequence must move past restored ids.
-ID_MODELS = (Author, Tag, Post, Comment)
+ID_MODELS = (Author, Tag, Post, Comment, Revision, MenuItem)
 
 
 class RestoreError(click.ClickException):
@@ -191,6 +210,9 @@ def decode(name: str, index: int, column, value):
     )
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise RestoreError(f"{where}: expected {expected.__name__}, found {value!r}.")
+    # Every integer column is 32 bits wide on PostgreSQL; SQLite would take anything.
+    if expected is int and not -MAX_ID - 1 <= value <= MAX_ID:
+        raise RestoreError(f"{where}: {value} does not fit (-2^31 to 2^31-1).")
     return value
 
 
@@ -198,6 +220,10 @@ def missing_value(name: str, index: int, column):
     """A column the file does not have (written by an older version): its default, if any."""
     if name == "authors" and column.name == "password_hash":
         return NO_PASSWORD
+    if name == "authors" and column.name == "role":
+        # A file from before roles: its accounts were the site's owners, as migration 0012
+        # made every existing account an administrator.
+        return Role.ADMINISTRATOR.value
     if column.default is not None and column.default.is_scalar:
         return column.default.arg
     if column.default is not None and column.default.is_callable:
@@ -255,6 +281,11 @@ class RowChecker:
         self.wp_ids: dict[str, set[int]] = {"posts": set(), "comments": set()}
         self.comment_post: dict[int, int] = {}
         self.ignored_passwords = 0
+        # What later tables point at: each post's kind, each term's taxonomy (by id).
+        self.post_kind: dict[int, str] = {}
+        self.taxonomy: dict[int, str] = {}
+        self.term_wp_ids: set[tuple[str, int]] = set()
+        self.autosaves: set[tuple[int, int | None]] = set()
 
     # -- helpers --
 
@@ -311,6 +342,39 @@ class RowChecker:
         if value and email_problem(value):
             self.fail(name, index, column, f"{value!r} is not an email address.")
 
+    def known(self, name: str, index: int, values: dict, column: str, kinds, what: str) -> str:
+        value = values[column]
+        allowed = [kind.value for kind in kinds]
+        if value not in allowed:
+            self.fail(name, index, column, f"{value!r} is not {what} ({', '.join(allowed)}).")
+        return value
+
+    def longest(self, name: str, index: int, values: dict, column: str, length: int) -> None:
+        if len(values[column]) > length:
+            self.fail(name, index, column, f"longer than {length} characters.")
+
+    def no_circles(self, name: str, rows: list[dict], column: str = "parent_id") -> None:
+        """No row is its own ancestor (A -> B -> A) through ``column``."""
+        parent_of = {row["id"]: row[column] for row in rows if row[column] is not None}
+        safe: set[int] = set()  # rows whose ancestors end at a top-level row
+        for index, row in enumerate(rows):
+            path = [row["id"]]
+            on_path = {row["id"]}
+            current = parent_of.get(row["id"])
+            while current is not None and current not in safe:
+                if current in on_path:
+                    circle = [*path[path.index(current) :], current]
+                    self.fail(
+                        name,
+                        index,
+                        column,
+                        f"the parents run in a circle ({' -> '.join(map(str, circle))}).",
+                    )
+                path.append(current)
+                on_path.add(current)
+                current = parent_of.get(current)
+            safe.update(path)
+
     def website(self, name: str, index: int, values: dict) -> None:
         value = values["author_url"]
         if not value:
@@ -348,6 +412,8 @@ class RowChecker:
         display = self.line(values["display_name"], 128)
         values["display_name"] = display if has_visible_text(display) else username
         self.email("authors", index, values, "email")
+        self.known("authors", index, values, "role", Role, "a role")
+        values["bio"] = clean_multiline(values["bio"])
 
     def check_tags(self, index: int, values: dict) -> None:
         self.row_id("tags", index, values)
@@ -358,6 +424,18 @@ class RowChecker:
         if slug in self.slugs["tags"]:
             self.fail("tags", index, "slug", f"{slug!r} appears twice.")
         self.slugs["tags"].add(slug)
+        taxonomy = self.known("tags", index, values, "taxonomy", Taxonomy, "a taxonomy")
+        self.taxonomy[values["id"]] = taxonomy
+        if values["parent_id"] is not None and taxonomy != Taxonomy.CATEGORY.value:
+            self.fail("tags", index, "parent_id", "only a category has a parent; this is a tag.")
+        values["description"] = clean_multiline(values["description"])
+        if values["wp_id"] is not None:
+            self.row_id("tags", index, values, "wp_id")
+            # WordPress term ids are unique; before WordPress 4.2 a tag and a category could
+            # share one, so they are unique per taxonomy.
+            if (taxonomy, values["wp_id"]) in self.term_wp_ids:
+                self.fail("tags", index, "wp_id", f"WordPress id {values['wp_id']} appears twice.")
+            self.term_wp_ids.add((taxonomy, values["wp_id"]))
 
     def check_posts(self, index: int, values: dict) -> None:
         self.row_id("posts", index, values)
@@ -369,10 +447,28 @@ class RowChecker:
         if slug in self.slugs["posts"]:
             self.fail("posts", index, "slug", f"{slug!r} appears twice.")
         self.slugs["posts"].add(slug)
-        if values["status"] not in {s.value for s in PostStatus}:
-            self.fail("posts", index, "status", f"{values['status']!r} is not a post status.")
-        if values["status"] != PostStatus.DRAFT.value and values["published_at"] is None:
+        status = self.known("posts", index, values, "status", PostStatus, "a post status")
+        kind = self.known("posts", index, values, "kind", PostKind, "a kind of post")
+        self.post_kind[values["id"]] = kind
+        restored_to = values["status_before_trash"]
+        if restored_to and restored_to not in {s.value for s in PostStatus} - {"trash"}:
+            self.fail(
+                "posts", index, "status_before_trash", f"{restored_to!r} is not a post status."
+            )
+        if status == PostStatus.TRASH.value:
+            if not restored_to:
+                self.fail("posts", index, "status_before_trash", "a post in the trash needs one.")
+            if values["trashed_at"] is None:
+                self.fail("posts", index, "trashed_at", "a post in the trash needs one.")
+        dated = {PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value}
+        shown_as = restored_to if status == PostStatus.TRASH.value else status
+        if shown_as in dated and values["published_at"] is None:
             self.fail("posts", index, "published_at", "a published or scheduled post needs one.")
+        if values["parent_id"] is not None and kind != PostKind.PAGE.value:
+            self.fail("posts", index, "parent_id", "only a page has a parent; this is a post.")
+        password = values["password"]
+        if len(password) > 255 or not password.isprintable():
+            self.fail("posts", index, "password", "one line of at most 255 printable characters.")
         self.reference("posts", index, values, "author_id", "authors")
         values["body_md"] = clean_multiline(values["body_md"])
         values["summary"] = clean_multiline(values["summary"])
@@ -427,12 +523,102 @@ class RowChecker:
         if values["old_slug"] in self.slugs["posts"]:
             self.fail("slug_redirects", index, "old_slug", "a post has this slug now.")
 
+    def check_revisions(self, index: int, values: dict) -> None:
+        self.row_id("revisions", index, values)
+        self.reference("revisions", index, values, "post_id", "posts")
+        self.reference("revisions", index, values, "author_id", "authors")
+        # An autosave is what someone was typing: its title may still be empty.
+        values["title"] = self.line(values["title"], 200)
+        values["body_md"] = clean_multiline(values["body_md"])
+        values["summary"] = clean_multiline(values["summary"])
+        if values["autosave"]:
+            pair = (values["post_id"], values["author_id"])
+            if pair in self.autosaves:
+                self.fail(
+                    "revisions",
+                    index,
+                    "autosave",
+                    f"post {pair[0]} has a second autosave by author {pair[1]}.",
+                )
+            self.autosaves.add(pair)
+
+    def check_menu_items(self, index: int, values: dict) -> None:
+        self.row_id("menu_items", index, values)
+        self.known("menu_items", index, values, "menu", MenuLocation, "a menu")
+        kind = self.known("menu_items", index, values, "kind", MenuItemKind, "a kind of entry")
+        values["label"] = self.line(values["label"], 200)
+        target = values["target_id"]
+        if kind == MenuItemKind.LINK.value:
+            if target is not None:
+                self.fail("menu_items", index, "target_id", "a link points at no row (null).")
+            if not menu_link(values["url"]):
+                self.fail(
+                    "menu_items",
+                    index,
+                    "url",
+                    f"{values['url'][:80]!r} is not an http(s) address or a path of this site "
+                    "(starting with one /).",
+                )
+            return
+        if values["url"]:
+            self.fail("menu_items", index, "url", f"only a link has one; this is a {kind}.")
+        if kind == MenuItemKind.PAGE.value:
+            if self.post_kind.get(target) != PostKind.PAGE.value:
+                self.fail("menu_items", index, "target_id", f"no page has the id {target}.")
+        elif self.taxonomy.get(target) != kind:
+            self.fail("menu_items", index, "target_id", f"no {kind} has the id {target}.")
+
     def check_table(self, name: str, rows: list[dict]) -> None:
         """Checks across the rows of one table, once all of them are read."""
         if name == "settings":
             self.check_all_settings(rows)
         elif name == "comments":
             self.check_threads(rows)
+        elif name == "tags":
+            self.check_parents(name, rows, self.taxonomy, Taxonomy.CATEGORY.value, "category")
+        elif name == "posts":
+            self.check_parents(name, rows, self.post_kind, PostKind.PAGE.value, "page")
+        elif name == "menu_items":
+            self.check_menu_nesting(rows)
+
+    def check_parents(self, name: str, rows: list[dict], kinds: dict, kind: str, what: str):
+        """A child page's parent is a page, a child category's a category; no circles."""
+        for index, values in enumerate(rows):
+            parent = values["parent_id"]
+            if parent is None:
+                continue
+            if parent not in kinds:
+                self.fail(name, index, "parent_id", f"no row of {name} has the id {parent}.")
+            if kinds[parent] != kind:
+                self.fail(name, index, "parent_id", f"{parent} is not a {what}.")
+        self.no_circles(name, rows)
+
+    def check_menu_nesting(self, rows: list[dict]) -> None:
+        """Entries nest one level, under an entry of their own menu."""
+        by_id = {values["id"]: values for values in rows}
+        for index, values in enumerate(rows):
+            parent_id = values["parent_id"]
+            if parent_id is None:
+                continue
+            parent = by_id.get(parent_id)
+            if parent is None:
+                self.fail(
+                    "menu_items",
+                    index,
+                    "parent_id",
+                    f"no row of menu_items has the id {parent_id}.",
+                )
+            if parent_id == values["id"] or parent["parent_id"] is not None:
+                self.fail(
+                    "menu_items",
+                    index,
+                    "parent_id",
+                    f"entry {parent_id} is nested itself; menus nest one level.",
+                )
+            if parent["menu"] != values["menu"]:
+                self.fail(
+                    "menu_items", index, "parent_id", f"entry {parent_id} is in another menu."
+                )
 
     def check_all_settings(self, rows: list[dict]) -> None:
         """The settings page's own form decides, with the configured value for what is missing."""
@@ -499,6 +685,24 @@ class RowChecker:
                 current = parent_of.get(current)
 
 
+def menu_link(url: str) -> bool:
+    """An address a menu may link to: http(s) with a host, or a path of this site ("/about/").
+    Nothing a browser would run or read as another host ("javascript:", "//evil", "/\\evil")."""
+    if not url or len(url) > 2000 or not url.isprintable() or any(c.isspace() for c in url):
+        return False
+    if "\\" in url:
+        return False
+    if url.startswith("/"):
+        return not url.startswith("//")
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - read for its ValueError
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(hostname)
+
+
 # Never taken from a file, whoever made it: a password hash would let the file's maker sign in
 # as that author, a session epoch could bring copied cookies back to life, and cached HTML (and
 # the version that vouches for it) would reach readers unsanitized. These are rebuilt instead.
@@ -557,24 +761,28 @@ def restore(data, notes: list[str] | None = None) -> dict[str, int]:
         checker.check_table(name, decoded)
         prepared.append((name, table, decoded))
     counts: dict[str, int] = {}
-    parents: list[dict] = []
+    links: list[tuple[Table, str, list[dict]]] = []
     try:
         for name, table, decoded in prepared:
-            for values in decoded if name == "comments" else ():
-                if values["parent_id"] is not None:
-                    # Replies may come before what they answer: link them once all rows are in.
-                    parents.append({"row_id": values["id"], "new_parent": values["parent_id"]})
-                    values["parent_id"] = None
+            column = SELF_REFERENCES.get(name)
+            later = []
+            for values in decoded if column else ():
+                if values[column] is not None:
+                    # A reply, a child page or category may come before its parent: link them
+                    # once all rows are in.
+                    later.append({"row_id": values["id"], "new_parent": values[column]})
+                    values[column] = None
             if decoded:
                 db.session.execute(insert(table), decoded)
+            if later:
+                links.append((table, column, later))
             counts[name] = len(decoded)
-        if parents:
-            comments = Comment.__table__
+        for table, column, later in links:
             db.session.execute(
-                update(comments)
-                .where(comments.c.id == bindparam("row_id"))
-                .values(parent_id=bindparam("new_parent")),
-                parents,
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({column: bindparam("new_parent")}),
+                later,
             )
         reset_id_sequences(*ID_MODELS)
         db.session.commit()

@@ -45,7 +45,7 @@ def test_export_then_import_json_loses_nothing(full_site, runner, tmp_path, monk
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Exported 4 settings, 3 authors, 4 tags, 8 posts, 5 post_tags, 19 comments, "
-        "1 slug_redirects.\n"
+        "1 slug_redirects, 0 revisions, 0 menu_items.\n"
     )
     data = json.loads(path.read_text(encoding="utf-8"))
     assert (data["format"], data["version"]) == ("good-news-export", 1)
