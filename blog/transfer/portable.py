@@ -77,6 +77,7 @@ from ..web.forms import (
 )
 from ..web.params import MAX_ID
 from ..web.text import clean_multiline, one_line
+from ..web.urls import MAX_PAGE_DEPTH
 
 FORMAT = "good-news-export"
 VERSION = 1
@@ -356,8 +357,9 @@ class RowChecker:
     def no_circles(self, name: str, rows: list[dict], column: str = "parent_id") -> None:
         """No row is its own ancestor (A -> B -> A) through ``column``."""
         parent_of = {row["id"]: row[column] for row in rows if row[column] is not None}
+        index_of = {row["id"]: index for index, row in enumerate(rows)}
         safe: set[int] = set()  # rows whose ancestors end at a top-level row
-        for index, row in enumerate(rows):
+        for row in rows:
             path = [row["id"]]
             on_path = {row["id"]}
             current = parent_of.get(row["id"])
@@ -366,7 +368,7 @@ class RowChecker:
                     circle = [*path[path.index(current) :], current]
                     self.fail(
                         name,
-                        index,
+                        index_of[current],
                         column,
                         f"the parents run in a circle ({' -> '.join(map(str, circle))}).",
                     )
@@ -592,6 +594,33 @@ class RowChecker:
             if kinds[parent] != kind:
                 self.fail(name, index, "parent_id", f"{parent} is not a {what}.")
         self.no_circles(name, rows)
+        if name == "posts":
+            self.not_too_deep(rows)
+
+    def not_too_deep(self, rows: list[dict]) -> None:
+        """A page's address holds its parents' slugs; web.urls follows MAX_PAGE_DEPTH of them."""
+        parent_of = {row["id"]: row["parent_id"] for row in rows}
+        depth: dict[int, int] = {}
+
+        def depth_of(row_id: int) -> int:
+            chain = []
+            while row_id is not None and row_id not in depth:
+                chain.append(row_id)
+                row_id = parent_of[row_id]
+            known = -1 if row_id is None else depth[row_id]
+            for node in reversed(chain):
+                known = depth[node] = known + 1
+            return known
+
+        for index, row in enumerate(rows):
+            if depth_of(row["id"]) >= MAX_PAGE_DEPTH:
+                self.fail(
+                    "posts",
+                    index,
+                    "parent_id",
+                    f"a page's address holds at most {MAX_PAGE_DEPTH} slugs, its own and its "
+                    "parents'.",
+                )
 
     def check_menu_nesting(self, rows: list[dict]) -> None:
         """Entries nest one level, under an entry of their own menu."""

@@ -443,3 +443,16 @@ def test_a_file_that_breaks_a_rule_is_refused_whole(runner, tmp_path, spoil, mes
     assert [db.session.scalar(select(func.count()).select_from(table)) for _, table in TABLES] == [
         0
     ] * len(TABLES)
+
+
+def test_pages_nested_deeper_than_an_address_holds_are_refused(runner, tmp_path):
+    data = new_file()
+    pages = data["tables"]["posts"]
+    for number in range(10, 26):  # About (3) <- 10 <- 11 ... <- 25: 17 slugs for page 25
+        pages.append(dict(pages[2], id=number, slug=f"p{number}", parent_id=number - 1))
+    pages[4]["parent_id"] = 3
+    result = restore(runner, tmp_path, data)
+    assert result.exit_code == 1
+    assert "posts[19].parent_id: a page's address holds at most 16 slugs" in result.output
+    pages.pop()
+    assert restore(runner, tmp_path, data).exit_code == 0
