@@ -38,4 +38,14 @@ def admin_context() -> dict:
     return {"pending_badge": pending_badge}
 
 
-from . import comments, dashboard, mail, posts, settings  # noqa: E402, F401  (views register on bp)
+from . import (  # noqa: E402, F401  (views register on bp)
+    autosave,
+    comments,
+    dashboard,
+    mail,
+    pages,
+    posts,
+    revisions,
+    settings,
+    trash,
+)

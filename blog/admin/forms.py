@@ -5,7 +5,9 @@ from __future__ import annotations
 from wtforms import (
     BooleanField,
     IntegerField,
+    RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -33,7 +35,24 @@ def slug_shape(form, field) -> None:
         raise ValidationError(SLUG_MESSAGE)
 
 
+VISIBILITIES = ("public", "password", "private")
+
+
+def whole_ids(value):
+    """Checked boxes as row ids; anything that is not a plain id is dropped (never a 500)."""
+    ids = []
+    for item in value if isinstance(value, list | tuple) else ():
+        raw = getattr(item, "id", item)
+        if isinstance(raw, int) or (isinstance(raw, str) and raw.isascii() and raw.isdigit()):
+            number = int(raw)
+            if 0 < number < 2**31:
+                ids.append(number)
+    return ids
+
+
 class PostForm(BaseForm):
+    """A post's or a page's editor (pages leave out excerpt-less bits: sticky, terms)."""
+
     title = StringField(
         "Title",
         filters=[strip],
@@ -53,8 +72,34 @@ class PostForm(BaseForm):
         ],
     )
     body = TextAreaField("Body (Markdown)", validators=[Length(max=500_000)])
-    summary = TextAreaField("Summary", filters=[strip], validators=[Length(max=1000)])
+    summary = TextAreaField("Excerpt", filters=[strip], validators=[Length(max=1000)])
     tags = StringField("Tags", filters=[strip], validators=[Length(max=500)])
+    # Checked categories by id (the view keeps only ids of existing categories).
+    category_ids = SelectMultipleField(
+        "Categories", coerce=str, validate_choice=False, filters=[whole_ids]
+    )
+    new_category = StringField("New category", filters=[strip], validators=[Length(max=64)])
+    sticky = BooleanField("Stick to the top of the blog")
+    visibility = RadioField(
+        "Visibility",
+        choices=[
+            SelectChoice("public", "Public"),
+            SelectChoice("password", "Password protected"),
+            SelectChoice("private", "Private"),
+        ],
+        default="public",
+        validate_choice=False,
+    )
+    password = StringField("Password", filters=[strip], validators=[Length(max=255)])
+    # Pages: the parent page's id ("" for none) and the order among siblings.
+    parent_page = StringField("Parent page", filters=[strip], validators=[Length(max=12)])
+    menu_order = IntegerField(
+        "Order",
+        validators=[
+            Optional(),
+            NumberRange(-100_000, 100_000, "Use a number from -100000 to 100000."),
+        ],
+    )
     comments_open = BooleanField("Allow comments", default=True)
     # The editor shows a text field in ISO form ("2026-05-01 09:30"); the "T" forms still count.
     publish_at = DateTimeLocalField(
@@ -62,6 +107,14 @@ class PostForm(BaseForm):
         format=["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[Optional()],
     )
+
+    def validate_visibility(self, field) -> None:
+        if field.data not in VISIBILITIES:
+            field.data = "public"
+
+    def validate_password(self, field) -> None:
+        if self.visibility.data == "password" and not field.data:
+            raise ValidationError("Type the password readers will need.")
 
     def tag_names(self) -> list[str]:
         data = self.tags.data
