@@ -12,6 +12,9 @@ DB_WRITE_WAIT_SECONDS = 3.0
 SITE_TITLE = "Good News"
 SITE_TAGLINE = "Stories of things going right"
 SITE_LANGUAGE = "en"
+# The site's time zone: "UTC", an IANA name ("Europe/Berlin") or a fixed offset ("+05:00"). Dates
+# are stored in UTC and shown in this zone; month archives are this zone's months.
+TIMEZONE = "UTC"
 
 POSTS_PER_PAGE = 10
 MAX_POSTS_PER_PAGE = 50

@@ -19,7 +19,9 @@ from markupsafe import Markup
 
 # Bump when the allow-lists or the Markdown set-up change: cached HTML with an older version is
 # rendered again from its source text.
-POST_RENDER_VERSION = 3  # 2: smart quotes and dashes; 3: <figure> and <figcaption> (WordPress)
+# 2: smart quotes and dashes; 3: <figure> and <figcaption> (WordPress); 4: <!--more--> and
+# <!--nextpage--> kept as trusted markers between separately rendered parts.
+POST_RENDER_VERSION = 4
 
 POST_TAGS = frozenset(
     {
@@ -76,8 +78,7 @@ def _markdown_to_html(source: str) -> str:
     )
 
 
-def render_post_body(source: str) -> str:
-    """Markdown source of an article -> sanitized HTML string (to be cached on the post)."""
+def _render_post_part(source: str) -> str:
     # A Cleaner is not thread-safe, so each call builds its own.
     cleaner = Cleaner(
         tags=POST_TAGS,
@@ -92,6 +93,41 @@ def render_post_body(source: str) -> str:
     return cleaner.clean(_LONG_NUMERIC_REFERENCE_RE.sub("&amp;", _markdown_to_html(source)))
 
 
+# WordPress's split tags, as the author writes them in the source (kept in body_md). <!--more-->
+# may carry a link text ("<!--more Read on-->"), which WordPress shows instead of its own.
+_NEXTPAGE_RE = re.compile(r"<!--nextpage-->")
+_MORE_RE = re.compile(r"<!--more(.*?)-->", re.DOTALL)
+# What the renderer puts between the parts it rendered separately. They are HTML comments, and
+# the sanitizer strips every comment from what the author wrote (strip_comments=True), so only
+# this module can make one: the rendered HTML is split at them without trusting the author.
+MORE_MARK = "<!--blog:more-->"
+NEXTPAGE_MARK = "<!--blog:nextpage-->"
+
+
+def render_post_body(source: str) -> str:
+    """Markdown source of an article -> sanitized HTML string (to be cached on the post).
+
+    ``<!--nextpage-->`` splits the source into pages and the first ``<!--more-->`` of a page
+    splits that page into the teaser and the rest; each part is rendered on its own and the
+    parts are joined with MORE_MARK and NEXTPAGE_MARK (a source without them renders as one)."""
+    pages = []
+    for page in _NEXTPAGE_RE.split(source):
+        parts = _MORE_RE.split(page, maxsplit=1)
+        if len(parts) == 3:
+            before, _, after = parts
+            pages.append(_render_post_part(before) + MORE_MARK + _render_post_part(after))
+        else:
+            pages.append(_render_post_part(page))
+    return NEXTPAGE_MARK.join(pages)
+
+
+def _post_html(post) -> str:
+    """The post's rendered HTML with the marks, from the cache when it is current."""
+    if post.body_render_version == POST_RENDER_VERSION and post.body_html:
+        return post.body_html
+    return render_post_body(post.body_md)
+
+
 def _cached_or_rendered(row, source: str, version: int, render) -> Markup:
     """A row's cached HTML while it was made by the current renderer, else rendered now."""
     if row.body_render_version == version and row.body_html:
@@ -99,9 +135,45 @@ def _cached_or_rendered(row, source: str, version: int, render) -> Markup:
     return Markup(render(source))  # noqa: S704 - sanitized just now
 
 
-def post_body(post) -> Markup:
-    """The article body as safe markup, from the cache when it is current."""
-    return _cached_or_rendered(post, post.body_md, POST_RENDER_VERSION, render_post_body)
+def post_page_count(post) -> int:
+    """How many <!--nextpage--> pages the post has (1 without any)."""
+    return _post_html(post).count(NEXTPAGE_MARK) + 1
+
+
+def post_body(post, page: int | None = None) -> Markup:
+    """The article body as safe markup: page ``page`` of it (1-based), or every page (None, as
+    feeds show it). Where <!--more--> stood, an anchor "more-ID" (WordPress's) that the
+    listings' "Continue reading" links point at. IndexError past the last page."""
+    pages = _post_html(post).split(NEXTPAGE_MARK)
+    if page is not None:
+        if not 1 <= page <= len(pages):
+            raise IndexError(page)
+        pages = [pages[page - 1]]
+    anchor = f'<span id="more-{int(post.id or 0)}"></span>'
+    html = "\n".join(part.replace(MORE_MARK, anchor, 1).replace(MORE_MARK, "") for part in pages)
+    return Markup(html)  # noqa: S704 - produced by this module's renderer, marks replaced
+
+
+def post_teaser(post) -> Markup | None:
+    """The part of the first page before <!--more-->, or None when the first page has none."""
+    first = _post_html(post).split(NEXTPAGE_MARK, 1)[0]
+    if MORE_MARK not in first:
+        return None
+    return Markup(first.split(MORE_MARK, 1)[0])  # noqa: S704 - produced by this module
+
+
+EXCERPT_WORDS = 55  # WordPress's excerpt_length
+
+
+def post_text_excerpt(post, words: int = EXCERPT_WORDS) -> str:
+    """The first ``words`` words of the first page as plain text (WordPress's automatic
+    excerpt), "…" after a cut one. Plain text: the template escapes it."""
+    first = _post_html(post).split(NEXTPAGE_MARK, 1)[0].replace(MORE_MARK, " ")
+    text = Markup(first).striptags()  # noqa: S704 - only read as text here
+    found = text.split()
+    if len(found) <= words:
+        return " ".join(found)
+    return " ".join(found[:words]) + " [\u2026]"
 
 
 def refresh_post_html(post) -> None:
@@ -487,5 +559,8 @@ def refresh_comment_html(comment) -> None:
 
 
 def render_post_preview(source: str) -> Markup:
-    """The admin's live preview: the same rendering readers get, without caching."""
-    return Markup(render_post_body(source))  # noqa: S704 - sanitized just now
+    """The admin's live preview: the same rendering readers get, without caching; where the
+    source splits into pages, a rule."""
+    html = render_post_body(source).replace(MORE_MARK, "")
+    html = html.replace(NEXTPAGE_MARK, '<hr class="nextpage">')
+    return Markup(html)  # noqa: S704 - sanitized just now

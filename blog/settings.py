@@ -6,9 +6,13 @@ request, together with the content version (``pagecache``) in the same query.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import uuid
 from collections import ChainMap
+from datetime import UTC, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g
 from sqlalchemy import select
@@ -34,6 +38,7 @@ EDITABLE = (
     "COMMENTS_PER_PAGE",
     "COMMENT_ORDER",
     "COMMENT_EDIT_MINUTES",
+    "TIMEZONE",
 )
 
 
@@ -115,3 +120,44 @@ def save_settings(values: dict) -> None:
         row.value = json.dumps(value)
     db.session.commit()
     g.pop("saved_settings", None)
+
+
+# --- the site's time zone -----------------------------------------------------------------------
+
+_OFFSET_RE = re.compile(r"([+-])(\d{2}):(\d{2})")
+
+
+@functools.lru_cache(maxsize=32)
+def parse_timezone(value: str) -> tzinfo:
+    """ "UTC", a fixed offset "+05:00"/"-03:30" (as WordPress's "UTC+5"), or an IANA name
+    ("Europe/Berlin"). ValueError for anything else."""
+    if not isinstance(value, str):
+        raise ValueError("A time zone is a name or an offset.")
+    value = value.strip()
+    if value.upper() in ("UTC", "Z", "GMT", ""):
+        return UTC
+    offset = _OFFSET_RE.fullmatch(value)
+    if offset:
+        sign, hours, minutes = offset.groups()
+        if int(hours) > 14 or int(minutes) >= 60:
+            raise ValueError("An offset is between -14:00 and +14:00.")
+        delta = timedelta(hours=int(hours), minutes=int(minutes))
+        if not delta:
+            return UTC
+        return timezone(-delta if sign == "-" else delta)
+    # ZoneInfo would read any relative path below the tz database: only names shaped like one.
+    if len(value) > 64 or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*", value):
+        raise ValueError("Not a time zone name.")
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise ValueError("Unknown time zone.") from error
+
+
+def site_timezone() -> tzinfo:
+    """The site's time zone (setting TIMEZONE): every date readers and authors see is in it.
+    A bad stored value (it is validated when saved) falls back to UTC."""
+    try:
+        return parse_timezone(site_config().get("TIMEZONE") or "UTC")
+    except ValueError:
+        return UTC

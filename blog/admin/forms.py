@@ -23,6 +23,7 @@ from wtforms.validators import (
 
 from ..comments.forms import CommentForm
 from ..reading.slugs import is_kept_slug, is_slug
+from ..settings import parse_timezone
 from ..web.forms import BaseForm, strip, visible_name
 
 SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
@@ -142,6 +143,16 @@ def word_list(value) -> list[str]:
     return [word.strip() for word in value or () if word and word.strip()]
 
 
+def site_timezone_name(form, field) -> None:
+    """The TIMEZONE setting: what blog.settings.parse_timezone understands."""
+    try:
+        parse_timezone(field.data or "")
+    except ValueError:
+        raise ValidationError(
+            'Enter "UTC", a time zone name such as "Europe/Berlin", or an offset such as "+05:00".'
+        ) from None
+
+
 class SettingsForm(BaseForm):
     site_title = StringField(
         "Site title",
@@ -190,6 +201,13 @@ class SettingsForm(BaseForm):
     comment_edit_minutes = IntegerField(
         "Commenters may edit their comment for this many minutes (0: not at all)",
         validators=[InputRequired(), NumberRange(0, 1440)],
+    )
+    timezone = StringField(
+        "Time zone",
+        # Left empty (or not sent, by an older form): UTC.
+        filters=[strip, lambda value: value or "UTC"],
+        validators=[Length(max=64), site_timezone_name],
+        description='"UTC", a city\'s zone such as "Europe/Berlin", or an offset such as "+05:00".',
     )
 
     WORD_FIELDS = ("comment_moderation_words", "comment_disallowed_words")

@@ -104,26 +104,30 @@ def own_comments_shown_on(slug: str) -> bool:
     return shown is not None
 
 
-def entry_key(slug: str) -> str:
+def entry_key(slug: str, page: int = 1) -> str:
     # The root (scheme, host and script root, which blog/web/urls.py fixes to SITE_URL's path) is in
-    # the page's links, so it is in the key. "pieces": the entry's shape.
-    return pagecache.key("article-pieces", request.root_url, slug, discussion.comment_page())
+    # the page's links, so it is in the key. "pieces": the entry's shape. ``page``: the post's
+    # <!--nextpage--> page, each kept apart.
+    return pagecache.key("article-pieces", request.root_url, slug, page, discussion.comment_page())
 
 
-def cached(slug: str) -> Response | None:
-    """The shared page from the cache, made this reader's; None when it must be rendered."""
+def cached(slug: str, page: int = 1) -> Response | None:
+    """The shared page from the cache, made this reader's; None when it must be rendered.
+    Private and password-protected posts are never stored (views.render_article)."""
     if not is_shared_view(slug):
         return None
-    entry = entry_key(slug)
+    entry = entry_key(slug, page)
     pieces = pagecache.get(entry)
     if pieces is None:
         return None
     return personalise(pieces, entry)
 
 
-def store(slug: str, html: str, post) -> Response:
+def store(slug: str, html: str, post, page: int = 1) -> Response:
     """Keep the shared page (until the content changes, or comments close by age)."""
-    entry = entry_key(slug)
+    if post.password or post.status == "private":
+        raise ValueError("a private or protected post is never shared")
+    entry = entry_key(slug, page)
     pieces = split_at_marks(html)
     pagecache.put(entry, pieces, threads.comments_close_at(post))
     return personalise(pieces, entry)

@@ -33,7 +33,7 @@ from ..settings import site_config
 from ..web import errors
 from ..web.htmx import is_htmx, render_fragment, render_page_or_fragment
 from ..web.params import int_arg
-from . import queries
+from . import access
 from .views import render_article
 
 bp = Blueprint("comments", __name__)
@@ -53,14 +53,40 @@ CLOSED = "Comments are closed."
 GONE = "This article is no longer open for comments, so your comment was not posted."
 CHECK_FIELDS = "Your comment was not posted: please check the marked fields."
 POSTED = "Comment posted."
+LOCKED = "This post is password protected: enter the password to comment."
 ARRIVED = "Your first post did arrive, so it was not posted twice; it is with the comments."
 
 
+def commentable_post(slug: str) -> Post | None:
+    """The post or page whose comments this visitor may read and answer: a public one, or a
+    private one they may read (blog.reading.access), and not locked by a password."""
+    post = access.readable_content_by_slug(slug)
+    if post is None or access.is_locked(post):
+        return None
+    return post
+
+
+def hidden_from_visitor(post: Post) -> bool:
+    """A private post this visitor may not read, or a password-protected one still locked."""
+    if access.is_private(post) and access.private_for_reader(post) is None:
+        return True
+    return access.is_locked(post)
+
+
 def reader_post_or_404(slug: str) -> Post:
-    post = queries.visible_post_by_slug(slug)
+    post = commentable_post(slug)
     if post is None:
         abort(404)
     return post
+
+
+def refused_answer(slug: str, form) -> Response:
+    """No post to comment on: the text comes back to copy. A locked protected post says why
+    (its title is public); anything this visitor may not see looks like no article at all."""
+    found = access.readable_content_by_slug(slug)
+    if found is not None and access.is_locked(found):
+        return gone_answer(form, 403, LOCKED)
+    return gone_answer(form)
 
 
 # --- posting ------------------------------------------------------------------------------------
@@ -143,9 +169,9 @@ def sent_comment(form, seconds_since_render: float | None) -> moderation.Submiss
 @limiter.limit(comment_rate_limit, methods=["POST"])
 def create(slug: str):
     form = discussion.comment_form(request.form)
-    post = queries.visible_post_by_slug(slug)
+    post = commentable_post(slug)
     if post is None:
-        return gone_answer(form)
+        return refused_answer(slug, form)
     if threads.comments_closed(post):
         return form_answer(post, form, 403, parent_for_form(post, form), CLOSED)
     if not form.validate():
@@ -291,9 +317,9 @@ def csrf_failed(error: CSRFError):
         return handle_csrf_error(error)
     form = discussion.comment_form(request.form)
     form.meta.csrf = False
-    post = queries.visible_post_by_slug(slug)
+    post = commentable_post(slug)
     if post is None:
-        return gone_answer(form)
+        return refused_answer(slug, form)
     form.validate()  # so field problems show too, beside the session notice
     status = 422 if is_htmx() else 400
     return form_answer(post, form, status, parent_for_form(post, form), SESSION_EXPIRED)
@@ -303,7 +329,7 @@ def csrf_failed(error: CSRFError):
 def rate_limited(error: TooManyRequests):
     wait = retry_after_seconds()
     slug = (request.view_args or {}).get("slug")
-    post = queries.visible_post_by_slug(slug) if slug else None
+    post = commentable_post(slug) if slug else None
     if request.endpoint != "comments.create" or post is None:
         from ..web.errors import render_error
 
@@ -391,7 +417,7 @@ def goto(comment_id: int):
     own = visitor.own_comments()
     if comment is None or not threads.is_visible(comment, own):
         abort(404)
-    if queries.visible_post_by_slug(comment.post.slug) is None:
+    if commentable_post(comment.post.slug) is None:
         abort(404)
     page = threads.page_of(comment, list(own))
     if page is None:
@@ -421,6 +447,7 @@ def own_comment_or_404(comment_id: int) -> Comment:
         comment is None
         or comment.id not in visitor.own_comments()
         or comment.status in (CommentStatus.TRASH.value, CommentStatus.DELETED.value)
+        or hidden_from_visitor(comment.post)
     ):
         abort(404)
     return comment
@@ -428,9 +455,7 @@ def own_comment_or_404(comment_id: int) -> Comment:
 
 def poster_refusal(comment: Comment) -> str | None:
     post = comment.post
-    article_open = queries.visible_post_by_slug(
-        post.slug
-    ) is not None and not threads.comments_closed(post)
+    article_open = commentable_post(post.slug) is not None and not threads.comments_closed(post)
     try:
         lifecycle.check_poster_may_change(
             comment, article_open, discussion.edit_seconds_left(comment)

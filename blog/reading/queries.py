@@ -15,6 +15,7 @@ from ..models import (
     Comment,
     CommentStatus,
     Post,
+    PostKind,
     PostStatus,
     SlugRedirect,
     Tag,
@@ -22,6 +23,7 @@ from ..models import (
     now_utc,
     post_tags,
 )
+from ..settings import site_timezone
 
 
 def visible_condition(now: datetime | None = None):
@@ -43,14 +45,27 @@ def _visible_now():
     return visible_condition(now)
 
 
+IS_POST = Post.kind == PostKind.POST.value
+
+
 def visible_posts() -> Select:
-    """Newest first, each post with its approved-comment count (the one the database keeps,
-    blog/comment_counts.py: a column of the row, not a count per post)."""
+    """Posts (never pages) readers see, newest first, each with its approved-comment count (the
+    one the database keeps, blog/comment_counts.py: a column of the row, not a count per post).
+    Private posts are never here: their status is not a visible one."""
     return (
         select(Post)
-        .where(visible_condition())
+        .where(visible_condition(), IS_POST)
         .options(with_expression(Post.comment_count, Post.approved_comments))
         .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
+def home_posts() -> Select:
+    """The home page: sticky posts first (newest first), then the rest; each post once."""
+    return (
+        visible_posts()
+        .order_by(None)
+        .order_by(Post.sticky.desc(), Post.published_at.desc(), Post.id.desc())
     )
 
 
@@ -58,17 +73,29 @@ def posts_tagged(tag: Tag) -> Select:
     return visible_posts().where(Post.terms.any(Tag.id == tag.id))
 
 
+def _site_midnight(year: int, month: int) -> datetime:
+    """The first moment of ``month`` in the site's time zone, in UTC."""
+    return datetime(year, month, 1, tzinfo=site_timezone()).astimezone(UTC)
+
+
 def posts_in_month(year: int, month: int) -> Select:
-    """Posts published in ``month`` of ``year`` (1..12, 1..9999)."""
-    start = datetime(year, month, 1, tzinfo=UTC)
+    """Posts published in ``month`` of ``year`` (1..12, 1..9999) of the site's time zone."""
+    try:
+        start = _site_midnight(year, month)
+    except OverflowError:  # year 1 at a positive offset
+        start = datetime(year, month, 1, tzinfo=UTC)
     query = visible_posts().where(Post.published_at >= start)
     if (year, month) != (9999, 12):  # the month after December 9999 is beyond datetime's range
-        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        try:
+            end = _site_midnight(year + month // 12, month % 12 + 1)
+        except OverflowError:
+            return query
         query = query.where(Post.published_at < end)
     return query
 
 
 def visible_post_by_slug(slug: str) -> Post | None:
+    """A post (not a page) readers may see at /posts/SLUG."""
     return db.session.scalar(_visible_post_by_slug(), {"slug": slug})
 
 
@@ -79,19 +106,45 @@ def _visible_post_by_slug() -> Select:
     return visible_posts().where(Post.slug == bindparam("slug")).options(lazyload(Post.terms))
 
 
+def visible_content_by_slug(slug: str) -> Post | None:
+    """A post or a page readers may see (published, its time come), by its own slug."""
+    return db.session.scalar(_visible_content_by_slug(), {"slug": slug})
+
+
+@functools.cache
+def _visible_content_by_slug() -> Select:
+    return (
+        select(Post)
+        .where(visible_condition(), Post.slug == bindparam("slug"))
+        .options(with_expression(Post.comment_count, Post.approved_comments), lazyload(Post.terms))
+    )
+
+
+def private_content_by_slug(slug: str) -> Post | None:
+    """A private post or page (status private, published): only for those who ``may_read`` it,
+    which the caller checks (blog.reading.access)."""
+    return db.session.scalar(
+        select(Post).where(
+            Post.status == PostStatus.PRIVATE.value,
+            Post.published_at.is_not(None),
+            Post.slug == slug,
+        )
+    )
+
+
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:
     """(older, newer) visible posts around ``post``."""
     same_time = Post.published_at == post.published_at
     older = db.session.scalar(
         select(Post)
-        .where(visible_condition())
+        .where(visible_condition(), IS_POST)
         .where(or_(Post.published_at < post.published_at, and_(same_time, Post.id < post.id)))
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(1)
     )
     newer = db.session.scalar(
         select(Post)
-        .where(visible_condition())
+        .where(visible_condition(), IS_POST)
         .where(or_(Post.published_at > post.published_at, and_(same_time, Post.id > post.id)))
         .order_by(Post.published_at.asc(), Post.id.asc())
         .limit(1)
@@ -120,16 +173,29 @@ def tag_links_in_use() -> list[tuple[TagLink, int]]:
 
 
 def monthly_archive() -> list[tuple[int, int, int]]:
-    """(year, month, number of posts), newest month first."""
-    year = extract("year", Post.published_at)
-    month = extract("month", Post.published_at)
-    rows = db.session.execute(
-        select(year, month, func.count(Post.id))
-        .where(visible_condition())
-        .group_by(year, month)
-        .order_by(year.desc(), month.desc())
-    )
-    return [(int(y), int(m), n) for y, m, n in rows]
+    """(year, month, number of posts), newest month first; months of the site's time zone."""
+    zone = site_timezone()
+    if zone is UTC:
+        year = extract("year", Post.published_at)
+        month = extract("month", Post.published_at)
+        rows = db.session.execute(
+            select(year, month, func.count(Post.id))
+            .where(visible_condition(), IS_POST)
+            .group_by(year, month)
+            .order_by(year.desc(), month.desc())
+        )
+        return [(int(y), int(m), n) for y, m, n in rows]
+    # Another zone: months begin at different UTC times through the year (summer time), so the
+    # posts are counted by their local month here, from one column (the result is cached per
+    # content version, see views.sidebar).
+    hours = db.session.execute(
+        select(Post.published_at).where(visible_condition(), IS_POST)
+    ).scalars()
+    counts: dict[tuple[int, int], int] = {}
+    for at in hours:
+        local = at.astimezone(zone)
+        counts[(local.year, local.month)] = counts.get((local.year, local.month), 0) + 1
+    return [(y, m, counts[(y, m)]) for y, m in sorted(counts, reverse=True)]
 
 
 def tags_in_use() -> list[tuple[Tag, int]]:
@@ -137,7 +203,7 @@ def tags_in_use() -> list[tuple[Tag, int]]:
         select(Tag, func.count(Post.id))
         .join(post_tags, post_tags.c.tag_id == Tag.id)
         .join(Post, Post.id == post_tags.c.post_id)
-        .where(visible_condition())
+        .where(visible_condition(), IS_POST)
         .group_by(Tag.id)
         .order_by(Tag.name)
     )
@@ -145,11 +211,17 @@ def tags_in_use() -> list[tuple[Tag, int]]:
 
 
 def latest_approved_comments(post: Post | None = None) -> Select:
-    """For the comment feeds: newest approved comments on posts readers can see."""
+    """For the comment feeds: newest approved comments on posts and pages readers can see;
+    never those of a password-protected one (its comments are part of what the password
+    guards) nor of a private one (not visible)."""
     query = (
         select(Comment)
         .join(Comment.post)
-        .where(Comment.status == CommentStatus.APPROVED.value, visible_condition())
+        .where(
+            Comment.status == CommentStatus.APPROVED.value,
+            visible_condition(),
+            Post.password == "",
+        )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(current_app.config["COMMENT_FEED_SIZE"])
     )
@@ -163,5 +235,5 @@ def post_moved_from(old_slug: str) -> Post | None:
     return db.session.scalar(
         select(Post)
         .join(SlugRedirect, SlugRedirect.post_id == Post.id)
-        .where(SlugRedirect.old_slug == old_slug, visible_condition())
+        .where(SlugRedirect.old_slug == old_slug, visible_condition(), IS_POST)
     )

@@ -22,11 +22,12 @@ from ..comments import discussion, lifecycle, threads, visitor
 from ..comments.avatars import avatar_key, identicon_svg, is_avatar_key
 from ..extensions import db
 from ..models import Post, Tag
-from ..sanitize import post_body
+from ..sanitize import post_body, post_page_count, post_teaser, post_text_excerpt
 from ..settings import site_config
 from ..web.params import MAX_PAGE, int_arg
-from ..web.urls import absolute_url
-from . import queries
+from ..web.urls import absolute_url, article_url
+from . import access, queries
+from .forms import WRONG_PASSWORD, UnlockForm
 
 bp = Blueprint("public", __name__)
 # Query arguments that a moved article's redirect carries to the new address.
@@ -82,16 +83,37 @@ def shared_listing(view):
 @bp.get("/")
 @shared_listing
 def index():
-    return render_template("reading/index.html", pagination=paginate(queries.visible_posts()))
+    return render_template(
+        "reading/index.html", pagination=paginate(queries.home_posts()), show_featured=True
+    )
 
 
 @bp.get("/posts/<slug>")
 def post(slug: str):
-    shared = article_cache.cached(slug)
+    return show_post(slug, 1)
+
+
+@bp.get("/posts/<slug>/<int:page>")
+def post_page(slug: str, page: int):
+    """Page ``page`` of a post split with <!--nextpage-->; page 1 lives at /posts/SLUG."""
+    if page == 1:
+        return redirect(url_for(".post", slug=slug), 301)
+    if not 2 <= page <= MAX_PAGE:
+        abort(404)
+    return show_post(slug, page)
+
+
+def show_post(slug: str, page: int):
+    shared = article_cache.cached(slug, page)
     if shared is not None:
         return shared
     article = queries.visible_post_by_slug(slug)
     if article is None:
+        article = access.readable_post_by_slug(slug)
+    if article is None:
+        content = queries.visible_content_by_slug(slug)
+        if content is not None and content.is_page:  # a page's slug: it lives at its own address
+            return redirect(article_url(content), 301)
         moved = queries.post_moved_from(slug)
         if moved is not None:
             # Only arguments this page understands travel along: request.args passed into
@@ -101,50 +123,129 @@ def post(slug: str):
                 for name in KEPT_ON_MOVE
                 if (value := request.args.get(name, "")).isascii() and value.isdigit()
             }
+            if page > 1:
+                return redirect(url_for(".post_page", slug=moved.slug, page=page, **kept), 301)
             return redirect(url_for(".post", slug=moved.slug, **kept), 301)
         abort(404)
+    if page > post_page_count(article):
+        abort(404)
     reply_to = None
-    if request.args.get("replytocom"):
+    if request.args.get("replytocom") and not access.is_locked(article):
         # ?replytocom=ID#respond: the no-JavaScript way to reply under a comment, on the
         # comment page that shows it whatever page the link was made on.
         try:
             reply_to = lifecycle.reply_parent(article, request.args["replytocom"])
         except lifecycle.Refused:
             reply_to = None
-        page = threads.page_of(reply_to, list(visitor.own_comments())) if reply_to else None
-        if page is not None and page != discussion.comment_page():
-            links = discussion.thread_links(article, page)
+        cpage = threads.page_of(reply_to, list(visitor.own_comments())) if reply_to else None
+        if cpage is not None and cpage != discussion.comment_page():
+            links = discussion.thread_links(article, cpage)
             return redirect(f"{links.reply_url}{reply_to.id}#respond", 303)
-    return render_article(article, reply_to=reply_to)
+    return render_article(article, reply_to=reply_to, page=page)
 
 
 def render_article(
-    post: Post, status: int = 200, form=None, reply_to=None, form_message=None
+    post: Post,
+    status: int = 200,
+    form=None,
+    reply_to=None,
+    form_message=None,
+    page: int = 1,
+    unlock_form=None,
 ) -> Response:
-    """The article with its discussion; the comment views use it for no-JavaScript answers.
+    """The article (or a page: reading/page.html) with its discussion; the comment views use it
+    for no-JavaScript answers. ``page``: which <!--nextpage--> page of the body.
 
     What every anonymous reader sees alike is rendered with marks for the per-reader values and
-    kept (article_cache); anything that shows this visitor's own state is rendered for them.
+    kept (article_cache); anything that shows this visitor's own state is rendered for them,
+    and a private or password-protected post always is (and is kept by no cache at all).
     """
-    shared = (form, reply_to, form_message, status) == (None, None, None, 200) and (
-        article_cache.is_shared_view(post.slug)
+    personal = access.is_personal(post)
+    locked = access.is_locked(post)
+    shared = (
+        not personal
+        and (form, reply_to, form_message, status) == (None, None, None, 200)
+        and article_cache.is_shared_view(post.slug)
     )
-    older, newer = pagecache.remembered(
-        pagecache.key("neighbours", post.id), lambda: queries.neighbour_links(post)
-    )
-    context = discussion.section_context(post, form, reply_to, form_message)
+    if post.is_page:
+        older = newer = None
+    else:
+        older, newer = pagecache.remembered(
+            pagecache.key("neighbours", post.id), lambda: queries.neighbour_links(post)
+        )
+    if locked:
+        context = {"post": post, "unlock_form": unlock_form or UnlockForm(formdata=None)}
+        body = None
+        page_count = 1
+    else:
+        context = discussion.section_context(post, form, reply_to, form_message)
+        body = post_body(post, page)
+        page_count = post_page_count(post)
     if shared:
         context = article_cache.mark_per_reader_values(context)
     html = render_template(
-        "reading/post.html", body=post_body(post), older=older, newer=newer, **context
+        "reading/page.html" if post.is_page else "reading/post.html",
+        body=body,
+        locked=locked,
+        page_number=page,
+        page_count=page_count,
+        older=older,
+        newer=newer,
+        **context,
     )
     if shared:
-        return article_cache.store(post.slug, html, post)
+        return article_cache.store(post.slug, html, post, page)
     g.varies_on_hx_request = True
     response = make_response(html, status)
-    # The page carries this visitor's CSRF token, held comments and saved name: no shared caches.
-    response.headers["Cache-Control"] = "private, no-cache"
+    if personal:
+        # Only for this visitor (signed in, or with the password): kept by nobody, the
+        # browser's history cache included.
+        response.headers["Cache-Control"] = "private, no-store"
+    else:
+        # The page carries this visitor's CSRF token, held comments and saved name: no shared
+        # caches.
+        response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.post("/posts/<slug>/unlock")
+def unlock(slug: str):
+    """WordPress's post-password form: the right password is remembered for this session (as
+    a proof that changes with the password) and sends the reader back to the article (303); a
+    wrong one shows the form again with a message beside the field, status 403 (the content is
+    refused; browsers show the page all the same)."""
+    post = access.readable_content_by_slug(slug)
+    if post is None or not access.is_protected(post):
+        abort(404)
+    form = UnlockForm()
+    typed = form.password.data or ""
+    if form.validate() and access.password_matches(post, typed):
+        access.remember_unlocked(post)
+        return redirect(article_url(post), 303)
+    form.password.errors = [*form.password.errors, WRONG_PASSWORD]
+    return render_article(post, 403, unlock_form=form)
+
+
+@bp.app_template_global()
+def display_title(post: Post) -> str:
+    """The title as WordPress shows it: "Private: " or "Protected: " in front when it is one."""
+    if access.is_private(post):
+        return f"Private: {post.title}"
+    if access.is_protected(post):
+        return f"Protected: {post.title}"
+    return post.title
+
+
+@bp.app_template_global()
+def listing_teaser(post: Post):
+    """The part before <!--more--> for a listing (safe markup), or None."""
+    return post_teaser(post)
+
+
+@bp.app_template_global()
+def listing_excerpt(post: Post) -> str:
+    """The automatic excerpt: the first words of the post as plain text."""
+    return post_text_excerpt(post)
 
 
 @bp.get("/tag/<slug>")
@@ -172,7 +273,9 @@ def archive(year: int, month: int):
 @shared_listing
 def feed():
     posts = db.session.scalars(queries.visible_posts().limit(current_app.config["FEED_SIZE"])).all()
-    xml = render_template("reading/feed.xml", posts=posts, body_of=post_body)
+    xml = render_template(
+        "reading/feed.xml", posts=posts, body_of=post_body, excerpt_of=post_text_excerpt
+    )
     return Response(xml, mimetype="application/atom+xml")
 
 
@@ -185,8 +288,10 @@ def comments_feed():
 
 @bp.get("/posts/<slug>/comments.xml")
 def post_comments_feed(slug: str):
-    article = queries.visible_post_by_slug(slug)
-    if article is None:
+    # Posts and pages alike; never a private one, nor one behind a password (a feed reader
+    # cannot type it, and its comments are part of what the password guards).
+    article = queries.visible_content_by_slug(slug)
+    if article is None or access.is_protected(article):
         abort(404)
     comments = db.session.scalars(queries.latest_approved_comments(article)).all()
     xml = render_template("reading/comments_feed.xml", comments=comments, post=article)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, current_app, url_for
 
 from ..models import now_utc
 from ..sanitize import comment_body
-from ..settings import site_config
+from ..settings import site_config, site_timezone
 from .text import one_line, xml_safe
 
 WORD = re.compile(r"\w+")
@@ -23,15 +23,34 @@ def reading_minutes(text: str) -> int:
     return max(1, math.ceil(words / current_app.config["WORDS_PER_MINUTE"]))
 
 
+def site_time(value: datetime | None) -> datetime | None:
+    """A stored (UTC) time in the site's time zone (setting TIMEZONE); naive ones count as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(site_timezone())
+
+
 def long_date(value: datetime | None) -> str:
+    value = site_time(value)
     return f"{value:%B} {value.day}, {value:%Y}" if value else ""
 
 
+def short_date(value: datetime | None) -> str:
+    """2012-01-03, in site time (the admin's lists)."""
+    value = site_time(value)
+    return f"{value:%Y-%m-%d}" if value else ""
+
+
 def clock(value: datetime | None) -> str:
+    value = site_time(value)
     return f"{value:%H:%M}" if value else ""
 
 
 def iso_datetime(value: datetime | None) -> str:
+    """For datetime attributes and feeds: site time with its offset ("Z" for UTC)."""
+    value = site_time(value)
     return value.isoformat(timespec="seconds").replace("+00:00", "Z") if value else ""
 
 
@@ -53,6 +72,8 @@ def init_app(app: Flask) -> None:
         long_date=long_date,
         iso_datetime=iso_datetime,
         clock=clock,
+        short_date=short_date,
+        site_time=site_time,
         reading_minutes=reading_minutes,
         one_line=one_line,  # plain-text emails: a stored value can never start a new line
         xml_safe=xml_safe,  # feeds stay well-formed whatever a stored row holds
