@@ -13,8 +13,16 @@ import re
 from html.parser import HTMLParser
 
 # Gutenberg's block delimiters (<!-- wp:paragraph {...} --> and <!-- /wp:paragraph -->) and the
-# classic editor's <!--more--> / <!--nextpage--> markers.
-_EDITOR_COMMENT_RE = re.compile(r"<!--\s*(?:/?wp:|more\b|nextpage\b|noteaser\b).*?-->", re.DOTALL)
+# classic editor's <!--noteaser-->: dropped.
+_EDITOR_COMMENT_RE = re.compile(r"<!--\s*(?:/?wp:|noteaser\b).*?-->", re.DOTALL)
+# <!--more-->, <!--more Read on--> and <!--nextpage-->: kept, each as a block of its own, written
+# as WordPress writes them (the reader side splits the source at them, blog.sanitize).
+_SPLIT_MARKER_RE = re.compile(r"<!--\s*(more\b.*?|nextpage\b\s*)-->", re.DOTALL)
+_MARKER_RE = re.compile(r"<!--(?:more\b.*?|nextpage)-->", re.DOTALL)
+# Titles, names and excerpts: every comment goes (the split markers too).
+_ANY_EDITOR_COMMENT_RE = re.compile(
+    r"<!--\s*(?:/?wp:|more\b|nextpage\b|noteaser\b).*?-->", re.DOTALL
+)
 
 # [caption id="" align="" width="" caption="..."]<a><img></a> Caption text[/caption]
 _CAPTION_RE = re.compile(r"\[caption\b([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.IGNORECASE)
@@ -43,6 +51,7 @@ _CONTAINER_TAG_RE = re.compile(rf"(</?(?:{_CONTAINER})\b[^>]*>)", re.IGNORECASE)
 # Kept verbatim: preformatted text, and figures (an image and its caption, one unit).
 _VERBATIM_RE = re.compile(r"<(pre|figure)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 _PLACEHOLDER_RE = re.compile("^\ue000(\\d+)\ue000$")
+_PLACEHOLDER_ANYWHERE_RE = re.compile("\ue000(\\d+)\ue000")
 _BLANK_LINES_RE = re.compile(r"\n[ \t]*\n\s*")
 _TAG_RE = re.compile(r"(<[^>]*>)")
 
@@ -59,11 +68,22 @@ def _caption_to_figure(match: re.Match) -> str:
     return f"<figure>{image}{figcaption}</figure>"
 
 
+def _normal_marker(match: re.Match) -> str:
+    """ "<!-- more  Read on -->" -> "<!--more Read on-->", "<!-- nextpage -->" ->
+    "<!--nextpage-->"."""
+    inner = match.group(1).strip()
+    if inner.startswith("nextpage"):
+        return "<!--nextpage-->"
+    text = " ".join(inner[4:].split())
+    return f"<!--more {text}-->" if text else "<!--more-->"
+
+
 def autop(text: str) -> str:
     """A simple wpautop: blank lines separate paragraphs, single line breaks become <br>.
 
     Block-level elements stay as they are and get chunks of their own; <pre> and <figure> are
-    kept verbatim.
+    kept verbatim, and so are the split markers <!--more--> and <!--nextpage-->, each a block of
+    its own (Markdown passes an HTML comment alone between blank lines through as it is).
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ue000", "")
     kept: list[str] = []
@@ -73,6 +93,7 @@ def autop(text: str) -> str:
         return f"\n\n\ue000{len(kept) - 1}\ue000\n\n"
 
     text = _VERBATIM_RE.sub(keep, text)
+    text = _MARKER_RE.sub(keep, text)
     text = _BLOCK_OPEN_RE.sub(r"\n\n\1", text)
     text = _BLOCK_CLOSE_RE.sub(r"\1\n\n", text)
     text = _CONTAINER_TAG_RE.sub(r"\n\n\1\n\n", text)
@@ -94,21 +115,90 @@ def autop(text: str) -> str:
 def post_source(content: str) -> str:
     """A WordPress post's HTML (content:encoded) -> the Markdown source our posts store."""
     text = _EDITOR_COMMENT_RE.sub("", content)
+    text = _SPLIT_MARKER_RE.sub(_normal_marker, text)
     text = _CAPTION_RE.sub(_caption_to_figure, text)
     text = _EMBED_RE.sub(lambda m: f'<a href="{html.escape(m.group(1))}">{m.group(1)}</a>', text)
     text = _CORE_SHORTCODE_RE.sub("", text)
     return autop(text)
 
 
-def comment_text(content: str) -> str:
-    """A WordPress comment's stored HTML -> the text a reader typed, as our comments store it.
+# The tags a comment may hold (WordPress's own $allowedtags for comments, and ours,
+# blog.sanitize.COMMENT_TAGS), and the two our comment format reads as line structure.
+_COMMENT_ELEMENTS = frozenset(
+    {
+        "a", "abbr", "acronym", "b", "blockquote", "cite", "code", "del", "em", "i", "q", "s",
+        "strike", "strong",
+    }
+)  # fmt: skip
+_LINE_ELEMENTS = frozenset({"p", "br"})
+# A "<" in text that our comment format would read as the start of markup (a tag, an end tag,
+# a comment or a declaration: blog.sanitize._MARKUP_START_RE).
+_MARKUP_LIKE_RE = re.compile(r"<(?=[A-Za-z/!?])")
+# Written between such a "<" and what follows: it shows as nothing (U+2060 WORD JOINER, which
+# also keeps the two from being split across lines), and the "<" stays text.
+WORD_JOINER = "\u2060"
 
-    WordPress keeps comments with their text entity-encoded ("Tom &amp; Jerry"); ours keep the text
-    as typed and show a typed "&amp;" literally, so entities in the text (not inside tags) are
-    decoded. The comment sanitizer renders the result like any new comment.
+
+class _CommentConverter(HTMLParser):
+    """WordPress comment HTML -> our comment text (see comment_text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.text: list[str] = []  # text since the last tag (the parser hands it in pieces)
+
+    def flush(self) -> None:
+        self.parts.append(_MARKUP_LIKE_RE.sub("<" + WORD_JOINER, "".join(self.text)))
+        self.text.clear()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.flush()
+        if tag in _LINE_ELEMENTS:
+            self.parts.append(f"<{tag}>")
+        elif tag in _COMMENT_ELEMENTS:
+            written = "".join(
+                f" {name}" if value is None else f' {name}="{html.escape(value, quote=True)}"'
+                for name, value in attrs
+            )
+            self.parts.append(f"<{tag}{written}>")
+        # Any other element: WordPress showed its text; so do we (the tag goes).
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.flush()
+        if tag == "p" or tag in _COMMENT_ELEMENTS:
+            self.parts.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.flush()  # a comment ends the text around it, as it does for a browser
+
+    def close(self) -> None:
+        super().close()
+        self.flush()
+
+
+def comment_text(content: str) -> str:
+    """A WordPress comment's stored HTML -> the text our comments store, so that it shows what
+    WordPress showed.
+
+    WordPress keeps a comment as HTML and shows it as such: "Tom &amp; Jerry" shows "Tom &
+    Jerry", "&lt;s&gt;" shows the text "<s>", "&amp;lt;s&amp;gt;" the text "&lt;s&gt;", and
+    "<s>x</s>" strikes x through. Ours keep the text as typed, with the allowed tags as markup
+    (blog.sanitize.render_comment): "&" always shows as "&", and "<" as "<" unless a tag starts
+    there. So the HTML is parsed once (the XML parser already decoded the file's own escaping):
+    its elements are written as tags (the allowed ones, and <p>/<br> as line structure; others
+    are dropped, their text kept), its text is written decoded, and a "<" of the text that our
+    format would read as a tag ("<s>", "</b", "<!") gets an invisible WORD JOINER after it.
     """
-    parts = _TAG_RE.split(content.replace("\r\n", "\n"))
-    return "".join(part if index % 2 else html.unescape(part) for index, part in enumerate(parts))
+    converter = _CommentConverter()
+    converter.feed(content.replace("\r\n", "\n").replace("\r", "\n"))
+    converter.close()
+    return "".join(converter.parts)
 
 
 class _TextCollector(HTMLParser):
@@ -123,6 +213,6 @@ class _TextCollector(HTMLParser):
 def plain_text(content: str) -> str:
     """Text only (tags dropped, entities decoded, whitespace collapsed): titles, names, excerpts."""
     collector = _TextCollector()
-    collector.feed(_EDITOR_COMMENT_RE.sub("", content))
+    collector.feed(_ANY_EDITOR_COMMENT_RE.sub("", content))
     collector.close()
     return " ".join("".join(collector.parts).split())

@@ -45,20 +45,19 @@ def test_import_prints_what_it_imported_and_skipped(imported):
     lines = [line.strip() for line in imported.splitlines()]
     assert "Imported Bonnes Nouvelles — Café & Crème (WXR 1.2):" in imported
     assert "authors: 2 new, 0 already there" in lines
-    assert "tags: 3 new, 0 already there" in lines
-    assert "posts: 6 new (3 draft, 2 published, 1 scheduled), 0 already there" in lines
-    assert "comments: 11 new (8 approved, 1 pending, 1 spam, 1 trash), 0 already there" in lines
+    assert "categories: 3 new, 0 already there" in lines  # World, Café & Culture, Uncategorized
+    assert "tags: 1 new, 0 already there" in lines
+    assert "posts: 6 new (1 draft, 1 private, 3 published, 1 scheduled), 0 already there" in lines
+    assert "pages: 1 new (1 published), 0 already there" in lines
+    assert "comments: 12 new (9 approved, 1 pending, 1 spam, 1 trash), 0 already there" in lines
     for skipped in (
-        "pages: 1",
-        "attachments: 1",
-        "revisions: 1",
-        "nav_menu_item items: 1",
-        "pingbacks: 1",
-        "comments on skipped items: 1",
-        "posts with status trash: 1",
+        'attachments: 1 (e.g. "river.jpg")',
+        'revisions: 1 (e.g. "Good news from the river")',
+        'pingbacks: 1 (e.g. "Some Blog")',
+        'trashed posts and pages: 1 (e.g. "Thrown away")',
     ):
         assert skipped in lines
-    assert "password-protected posts imported as drafts: 1" in lines
+    assert "password-protected posts (the password kept): 1" in lines
 
 
 def test_posts_keep_status_dates_slugs_and_excerpts(imported):
@@ -78,20 +77,21 @@ def test_posts_keep_status_dates_slugs_and_excerpts(imported):
     future = post_by_wp_id(13)
     assert future.status == "scheduled"
     assert future.published_at == datetime(2099, 6, 1, 8, 0, tzinfo=UTC)
-    assert post_by_wp_id(18).status == "draft"  # private
-    assert post_by_wp_id(19).status == "draft"  # password-protected: never made public
-    for skipped in (14, 15, 16, 17, 20):  # page, attachment, menu item, revision, trash
+    assert post_by_wp_id(18).status == "private"
+    assert post_by_wp_id(19).password  # password-protected: kept with its password
+    assert post_by_wp_id(14).kind == "page"
+    for skipped in (15, 16, 17, 20):  # attachment, menu item, revision, trash
         assert post_by_wp_id(skipped) is None
 
 
-def test_categories_and_tags_become_tags(imported):
-    assert [(t.name, t.slug) for t in post_by_wp_id(10).tags] == [
+def test_categories_and_tags_keep_their_taxonomy(imported):
+    assert [(t.name, t.slug) for t in post_by_wp_id(10).categories] == [
         ("Café & Culture", "café-culture"),
-        ("Hope", "hope"),
+        ("Uncategorized", "uncategorized"),
         ("World", "world"),
     ]
-    assert db.session.scalar(select(Tag).where(Tag.slug == "uncategorized")) is None
-    assert [t.slug for t in post_by_wp_id(11).tags] == ["world"]
+    assert [(t.name, t.slug) for t in post_by_wp_id(10).tags] == [("Hope", "hope")]
+    assert [t.slug for t in post_by_wp_id(11).categories] == ["world"]
 
 
 def test_block_markup_captions_and_paragraphs_are_converted(imported, client):
@@ -123,7 +123,7 @@ def test_comments_keep_threads_ids_and_statuses(imported):
     statuses = {n: comment(n).status for n in (101, 104, 105, 106)}
     assert statuses == {101: "approved", 104: "pending", 105: "spam", 106: "trash"}
     assert comment(108) is None  # a pingback
-    assert comment(140) is None  # on a page, which was skipped
+    assert comment(140).post.kind == "page"  # pages come with their comments
     assert top.author_name == "Ana Souza" and top.author_email == "ana@example.org"
     assert top.author_url == "https://ana.example.org/" and top.author_ip == "192.0.2.10"
     assert top.created_at == datetime(2022, 1, 5, 11, 0, tzinfo=UTC)
@@ -181,7 +181,7 @@ def test_reimporting_changes_nothing(imported, runner):
     again = runner.invoke(args=["import-wxr", str(SAMPLE)])
     assert again.exit_code == 0, again.output
     assert "posts: 0 new, 6 already there" in again.output
-    assert "comments: 0 new, 11 already there" in again.output
+    assert "comments: 0 new, 12 already there" in again.output
     assert "SITE_TITLE kept (already set)" in again.output
     db.session.expire_all()
     assert every_row() == before

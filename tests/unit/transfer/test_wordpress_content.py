@@ -16,7 +16,12 @@ from blog.transfer.wordpress.content import comment_text, plain_text, post_sourc
             '<!-- wp:paragraph {"align":"left"} -->\n<p>Hi</p>\n<!-- /wp:paragraph -->',
             "<p>Hi</p>",
         ),
-        ("<!-- wp:separator /-->\n<hr/>\n<!--more-->\nAfter", "<hr/>\n\n<p>After</p>"),
+        (
+            "<!-- wp:separator /-->\n<hr/>\n<!--more-->\nAfter",
+            "<hr/>\n\n<!--more-->\n\n<p>After</p>",
+        ),
+        ("A<!-- more  Read on -->B", "<p>A</p>\n\n<!--more Read on-->\n\n<p>B</p>"),
+        ("<p>1</p><!-- nextpage --><p>2</p>", "<p>1</p>\n\n<!--nextpage-->\n\n<p>2</p>"),
         (
             '[caption id="a" width="300"]<img src="c.jpg" alt="Cat"> A cat[/caption]',
             '<figure><img src="c.jpg" alt="Cat"><figcaption>A cat</figcaption></figure>',
