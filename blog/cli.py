@@ -1,5 +1,5 @@
 """Command-line tools: flask --app blog init-db | seed-demo | create-user | set-password |
-import-wxr | export | import-json | backup | send-mail."""
+import-wxr | export | import-json | backup | send-mail | empty-trash."""
 
 from __future__ import annotations
 
@@ -165,9 +165,11 @@ def send_mail_command(once: bool, retry_failed: bool, hold_queued: bool) -> None
 
 
 def init_app(app: Flask) -> None:
+    from .admin.trash import empty_trash_command
     from .transfer import portable
 
     for command in (
+        empty_trash_command,
         init_db_command,
         seed_demo_command,
         create_user_command,

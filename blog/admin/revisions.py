@@ -29,20 +29,41 @@ class Piece(NamedTuple):
 
 def diff_pieces(old: str, new: str) -> list[Piece]:
     """``old`` → ``new`` as equal, deleted and inserted runs, word by word (line by line for
-    very long texts)."""
+    very long texts). Changes separated only by white space read as one change."""
     a, b = TOKENS.findall(old or ""), TOKENS.findall(new or "")
     if max(len(a), len(b)) > WORD_DIFF_LIMIT:
         a, b = (old or "").splitlines(keepends=True), (new or "").splitlines(keepends=True)
-    pieces: list[Piece] = []
+    # Runs: ("equal", text) or ("change", deleted, inserted).
+    runs: list[list] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            pieces.append(Piece("equal", "".join(a[i1:i2])))
+            runs.append(["equal", "".join(a[i1:i2])])
+        else:
+            runs.append(["change", "".join(a[i1:i2]), "".join(b[j1:j2])])
+    merged: list[list] = []
+    for run in runs:
+        if (
+            run[0] == "change"
+            and len(merged) >= 2
+            and merged[-2][0] == "change"
+            and merged[-1][0] == "equal"
+            and not merged[-1][1].strip()
+        ):
+            space = merged.pop()[1]
+            merged[-1][1] += space + run[1]
+            merged[-1][2] += space + run[2]
+        else:
+            merged.append(run)
+    pieces: list[Piece] = []
+    for run in merged:
+        if run[0] == "equal":
+            pieces.append(Piece("equal", run[1]))
             continue
-        if i2 > i1:
-            pieces.append(Piece("delete", "".join(a[i1:i2])))
-        if j2 > j1:
-            pieces.append(Piece("insert", "".join(b[j1:j2])))
+        if run[1]:
+            pieces.append(Piece("delete", run[1]))
+        if run[2]:
+            pieces.append(Piece("insert", run[2]))
     return pieces
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import click
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -103,3 +104,11 @@ def trash_empty():
     db.session.commit()
     flash(f"Emptied the Trash ({gone} {'item' if gone == 1 else 'items'} deleted for good).")
     return redirect(url_for("admin.trash"), 303)
+
+
+@click.command("empty-trash")
+@click.option("--days", default=TRASH_DAYS, show_default=True, help="Delete what is older.")
+def empty_trash_command(days: int) -> None:
+    """Delete for good the posts and pages trashed more than DAYS days ago (cron)."""
+    gone = purge_expired(max(days, 0))
+    click.echo(f"Deleted {gone} {'item' if gone == 1 else 'items'} from the Trash for good.")
