@@ -25,7 +25,8 @@ from ..extensions import db, limiter
 from ..models import Author, LoginAttempt, now_utc
 from ..web.security import no_store
 from ..web.urls import local_path
-from .forms import LoginForm, PasswordChangeForm
+from .forms import AcceptInviteForm, LoginForm, PasswordChangeForm
+from .invites import invited_author
 from .passwords import hash_password, verify_password
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
@@ -253,3 +254,28 @@ def change_password():
     elif request.method == "POST":
         status = 422
     return make_response(render_template("accounts/password.html", form=form), status)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    """The link of an invitation email: choose a password, then be signed in. It works once."""
+    author = invited_author(token)
+    if author is None:
+        return make_response(render_template("accounts/invite_used.html"), 404)
+    form = AcceptInviteForm()
+    status = 200
+    if form.validate_on_submit():
+        author.password_hash = hash_password(form.new.data)
+        author.session_epoch += 1  # the link (and any other session) stops working
+        db.session.commit()
+        current_app.logger.info("Invitation accepted by %s", for_log(author.username))
+        session.clear()
+        session["author_id"] = author.id
+        session["epoch"] = author.session_epoch
+        session.permanent = True
+        flash(f"Welcome, {author.display_name}. Your password is set.")
+        return redirect(url_for("admin.dashboard"), 303)
+    if request.method == "POST":
+        status = 422
+    html = render_template("accounts/invite.html", form=form, author=author, token=token)
+    return make_response(html, status)

@@ -47,3 +47,21 @@ class PasswordChangeForm(BaseForm):
         problem = password_problem(field.data or "")
         if problem:
             raise ValidationError(problem)
+
+
+class AcceptInviteForm(BaseForm):
+    """An invited author chooses their password (the site's rules: length, not a common one)."""
+
+    new = PasswordField("Choose a password", validators=[InputRequired("Choose a password.")])
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[
+            InputRequired("Repeat the password."),
+            EqualTo("new", "The two passwords differ."),
+        ],
+    )
+
+    def validate_new(self, field) -> None:
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)

@@ -6,9 +6,10 @@ cannot forget it.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, current_app, g, redirect, request, url_for
 from sqlalchemy import func, select
 
+from ..accounts import roles
 from ..extensions import db
 from ..models import Comment, CommentStatus
 from ..web.security import no_store
@@ -33,9 +34,41 @@ def admin_context() -> dict:
             select(func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING.value)
         )
 
+    def can(capability: str) -> bool:
+        return roles.can(g.get("author"), capability)
+
+    def admin_url(endpoint: str, capability: str) -> str | None:
+        """The address of an admin screen the signed-in author may use, else None (also while
+        the screen does not exist yet: parts of the admin arrive separately)."""
+        if endpoint not in current_app.view_functions or not can(capability):
+            return None
+        return url_for(endpoint)
+
     if g.get("author") is None:
         return {}
-    return {"pending_badge": pending_badge}
+    return {"pending_badge": pending_badge, "can": can, "admin_url": admin_url}
+
+
+# (endpoint, label, capability) of the admin's navigation, in WordPress's order; each entry is
+# shown only to the roles that may use it.
+NAVIGATION = (
+    ("admin.dashboard", "Dashboard", "read"),
+    ("admin.posts", "Posts", "edit_posts"),
+    ("admin.pages", "Pages", "edit_pages"),
+    ("admin.comments", "Comments", "moderate_comments"),
+    ("admin.categories", "Categories", "manage_categories"),
+    ("admin.tags", "Tags", "manage_categories"),
+    ("admin.menus", "Menus", "edit_theme_options"),
+    ("admin.users", "Users", "list_users"),
+    ("admin.trash", "Trash", "edit_posts"),
+    ("admin.mail", "Mail", "manage_options"),
+    ("admin.settings", "Settings", "manage_options"),
+)
+
+
+@bp.app_context_processor
+def admin_navigation() -> dict:
+    return {"admin_navigation": NAVIGATION}
 
 
 from . import (  # noqa: E402, F401  (views register on bp)
@@ -43,9 +76,12 @@ from . import (  # noqa: E402, F401  (views register on bp)
     comments,
     dashboard,
     mail,
+    menus,
     pages,
     posts,
     revisions,
     settings,
+    terms,
     trash,
+    users,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
+from ..accounts import roles
 from ..comments import lifecycle, moderation, posting
 from ..extensions import db
 from ..models import Comment, CommentStatus, Post, now_utc
@@ -116,6 +117,7 @@ def list_context() -> dict:
 
 
 @bp.get("/comments")
+@roles.require("moderate_comments")
 def comments():
     return render_page_or_fragment(
         "admin/comments.html", "admin/_comment_list.html", **list_context()
@@ -138,6 +140,7 @@ def moderate(comment: Comment, action: str) -> bool:
 
 
 @bp.post("/comments/<int:comment_id>/<action>")
+@roles.require("moderate_comments")
 def comment_action(comment_id: int, action: str):
     comment = db.get_or_404(Comment, comment_id)
     moderate(comment, action)
@@ -165,6 +168,7 @@ def render_row(comment: Comment, **extra):
 
 
 @bp.post("/comments/bulk")
+@roles.require("moderate_comments")
 def comment_bulk():
     action = request.form.get("action", "")
     ids = [i for value in request.form.getlist("ids") if (i := parse_id(value)) is not None]
@@ -186,6 +190,7 @@ def comment_bulk():
 
 
 @bp.post("/comments/empty/<status>")
+@roles.require("moderate_comments")
 def comment_empty(status: str):
     if status not in (CommentStatus.SPAM.value, CommentStatus.TRASH.value):
         abort(404)
@@ -196,19 +201,26 @@ def comment_empty(status: str):
 
 
 @bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+@roles.require("moderate_comments")
 def comment_reply(comment_id: int):
-    """Reply as the signed-in author: offered on comments that are or may become public, and
-    never changes the status of the comment replied to."""
+    """Reply as the signed-in author, to a published comment or to one waiting for approval.
+
+    Replying to a held comment approves it first (WordPress's "Approve and Reply"): a published
+    reply under a held comment would show readers "This comment was removed." above it."""
     parent = db.get_or_404(Comment, comment_id)
     if parent.status not in lifecycle.MAY_BE_PUBLIC:
         abort(404)
     form = AdminReplyForm()
     message = None
     if request.method == "POST" and form.validate():
+        approved = False
+        if parent.status == CommentStatus.PENDING.value:
+            approved = moderate(parent, "approve")
+            db.session.commit()
         try:
             reply = posting.save(
                 parent.post,
-                lifecycle.reply_parent(parent.post, parent.id, allowed=lifecycle.MAY_BE_PUBLIC),
+                lifecycle.reply_parent(parent.post, parent.id),
                 moderation.Submission(
                     body=form.comment.data,
                     name=g.author.display_name,
@@ -218,14 +230,17 @@ def comment_reply(comment_id: int):
                     user_agent=request.user_agent.string[:255],
                 ),
                 author=g.author,
-                parent_statuses=lifecycle.MAY_BE_PUBLIC,
             )
         except (lifecycle.Refused, posting.Refusal) as refused:
             message = refused.message
         else:
             if is_htmx():
-                return render_row(parent, replied=reply)
-            flash("Your reply was published.")
+                return render_row(parent, replied=reply, approved_parent=approved)
+            flash(
+                "The comment was approved and your reply published."
+                if approved
+                else "Your reply was published."
+            )
             return back_to_list()
     status = 422 if request.method == "POST" else 200
     return render_page_or_fragment(
@@ -235,6 +250,7 @@ def comment_reply(comment_id: int):
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@roles.require("moderate_comments")
 def comment_edit(comment_id: int):
     comment = db.get_or_404(Comment, comment_id)
     form = AdminCommentEditForm(obj=comment)

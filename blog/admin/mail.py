@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from ..accounts import roles
 from ..extensions import db
 from ..mail import outbox
 from ..web.forms import EmptyForm
@@ -19,12 +20,14 @@ PER_PAGE = 50
 
 
 @bp.get("/mail")
+@roles.require("manage_options")
 def mail():
     pagination = db.paginate(outbox.failed_messages(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/mail.html", pagination=pagination)
 
 
 @bp.post("/mail/retry")
+@roles.require("manage_options")
 def mail_retry():
     """One message, named by the form's ``message`` field (its outbox id)."""
     message_id = parse_id(request.form.get("message"))
@@ -34,6 +37,7 @@ def mail_retry():
 
 
 @bp.post("/mail/retry-all")
+@roles.require("manage_options")
 def mail_retry_all():
     return requeue(None)
 

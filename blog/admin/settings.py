@@ -6,6 +6,7 @@ from collections import ChainMap
 
 from flask import flash, redirect, render_template, url_for
 
+from ..accounts import roles
 from ..comments.moderation import check_rules
 from ..settings import EDITABLE, save_settings, site_config
 from . import bp
@@ -13,6 +14,7 @@ from .forms import SettingsForm
 
 
 @bp.route("/settings", methods=["GET", "POST"])
+@roles.require("manage_options")
 def settings():
     form = SettingsForm()
     status = 200

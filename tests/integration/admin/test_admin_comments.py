@@ -158,7 +158,8 @@ def test_inline_reply_is_published_with_author_badge(app, client, signed_in, mak
     reply = db.session.scalars(select(Comment).where(Comment.parent_id == parent.id)).one()
     assert reply.status == "approved" and reply.author_id == signed_in.author.id
     db.session.refresh(parent)
-    assert parent.status == "pending"  # a reply never changes the status of what it answers
+    # Replying to a held comment approves it (WordPress's "Approve and Reply", issue #21).
+    assert parent.status == "approved"
     page = app.test_client().get(f"/posts/{post.slug}").get_data(as_text=True)
     assert "Thanks for asking!" in page
     assert '<span class="badge">Author</span>' in page
