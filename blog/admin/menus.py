@@ -95,7 +95,7 @@ def page_context(**per_menu) -> dict:
     """Both menus; ``per_menu``: extra values for one menu's part (its message, typed input)."""
     names = targets()
     return {
-        "menus": [
+        "menu_parts": [
             {"menu": m, "menu_title": t, "items": ordered(m), **per_menu.get(m, {})}
             for m, t in MENUS.items()
         ],
@@ -248,6 +248,7 @@ def menu_item_action(item_id: int, how: str):
         label = shown_label(item, targets())
         for child in db.session.scalars(select(MenuItem).where(MenuItem.parent_id == item.id)):
             db.session.delete(child)
+        db.session.flush()  # children first: the database's cascade would remove them unseen
         db.session.delete(item)
         db.session.flush()
         renumber([i for i in ordered(menu) if i.parent_id is None])
@@ -286,7 +287,15 @@ def menu_item_label(item_id: int):
 def forget_target(kind: str, target_id: int) -> None:
     """A page or term is deleted: its menu entries (and their children) go with it. The caller
     commits."""
-    for item in db.session.scalars(
+    doomed = db.session.scalars(
         select(MenuItem).where(MenuItem.kind == kind, MenuItem.target_id == target_id)
-    ):
+    ).all()
+    for child in db.session.scalars(
+        select(MenuItem).where(MenuItem.parent_id.in_([item.id for item in doomed]))
+    ).all():
+        if child not in doomed:
+            db.session.delete(child)
+    db.session.flush()
+    for item in doomed:
         db.session.delete(item)
+    db.session.flush()

@@ -30,6 +30,7 @@ from ..web.forms import BaseForm, EmptyForm, strip, visible_name
 from ..web.htmx import is_htmx, render_page_or_fragment
 from ..web.params import parse_id
 from . import bp
+from .menus import forget_target
 
 CATEGORY = Taxonomy.CATEGORY.value
 TAG = Taxonomy.TAG.value
@@ -332,13 +333,13 @@ def remove_term(term: Tag, replacement: Tag | None = None) -> None:
         post.terms = terms
     for child in db.session.scalars(select(Tag).where(Tag.parent_id == term.id)):
         child.parent_id = term.parent_id if term.parent_id != child.id else None
-    for item in db.session.scalars(
-        select(MenuItem).where(MenuItem.kind == term.taxonomy, MenuItem.target_id == term.id)
-    ):
-        if replacement is not None:
+    if replacement is None:
+        forget_target(term.taxonomy, term.id)
+    else:
+        for item in db.session.scalars(
+            select(MenuItem).where(MenuItem.kind == term.taxonomy, MenuItem.target_id == term.id)
+        ):
             item.target_id = replacement.id
-        else:
-            db.session.delete(item)
     db.session.flush()
     db.session.delete(term)
 
