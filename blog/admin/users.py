@@ -15,6 +15,7 @@ from email.utils import formatdate
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from ..accounts import roles
@@ -29,7 +30,7 @@ from ..web.params import parse_id
 from ..web.urls import absolute_url
 from . import bp
 
-ROLE_CHOICES = [(role, label) for role, label in roles.ROLE_LABELS.items()]
+ROLE_CHOICES = [SelectChoice(role, label) for role, label in roles.ROLE_LABELS.items()]
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
 
@@ -98,7 +99,9 @@ def administrators() -> int:
 
 def post_counts() -> dict[int, int]:
     return dict(
-        db.session.execute(select(Post.author_id, func.count(Post.id)).group_by(Post.author_id))
+        db.session.execute(
+            select(Post.author_id, func.count(Post.id)).group_by(Post.author_id)
+        ).all()
     )
 
 
