@@ -127,3 +127,14 @@ def test_the_settings_page_edits_the_time_zone(client, admin):
         response = client.post("/admin/settings", data={**SETTINGS, "timezone": value})
         assert response.status_code == 303, value
         assert f'value="{value}"' in client.get("/admin/settings").get_data(as_text=True)
+
+
+def test_admin_lists_show_site_time(client, admin, make):
+    save_settings({"TIMEZONE": "+05:00"})
+    post = make.post("Listed", published_at=at(2012, 1, 3, 20, 0))
+    make.comment(post, created_at=at(2012, 1, 3, 20, 30))
+    admin.login()
+    posts = client.get("/admin/posts").get_data(as_text=True)
+    assert '2012-01-04 <span class="time">01:00</span>' in posts
+    comments = client.get("/admin/comments?status=all").get_data(as_text=True)
+    assert '2012-01-04 <span class="time">01:30</span>' in comments
