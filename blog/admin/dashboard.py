@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import g, render_template
 from sqlalchemy import func, select
 
+from ..accounts import roles
 from ..extensions import db
 from ..models import Comment, CommentStatus, OutboxMessage, OutboxStatus, Post, PostStatus
 from . import bp
@@ -13,9 +14,14 @@ from .comments import row_context
 
 @bp.get("/")
 def dashboard():
-    posts_by_status = dict(
-        db.session.execute(select(Post.status, func.count(Post.id)).group_by(Post.status)).all()
-    )
+    """For everyone signed in; each part only for the roles that may act on it: the posts
+    (a contributor's or author's own ones unless they may edit others'), the comments waiting
+    (moderators), the mail not sent (administrators)."""
+    counted = select(Post.status, func.count(Post.id)).group_by(Post.status)
+    if not roles.can(g.author, "edit_others_posts"):
+        counted = counted.where(Post.author_id == g.author.id)
+    posts_by_status = dict(db.session.execute(counted).all())
+    moderator = roles.can(g.author, "moderate_comments")
     pending = db.session.scalar(
         select(func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING.value)
     )
@@ -36,7 +42,8 @@ def dashboard():
         scheduled=posts_by_status.get(PostStatus.SCHEDULED.value, 0),
         drafts=posts_by_status.get(PostStatus.DRAFT.value, 0),
         pending=pending,
-        failed_mail=failed_mail,
-        latest=latest,
+        failed_mail=failed_mail if roles.can(g.author, "manage_options") else 0,
+        latest=latest if moderator else [],
+        moderator=moderator,
         **row_context(),
     )
