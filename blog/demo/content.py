@@ -1,18 +1,33 @@
-"""Demo articles for the "Good News" example site.
+"""Demo content for the "Good News" example site: articles, pages, categories and menus.
 
 Each entry in ``ARTICLES`` describes one fictional, upbeat news story that can be loaded into a
 fresh database to give the blog something to show. The stories are original writing for this
-project; the places and people in them are invented.
+project; the places and people in them are invented. The site around them is what a small real
+site has: an "About" page with a child page, a "Contact" page without comments, categories
+(one with a child category), a sticky post, a header menu and a footer menu.
 
 Keys per article:
 
 - ``title``: headline shown on the index and article pages.
 - ``slug``: unique, lowercase, hyphen-separated identifier used in URLs.
-- ``summary``: one or two plain-text sentences (at most 300 characters).
+- ``summary``: the excerpt, one or two plain-text sentences (at most 300 characters) that
+  listings show instead of the body's start; empty for the article whose listing shows the
+  part before its ``<!--more-->``.
 - ``tags``: tuple of one to three lowercase tag names.
+- ``categories``: tuple of one or more category names (``CATEGORIES``).
+- ``sticky``: shown first on the home page (one article).
 - ``days_ago``: how many days before today the article is dated.
 - ``body``: Markdown source for the article text.
 """
+
+# Category name -> its parent's name (None: a top-level category), parents first. Slugs are
+# unique across tags and categories (models.Tag): these names leave the tags their slugs
+# (/tag/science, /tag/community, which the articles link to).
+CATEGORIES = {
+    "Science & Nature": None,
+    "Community Life": None,
+    "Volunteering": "Community Life",
+}
 
 ARTICLES = (
     {
@@ -23,6 +38,7 @@ ARTICLES = (
             "alongside their novels, and the first week saw more than two hundred loans."
         ),
         "tags": ("community", "city"),
+        "categories": ("Community Life",),
         "days_ago": 2,
         "body": """\
 The Riverside Public Library has always lent out books, films and the occasional board game.
@@ -78,6 +94,7 @@ exactly what a library is for."
             "can be compared fairly."
         ),
         "tags": ("environment", "community"),
+        "categories": ("Volunteering", "Science & Nature"),
         "days_ago": 5,
         "body": """\
 Ninety-three volunteers in waders, gloves and borrowed high-visibility vests spent last Saturday
@@ -126,12 +143,10 @@ needed: just sturdy shoes and a willingness to get a little muddy.
     {
         "title": "Neighbourhood Weather Stations Share Their First Month of Data",
         "slug": "neighbourhood-weather-stations-first-month",
-        "summary": (
-            "Forty homemade weather stations on rooftops and garden fences across Eastbrook are "
-            "now reporting every ten minutes, giving residents a surprisingly detailed picture "
-            "of their local climate."
-        ),
+        # No excerpt: listings show the part before <!--more--> (the first two paragraphs).
+        "summary": "",
         "tags": ("science", "technology", "community"),
+        "categories": ("Science & Nature", "Community Life"),
         "days_ago": 9,
         "body": """\
 A month ago, forty households in Eastbrook bolted small white boxes to their garden fences,
@@ -145,6 +160,8 @@ the nearest official weather station sits at an airfield twelve kilometres away.
 would say it was dry, and it would be pouring on the high street," said club secretary Mina
 Okafor. Kits cost about the same as a takeaway dinner for two, and the club ran three evening
 workshops to help people solder and assemble them.
+
+<!--more-->
 
 The results have already been revealing. Streets near the park ran up to two degrees cooler on
 warm afternoons than the tightly packed terraces by the station, and a single heavy shower on the
@@ -187,6 +204,7 @@ hall; soldering irons, tea and biscuits are provided.
             "panels now supply roughly half of the school's daytime electricity."
         ),
         "tags": ("environment", "science"),
+        "categories": ("Science & Nature",),
         "days_ago": 16,
         "body": """\
 There was a countdown, a ribbon and a great deal of cheering in the playground at Hillcrest
@@ -230,6 +248,8 @@ how much rain it collects in an average month, and prepared a very persuasive po
             "of landfill."
         ),
         "tags": ("community", "technology", "city"),
+        "categories": ("Volunteering", "Community Life"),
+        "sticky": True,
         "days_ago": 40,
         "body": """\
 On the first Saturday of every month, the hall of St Aidan's in Saltmarsh fills with the smell
@@ -267,3 +287,71 @@ Saturday of next month, from ten until one, and newcomers are always welcome, br
 """,
     },
 )
+
+# Pages, parents before children. ``parent`` is the parent page's slug.
+PAGES = (
+    {
+        "title": "About",
+        "slug": "about",
+        "parent": None,
+        "menu_order": 1,
+        "comments_open": True,
+        "body": """\
+Good News is a small, independent site that reports on the things people in our towns are
+building, fixing and sharing. We look for stories where someone noticed a problem close to home
+and did something about it, and we try to tell them with enough detail that others can do the
+same.
+
+We publish a few articles a month. Every story is checked with the people in it before it goes
+out, and corrections are added to the article with the date they were made.
+
+Have a story for us? The [contact page](/contact/) says how to reach the desk.
+""",
+    },
+    {
+        "title": "Our team",
+        "slug": "our-team",
+        "parent": "about",
+        "menu_order": 1,
+        "comments_open": True,
+        "body": """\
+The Good News desk is three part-time writers and a rota of volunteer photographers.
+
+- **Nell Ashdown** edits the site and writes about schools and science.
+- **Kofi Mensah** covers repair cafes, libraries and anything with a soldering iron.
+- **Ines Varga** looks after the community pages and the weekly round-up.
+
+None of us is paid by the projects we write about, and we say so when we know the people
+involved.
+""",
+    },
+    {
+        "title": "Contact",
+        "slug": "contact",
+        "parent": None,
+        "menu_order": 2,
+        # A page to read, not to discuss: its comments are off.
+        "comments_open": False,
+        "body": """\
+Write to the desk at **desk@goodnews.example**. We read everything and answer most messages
+within a week.
+
+When you suggest a story, tell us who is behind it, where it happens and how we can reach them.
+We never publish your address or phone number.
+""",
+    },
+)
+
+# The header and footer menus: entries in order, each a link (``url``), a page (its slug), a
+# category or a tag (its name); ``children`` are nested one level.
+MENUS = {
+    "header": (
+        {"kind": "link", "url": "/", "label": "Home"},
+        {"kind": "page", "target": "about", "children": ({"kind": "page", "target": "our-team"},)},
+        {"kind": "category", "target": "Science & Nature"},
+    ),
+    "footer": (
+        {"kind": "page", "target": "contact"},
+        {"kind": "link", "url": "/feed.xml", "label": "Feed"},
+    ),
+}
