@@ -183,8 +183,12 @@ def render_article(
         page_count = post_page_count(post)
     if shared:
         context = article_cache.mark_per_reader_values(context)
+    if post.is_page:
+        template = "reading/locked_page.html" if locked else "reading/page.html"
+    else:
+        template = "reading/post.html"
     html = render_template(
-        "reading/page.html" if post.is_page else "reading/post.html",
+        template,
         body=body,
         locked=locked,
         page_number=page,

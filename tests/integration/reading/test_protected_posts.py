@@ -242,3 +242,22 @@ def test_a_poster_cannot_edit_their_comment_once_the_post_is_locked(client, make
     db.session.commit()
     assert client.get(f"/comments/{comment.id}/edit").status_code == 404
     assert client.post(f"/comments/{comment.id}/delete").status_code == 404
+
+
+def test_a_protected_page_is_locked_alike(client, make, fast_posting):
+    from blog.models import PostKind
+
+    page = make.post("Team page", kind=PostKind.PAGE.value, password="pw", body_md="Page secret.")
+    make.comment(page, body="Page comment")
+    response = client.get(f"/{page.slug}/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert FORM_TEXT in html and "Protected: Team page" in html
+    assert "Page secret." not in html and "Page comment" not in html
+    assert response.headers["Cache-Control"] == "private, no-store"
+    data = {"comment": "Hi", "author": "M", "email": "m@example.org", "stamp": ""}
+    assert client.post(f"/posts/{page.slug}/comments", data=data).status_code == 403
+    unlocked = client.post(f"/posts/{page.slug}/unlock", data={"password": "pw"})
+    assert unlocked.status_code == 303 and unlocked.headers["Location"].endswith(f"/{page.slug}/")
+    html = client.get(f"/{page.slug}/").get_data(as_text=True)
+    assert "Page secret." in html and "Page comment" in html
