@@ -59,6 +59,8 @@ COMMENT_POLL_SECONDS = 30  # how often an open article asks for new comments
 COMMENT_OWN_DAYS = 7  # how long a poster sees their own held comment
 COMMENT_REMEMBER_DAYS = 365  # "Save my name, email, and website" cookie lifetime
 COMMENT_RATE_LIMIT = "6 per minute;60 per hour"  # per IP, on posting, through Flask-Limiter
+# Password guesses at protected posts (POST /posts/SLUG/unlock), per IP.
+UNLOCK_RATE_LIMIT = "10 per minute;100 per hour"
 COMMENT_FEED_SIZE = 20
 
 # Flask-Limiter: memory storage by default; a Redis URL (redis://host:6379/0) shares the counts

@@ -20,7 +20,7 @@ from flask import (
 from ..caching import article_cache, pagecache
 from ..comments import discussion, lifecycle, threads, visitor
 from ..comments.avatars import avatar_key, identicon_svg, is_avatar_key
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Post, Tag
 from ..sanitize import post_body, post_page_count, post_teaser, post_text_excerpt
 from ..settings import site_config
@@ -212,7 +212,12 @@ def render_article(
     return response
 
 
+def unlock_rate_limit() -> str:
+    return current_app.config["UNLOCK_RATE_LIMIT"]
+
+
 @bp.post("/posts/<slug>/unlock")
+@limiter.limit(unlock_rate_limit, methods=["POST"])
 def unlock(slug: str):
     """WordPress's post-password form: the right password is remembered for this session (as
     a proof that changes with the password) and sends the reader back to the article (303); a

@@ -261,3 +261,29 @@ def test_a_protected_page_is_locked_alike(client, make, fast_posting):
     assert unlocked.status_code == 303 and unlocked.headers["Location"].endswith(f"/{page.slug}/")
     html = client.get(f"/{page.slug}/").get_data(as_text=True)
     assert "Page secret." in html and "Page comment" in html
+
+
+def test_password_guesses_are_limited_per_address(tmp_path, monkeypatch):
+    from tests.conftest import Factory
+    from tests.helpers import make_test_app
+
+    monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_test_app(tmp_path, RATELIMIT_ENABLED=True, UNLOCK_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        db.create_all()
+        Factory("x").post("Guarded", password="right")
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/posts/guarded/unlock", data={"password": "wrong"}).status_code == 403
+    refused = client.post("/posts/guarded/unlock", data={"password": "right"})
+    assert refused.status_code == 429
+    other = app.test_client()
+    guessed = other.post(
+        "/posts/guarded/unlock",
+        data={"password": "right"},
+        environ_base={"REMOTE_ADDR": "198.51.100.9"},
+    )
+    assert guessed.status_code == 303
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
