@@ -214,7 +214,7 @@ class Post(db.Model):
     )
     menu_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Shown first on the home page.
-    sticky: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+    sticky: Mapped[bool] = mapped_column(Boolean, default=False, server_default=db.false())
     # Non-empty: readers must type it to see the content (WordPress's post_password, kept as
     # WordPress keeps it, so editors can read and change it).
     password: Mapped[str] = mapped_column(String(255), default="", server_default="")
