@@ -38,3 +38,8 @@ def write_wxr(path: Path, items: int, first_id: int = 1, text_size: int = 2000) 
             out.write(ITEM.format(n=n, text=text))
         out.write(TAIL)
     return path
+
+
+# A whole WordPress site, written for the tests in WordPress's own layout (WXR 1.2, offset +05:00):
+# pages, nested categories, menus, sticky/private/password posts, more/nextpage, escaped comments.
+SITE = DATA / "wordpress-site.xml"
