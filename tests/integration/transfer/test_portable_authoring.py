@@ -98,6 +98,9 @@ def build_site(make) -> None:
         )
     db.session.add(Revision(post_id=sticky.id, author_id=writer.id, title="", autosave=True))
     db.session.add(Revision(post_id=locked.id, author_id=None, title="Orphan", body_md="x"))
+    # Autosaves of two authors since removed: both null, both kept.
+    db.session.add(Revision(post_id=locked.id, author_id=None, title="A", autosave=True))
+    db.session.add(Revision(post_id=locked.id, author_id=None, title="B", autosave=True))
     db.session.commit()
 
     # Menus: the header's "About" has its children; a child entry made before its parent.
@@ -140,7 +143,7 @@ def test_a_site_with_everything_new_goes_out_and_comes_back(app, runner, make, t
     expected = dump_every_column()
     assert {name: len(rows) for name, rows in expected.items()} == {
         "settings": 0, "authors": 4, "tags": 5, "posts": 9, "post_tags": 5, "comments": 1,
-        "slug_redirects": 0, "revisions": 6, "menu_items": 9,
+        "slug_redirects": 0, "revisions": 8, "menu_items": 9,
     }  # fmt: skip
     first = export(runner, tmp_path / "first.json")
     # A post's password is content, exported; an account's password hash never is.
@@ -161,7 +164,7 @@ def test_a_site_with_everything_new_goes_out_and_comes_back(app, runner, make, t
         restored = fresh_runner.invoke(args=["import-json", str(tmp_path / "first.json")])
         assert restored.exit_code == 0, restored.output
         assert "1 slug_redirects" not in restored.output
-        assert "0 slug_redirects, 6 revisions, 9 menu_items." in restored.output
+        assert "0 slug_redirects, 8 revisions, 9 menu_items." in restored.output
         assert taken_columns(dump_every_column()) == taken_columns(expected)
         about = db.session.scalar(select(Post).where(Post.slug == "about"))
         team = db.session.scalar(select(Post).where(Post.slug == "our-team"))
@@ -218,7 +221,7 @@ def test_the_same_site_round_trips_on_postgres(make, tmp_path, monkeypatch):
             revision = Revision(post_id=1, title="Later")
             db.session.add_all([later, revision])
             db.session.commit()
-            assert later.id == 10 and revision.id == 7
+            assert later.id == 10 and revision.id == 9
             db.session.delete(later)
             db.session.delete(revision)
             db.session.commit()
