@@ -27,6 +27,9 @@ class Node:
     # Not public (any status, or deleted for good) but it has visible replies: its place in the
     # thread shows "This comment was removed." and nothing of what it said or who said it.
     removed: bool = False
+    # Sits beside the comment it answers, under another one (deeper than the setting): the
+    # comment it is in is not the one it answers, so it is never named as such.
+    flattened: bool = False
 
 
 def visible_condition(own_ids, entity=Comment):
@@ -147,7 +150,8 @@ def build_tree(roots, replies, own_ids) -> list[Node]:
             if holder.level >= max_level:
                 holder = holder_of[parent_node.comment.id] or holder
             node = Node(reply, holder.level + 1, removed=not visible[reply.id])
-            if holder is not parent_node and visible[reply.parent_id]:
+            node.flattened = holder is not parent_node
+            if node.flattened and visible[reply.parent_id]:
                 node.in_reply_to = by_id[reply.parent_id].author_name
             holder.children.append(node)
             nodes[reply.id] = node
@@ -191,6 +195,7 @@ def placement_of_new(comment: Comment) -> Placement:
     while holder.depth + 1 > level - 1 and holder.parent is not None:
         holder = holder.parent
     if holder.id != comment.parent_id:
+        node.flattened = True
         node.in_reply_to = comment.parent.author_name
     return Placement(node, f"children-{holder.id}")
 
