@@ -220,9 +220,7 @@ def user_edit(user_id: int):
         else:
             account.display_name = form.display_name.data
             account.email = form.email.data
-            if account.role != form.role.data:
-                account.role = form.role.data
-                account.session_epoch += 1  # their open sessions pick the new role up at sign-in
+            account.role = form.role.data  # read on every request: it applies at once
             account.bio = form.bio.data or ""
             db.session.commit()
             flash(f"Saved {account.display_name}'s profile.")
