@@ -90,7 +90,7 @@ def test_bad_slugs_become_usable_ones_with_a_note(runner, client, tmp_path):
     ]
     result = runner.invoke(args=["import-wxr", str(wxr(tmp_path, items))])
     assert result.exit_code == 0, result.output
-    assert "tag slugs that were not usable (made again from them):" in result.output
+    assert "term slugs that were not usable (made again from them):" in result.output
     assert "post slugs that were not usable (made again from them):" in result.output
     for slug in db.session.scalars(select(Tag.slug)):
         assert is_kept_slug(slug, 64), slug
@@ -101,7 +101,7 @@ def test_bad_slugs_become_usable_ones_with_a_note(runner, client, tmp_path):
     assert links
     for link in links:
         assert ".." not in link and "//" not in link and "%2F" not in link.upper(), link
-        assert link.count("/") == 2, link
+        assert link.rstrip("/").count("/") == 2, link  # one segment after /tag/ or /posts/
     for link in links:
         assert client.get(link).status_code == 200, link
 
