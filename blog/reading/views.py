@@ -21,7 +21,7 @@ from ..caching import article_cache, pagecache
 from ..comments import discussion, lifecycle, threads, visitor
 from ..comments.avatars import avatar_key, identicon_svg, is_avatar_key
 from ..extensions import db, limiter
-from ..models import Post, Tag
+from ..models import Post
 from ..sanitize import post_body, post_page_count, post_teaser, post_text_excerpt
 from ..settings import site_config
 from ..web.params import MAX_PAGE, int_arg
@@ -257,14 +257,7 @@ def listing_excerpt(post: Post) -> str:
     return post_text_excerpt(post)
 
 
-@bp.get("/tag/<slug>")
-@shared_listing
-def tag(slug: str):
-    tag = db.one_or_404(db.select(Tag).where(Tag.slug == slug))
-    pagination = paginate(queries.posts_tagged(tag))
-    if not pagination.total:
-        abort(404)  # a tag that only drafts or scheduled articles use does not exist for readers
-    return render_template("reading/tag.html", tag=tag, pagination=pagination)
+# Tags, categories, authors and years: blog/reading/archives.py.
 
 
 @bp.get("/archive/<int:year>/<int:month>")
@@ -322,11 +315,7 @@ def avatar_key_for(email: str) -> str:
     return avatar_key(email, current_app.config["SECRET_KEY"])
 
 
-@bp.get("/sitemap.xml")
-def sitemap():
-    posts = db.session.scalars(queries.visible_posts()).all()
-    xml = render_template("reading/sitemap.xml", posts=posts, tags=queries.tags_in_use())
-    return Response(xml, mimetype="application/xml")
+# The sitemap: blog/reading/pages.py.
 
 
 @bp.get("/robots.txt")
@@ -360,3 +349,7 @@ def page_url(page: int) -> str:
     if "per_page" in request.args:
         args["per_page"] = per_page_arg()
     return url_for(request.endpoint, **args)
+
+
+# The site's structure (pages, archives, search, menus) registers on this blueprint.
+from . import archives, menus, pages, search  # noqa: E402, F401

@@ -119,7 +119,7 @@ def test_every_page_type_is_valid_html(app, client, make, admin, tmp_path):
         "article without comments": get(client, f"/posts/{quiet.slug}"),
         "article with comments closed": get(client, f"/posts/{closed.slug}"),
         "reply in place (?replytocom)": get(client, f"/posts/{post.slug}?replytocom={first.id}"),
-        "tag": get(client, f"/tag/{tag.slug}"),
+        "tag": get(client, f"/tag/{tag.slug}/"),
         "archive": get(client, month),
         "404 for an unknown path": get(client, "/no/such/page", 404),
         "404 for an unknown article": get(client, "/posts/no-such-article", 404),

@@ -30,7 +30,7 @@ def test_home_shows_author_date_summary_tags(client, make):
     html = client.get("/").get_data(as_text=True)
     assert "Ada Writer" in html
     assert "A short summary." in html
-    assert 'href="/tag/science"' in html
+    assert 'href="/tag/science/"' in html
     assert f"{post.published_at:%B} {post.published_at.day}, {post.published_at:%Y}" in html
 
 
@@ -123,7 +123,7 @@ def test_article_page(client, make):
     assert "<strong>bold</strong>" in html
     assert '<code class="language-python">' in html
     assert "1 min read" in html
-    assert 'href="/tag/technology"' in html
+    assert 'href="/tag/technology/"' in html
     assert 'id="comments"' in html
     assert f'<link rel="canonical" href="http://localhost/posts/{post.slug}">' in html
     assert '<meta property="og:type" content="article">' in html
@@ -193,7 +193,7 @@ def test_tag_page_lists_only_tagged_posts(client, make):
     tag = make.tag("environment")
     tagged = make.post("Tagged", tags=[tag])
     other = make.post("Untagged")
-    html = client.get("/tag/environment").get_data(as_text=True)
+    html = client.get("/tag/environment/").get_data(as_text=True)
     assert "Tag: environment" in html
     assert tagged.title in html
     assert other.title not in html.split("</main>")[0]
@@ -245,7 +245,7 @@ def test_sitemap_and_robots(client, make):
     locations = [loc.text for loc in root.findall("s:url/s:loc", ns)]
     assert "http://localhost/" in locations
     assert f"http://localhost/posts/{post.slug}" in locations
-    assert "http://localhost/tag/city" in locations
+    assert "http://localhost/tag/city/" in locations
     robots = client.get("/robots.txt")
     assert robots.mimetype == "text/plain"
     assert "Sitemap: http://localhost/sitemap.xml" in robots.get_data(as_text=True)

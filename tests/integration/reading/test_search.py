@@ -1,0 +1,91 @@
+"""/search?q=: what readers may see, found by title and text; protected by title only."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from blog.models import PostStatus, now_utc
+
+
+def found(client, query: str, **args) -> list[str]:
+    response = client.get("/search", query_string={"q": query, **args})
+    assert response.status_code == 200
+    return re.findall(r'<h2 class="entry-title"><a href="[^"]+">([^<]+)</a>', response.text)
+
+
+@pytest.fixture
+def site(make):
+    make.post("River cleanup", body_md="Volunteers pulled a BICYCLE from the water.")
+    make.post("Library hours", body_md="Open late on Thursdays; bicycles parked outside.")
+    make.post("About the river", slug="about", kind="page", body_md="Who we are.")
+    make.post("Members only", body_md="The bicycle code is 1234.", password="secret")
+    make.post(
+        "Private bicycle notes",
+        status=PostStatus.PRIVATE.value,
+        published_at=now_utc() - timedelta(days=1),
+    )
+    make.post("Draft about bicycles", status=PostStatus.DRAFT.value)
+    make.post(
+        "Scheduled bicycle",
+        status=PostStatus.SCHEDULED.value,
+        published_at=now_utc() + timedelta(days=1),
+    )
+
+
+def test_title_and_text_match_without_case(client, site):
+    assert found(client, "bicycle") == ["River cleanup", "Library hours"]
+    assert found(client, "RIVER") == ["River cleanup", "About the river"]
+
+
+def test_every_word_must_match(client, site):
+    assert found(client, "bicycle thursdays") == ["Library hours"]
+
+
+def test_a_protected_post_matches_by_its_title_only_and_shows_no_excerpt(client, site):
+    assert found(client, "1234") == []
+    html = client.get("/search?q=members").text
+    assert "Protected: Members only" in html
+    assert "There is no excerpt because this is a protected post." in html
+    assert "Summary of Members only" not in html
+
+
+def test_private_drafts_and_scheduled_posts_are_never_found(client, site):
+    for word in ("private", "draft", "scheduled"):
+        assert found(client, word) == [], word
+
+
+def test_the_query_stays_in_the_box_and_on_every_page_link(app, client, make):
+    app.config["POSTS_PER_PAGE"] = 2
+    for n in range(5):
+        make.post(f"Garden {n}")
+    html = client.get("/search?q=garden").text
+    assert 'name="q" value="garden"' in html
+    assert "Search results for &ldquo;garden&rdquo;" in html
+    pages = set(re.findall(r'href="(/search\?[^"]+)"', html))
+    assert pages and all("q=garden" in link for link in pages)
+    assert found(client, "garden", page=3) == ["Garden 4"]
+    assert client.get("/search?q=garden&page=4").status_code == 404
+
+
+def test_an_empty_query_shows_the_form(client, site):
+    for address in ("/search", "/search?q=", "/search?q=%20%20"):
+        html = client.get(address).text
+        assert '<form class="search-form" role="search"' in html
+        assert "entry-title" not in html
+        assert "nothing matched" not in html
+
+
+def test_wildcards_are_plain_characters(client, make):
+    make.post("Half price", body_md="Everything 50% off.")
+    make.post("Full price", body_md="Nothing off.")
+    assert found(client, "%") == ["Half price"]
+    assert found(client, "_") == []
+    assert "nothing matched" in client.get("/search?q=zebra").text
+
+
+def test_every_page_has_a_search_form(client, site):
+    html = client.get("/").text
+    assert 'action="/search"' in html and 'role="search"' in html
