@@ -169,7 +169,12 @@ def neighbour_links(post: Post) -> tuple[PostLink | None, PostLink | None]:
 
 
 def tag_links_in_use() -> list[tuple[TagLink, int]]:
-    return [(TagLink(tag.slug, tag.name), count) for tag, count in tags_in_use()]
+    """The sidebar's tag cloud: tags only (categories have their own list, reading.archives)."""
+    return [
+        (TagLink(tag.slug, tag.name), count)
+        for tag, count in tags_in_use()
+        if tag.taxonomy == "tag"
+    ]
 
 
 def monthly_archive() -> list[tuple[int, int, int]]:

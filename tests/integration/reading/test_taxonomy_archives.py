@@ -204,3 +204,11 @@ def test_scheduled_posts_join_archives_when_their_time_comes(client, make, tree)
     )
     assert "Tomorrow" not in client.get("/category/news/").get_data(as_text=True)
     assert "Tomorrow" not in client.get("/category/news/feed/").get_data(as_text=True)
+
+
+def test_the_tag_cloud_lists_tags_and_not_categories(client, make, tree):
+    make.post("Puddles", terms=[make.tag("Rain")])
+    html = client.get("/").get_data(as_text=True)
+    cloud = html.split("<h2>Tags</h2>", 1)[1].split("</section>", 1)[0]
+    assert '<a href="/tag/rain/">Rain</a> (1)' in cloud
+    assert "News" not in cloud and "Europe" not in cloud
