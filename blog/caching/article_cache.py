@@ -107,8 +107,11 @@ def own_comments_shown_on(slug: str) -> bool:
 def entry_key(slug: str, page: int = 1) -> str:
     # The root (scheme, host and script root, which blog/web/urls.py fixes to SITE_URL's path) is in
     # the page's links, so it is in the key. "pieces": the entry's shape. ``page``: the post's
-    # <!--nextpage--> page, each kept apart.
-    return pagecache.key("article-pieces", request.root_url, slug, page, discussion.comment_page())
+    # <!--nextpage--> page, each kept apart. The path: a page rendered at /SLUG/ is never served
+    # at /posts/SLUG (which redirects to it).
+    return pagecache.key(
+        "article-pieces", request.root_url, request.path, slug, page, discussion.comment_page()
+    )
 
 
 def cached(slug: str, page: int = 1) -> Response | None:

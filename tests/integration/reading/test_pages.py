@@ -235,3 +235,10 @@ def test_a_page_in_the_menu_is_marked_current_on_itself(client, make, about):
     html = client.get("/about/").get_data(as_text=True)
     assert '<a href="/about/" aria-current="page">About us</a>' in html
     assert 'aria-current="page">About us' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_page_s_cached_rendering_is_never_served_at_a_post_address(client, about):
+    for _ in range(2):  # the second answer comes from the shared cache
+        assert client.get("/about/").status_code == 200
+    response = client.get("/posts/about")
+    assert response.status_code == 301 and response.location == "/about/"
