@@ -115,3 +115,23 @@ def test_tag_inline_rename_and_delete_in_place(admin_page, live_app):
     with live_app.app_context():
         assert db.session.get(Tag, tag_id) is None
     assert_no_page_errors(page, expected_statuses=(422,))
+
+
+def test_the_new_screens_pass_axe_without_duplicate_ids(admin_page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page = admin_page
+    reports = []
+    for path in ("/admin/categories", "/admin/tags", "/admin/menus", "/admin/users",
+                 "/admin/users/invite"):  # fmt: skip
+        page.goto(path)
+        results = axe.run(page)
+        if results.violations_count:
+            reports.append(f"--- {path}:\n{results.generate_report()}")
+        ids = page.evaluate("Array.from(document.querySelectorAll('[id]'), e => e.id)")
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            reports.append(f"--- {path}: duplicate ids {duplicates}")
+    assert reports == [], "\n".join(reports)
+    assert_no_page_errors(page)
