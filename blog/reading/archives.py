@@ -150,8 +150,14 @@ def tag(slug: str):
 
 @bp.get("/tag/<slug>")
 def tag_without_slash(slug: str):
-    """The address tags had before they got WordPress's trailing slash."""
-    return redirect(url_for("public.tag", slug=tag_or_404(slug).slug), 301)
+    """The address tags had before they got WordPress's trailing slash (a tag readers cannot
+    see anything under is a 404 here too)."""
+    term = tag_or_404(slug)
+    if term.taxonomy == Taxonomy.TAG.value and not db.session.scalar(
+        queries.posts_tagged(term).with_only_columns(Post.id).limit(1)
+    ):
+        abort(404)
+    return redirect(url_for("public.tag", slug=term.slug), 301)
 
 
 @bp.get("/tag/<slug>/feed/")

@@ -14,8 +14,18 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import and_, func, or_, select
+from werkzeug.exceptions import MethodNotAllowed
 
 from ..accounts import roles
 from ..extensions import db
@@ -98,20 +108,24 @@ def not_a_page(slugs: list[str], comment_page: int | None):
         post = queries.visible_post_by_slug(slugs[0]) or queries.post_moved_from(slugs[0])
         if post is not None:
             return redirect(next_page_url(post, int(slugs[1])), 301)
+    refuse_other_methods()
     abort(404)
+
+
+def refuse_other_methods() -> None:
+    """A path another rule serves for other methods only (GET /admin/logout) is a 405 with its
+    Allow header, as it was before this catch-all rule for GET existed."""
+    adapter = current_app.create_url_adapter(request)
+    others = set(adapter.allowed_methods()) - {"GET", "HEAD", "OPTIONS"}
+    if others:
+        raise MethodNotAllowed(valid_methods=sorted(others | {"OPTIONS"}))
 
 
 def next_page_url(post: Post, number: int) -> str:
     """Page ``number`` of a post split with ``<!--nextpage-->`` (page 1 is the post itself)."""
-    if number <= 1 or "public.post_page" not in _endpoints():
+    if number <= 1:
         return url_for("public.post", slug=post.slug)
     return url_for("public.post_page", slug=post.slug, page=number)
-
-
-def _endpoints() -> set[str]:
-    from flask import current_app
-
-    return set(current_app.view_functions)
 
 
 class PageLink(NamedTuple):

@@ -159,8 +159,8 @@ def test_japanese_and_greek_articles_and_tags_get_their_own_slugs(admin, client)
     page = reader.get("/posts/" + quote("東京の朝"))
     assert page.status_code == 200
     assert quote("東京の朝") in page.get_data(as_text=True)  # links are percent-encoded
-    assert reader.get("/tag/" + quote("日本")).status_code == 200
-    assert reader.get("/tag/" + quote("ελλάδα")).status_code == 200
+    assert reader.get("/tag/" + quote("日本") + "/").status_code == 200
+    assert reader.get("/tag/" + quote("ελλάδα") + "/").status_code == 200
     assert reader.get("/posts/cafe").status_code == 200
 
 
@@ -197,12 +197,12 @@ def test_a_tag_used_only_by_drafts_or_future_posts_is_404(client, make):
         published_at=now_utc() + timedelta(days=3),
         tags=[secret],
     )
-    response = client.get("/tag/secret-plans")
+    response = client.get("/tag/secret-plans/")
     assert response.status_code == 404
     assert "Secret plans" not in response.get_data(as_text=True)
     public = make.tag("Public")
     make.post("Out now", tags=[public])
-    assert client.get("/tag/public").status_code == 200
+    assert client.get("/tag/public/").status_code == 200
 
 
 def test_publish_with_a_future_date_schedules(admin, client):

@@ -212,3 +212,10 @@ def test_the_tag_cloud_lists_tags_and_not_categories(client, make, tree):
     cloud = html.split("<h2>Tags</h2>", 1)[1].split("</section>", 1)[0]
     assert '<a href="/tag/rain/">Rain</a> (1)' in cloud
     assert "News" not in cloud and "Europe" not in cloud
+
+
+def test_the_old_tag_address_of_a_tag_with_nothing_visible_is_404(client, make):
+    secret = make.tag("Secret")
+    make.post("Draft", status=PostStatus.DRAFT.value, terms=[secret])
+    response = client.get("/tag/secret")
+    assert response.status_code == 404 and "Secret" not in response.text

@@ -94,7 +94,7 @@ def test_the_sample_file_restores(runner, client, tmp_path):
     result = restore(runner, tmp_path, site_file())
     assert result.exit_code == 0, result.output
     assert client.get("/posts/hello").status_code == 200
-    assert client.get("/tag/café-culture").status_code == 200
+    assert client.get("/tag/café-culture/").status_code == 200
     assert client.get("/posts/old-hello").headers["Location"].endswith("/posts/hello")
 
 
