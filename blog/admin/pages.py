@@ -7,7 +7,7 @@ administrators). Trash, revisions, autosave and preview are the posts' own route
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g
 from sqlalchemy import func, select
 
 from ..accounts import roles
@@ -51,6 +51,4 @@ def page_edit(post_id: int):
     post = db.get_or_404(Post, post_id)
     if not roles.may_edit(g.author, post):
         abort(403)
-    if not post.is_page and request.method == "GET":
-        return redirect(url_for("admin.post_edit", post_id=post.id, **request.args), 303)
     return editor(post)

@@ -18,6 +18,7 @@ def admin_endpoints(app):
     """Every URL rule of the admin blueprint, with sample values for its arguments."""
     samples = {"post_id": 1, "comment_id": 1, "action": "approve", "status": "spam"}
     samples |= {"term_id": 1, "item_id": 1, "how": "up", "user_id": 1}  # H4's screens
+    samples |= {"revision_id": 1}  # revisions (blog/admin/revisions.py)
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("admin."):
             path = rule.rule
