@@ -154,6 +154,19 @@ def parse_timezone(value: str) -> tzinfo:
         raise ValueError("Unknown time zone.") from error
 
 
+def timezone_label(zone: tzinfo) -> str:
+    """How the admin names a zone: "Europe/Berlin", "UTC+05:00" or "UTC"."""
+    key = getattr(zone, "key", None)
+    if key:
+        return key
+    offset = zone.utcoffset(None)
+    if not offset:
+        return "UTC"
+    sign = "-" if offset.total_seconds() < 0 else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def site_timezone() -> tzinfo:
     """The site's time zone (setting TIMEZONE): every date readers and authors see is in it.
     A bad stored value (it is validated when saved) falls back to UTC."""

@@ -104,7 +104,7 @@ class PostForm(BaseForm):
     comments_open = BooleanField("Allow comments", default=True)
     # The editor shows a text field in ISO form ("2026-05-01 09:30"); the "T" forms still count.
     publish_at = DateTimeLocalField(
-        "Publish at (UTC)",
+        "Publish at",
         format=["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[Optional()],
     )

@@ -17,13 +17,24 @@ from sqlalchemy import func, or_, select
 
 from ..accounts import roles
 from ..extensions import db
-from ..models import Post, PostKind, PostStatus, SlugRedirect, Tag, Taxonomy, now_utc
+from ..models import (
+    MenuItemKind,
+    Post,
+    PostKind,
+    PostStatus,
+    SlugRedirect,
+    Tag,
+    Taxonomy,
+    now_utc,
+)
 from ..reading.slugs import slugify, unique_slug
 from ..reading.terms import default_category, get_or_create_tag, get_or_create_term
 from ..sanitize import refresh_post_html, render_post_preview
+from ..settings import site_timezone, timezone_label
 from ..web.forms import EmptyForm
 from ..web.htmx import is_htmx, render_page_or_fragment
 from ..web.params import MAX_PAGE, int_arg, parse_id, text_arg
+from ..web.templating import site_time
 from . import bp
 from .forms import PostForm
 
@@ -229,7 +240,8 @@ def fill_form(form: PostForm, post: Post) -> None:
     form.visibility.data = visibility_of(post)
     form.parent_page.data = str(post.parent_id) if post.parent_id else ""
     if post.published_at:
-        form.publish_at.data = post.published_at.replace(tzinfo=None)
+        # Typed and shown in the site's time zone (setting TIMEZONE), stored in UTC.
+        form.publish_at.data = site_time(post.published_at).replace(tzinfo=None)
 
 
 def choose_parent(form: PostForm, post: Post | None) -> tuple[bool, Post | None]:
@@ -263,7 +275,8 @@ def apply_form(post: Post, form: PostForm, action: str, kind: str) -> str | None
             "Only editors add categories; choose one from the list.",
         ]
         return "Please correct the marked fields."
-    when = form.publish_at.data.replace(tzinfo=UTC) if form.publish_at.data else None
+    typed = form.publish_at.data
+    when = typed.replace(tzinfo=site_timezone()).astimezone(UTC) if typed else None
     now = now_utc()
     if action == "publish" and when is not None and when > now and not wants_private:
         action = "schedule"  # "Publish" with a date in the future schedules, as on WordPress
@@ -377,7 +390,8 @@ def post_form_response(
         post=post,
         kind=kind,
         message=message,
-        now=now_utc(),
+        now=site_time(now_utc()),
+        zone=timezone_label(site_timezone()),
         may_publish=roles.may_publish(g.author, probe),
         may_add_category=roles.can(g.author, "manage_categories"),
         may_delete=post is not None and roles.may_delete(g.author, post),
@@ -523,16 +537,12 @@ def post_delete(post_id: int):
 
 def delete_for_good(post: Post) -> None:
     """The post, its comments, revisions and old addresses (the database cascades); its child
-    pages move up to the top; menu entries that pointed at it go with it."""
-    from ..models import MenuItem, MenuItemKind
+    pages move up to the top; menu entries that pointed at it go with it (and the entries
+    nested under them, as when a term is deleted)."""
+    from .menus import forget_target
 
     for child in db.session.scalars(select(Post).where(Post.parent_id == post.id)):
         child.parent_id = None
     if post.is_page:
-        for item in db.session.scalars(
-            select(MenuItem).where(
-                MenuItem.kind == MenuItemKind.PAGE.value, MenuItem.target_id == post.id
-            )
-        ):
-            db.session.delete(item)
+        forget_target(MenuItemKind.PAGE.value, post.id)
     db.session.delete(post)

@@ -30,8 +30,9 @@ from werkzeug.exceptions import MethodNotAllowed
 from ..accounts import roles
 from ..extensions import db
 from ..models import Post, PostKind, PostStatus, Taxonomy
+from ..sanitize import post_page_count
 from ..web.params import MAX_ID
-from ..web.urls import MAX_PAGE_DEPTH, article_url, page_path
+from ..web.urls import MAX_PAGE_DEPTH, article_page_url, article_url, page_path
 from . import queries
 from .archives import term_path
 from .views import bp, render_article
@@ -83,18 +84,31 @@ def page(path: str):
             abort(404)
         slugs = slugs[:-1]
     found = page_by_slug(slugs[-1])
+    part = 0  # no page number in the address
+    if found is None and comment_page is None and len(slugs) > 1 and NEXT_PAGE.fullmatch(slugs[-1]):
+        # /about/2/: page 2 of a page split with <!--nextpage--> (a child page's own numeric
+        # slug, looked up first, wins).
+        found = page_by_slug(slugs[-2])
+        if found is not None:
+            part, slugs = int(slugs[-1]), slugs[:-1]
     if found is None:
         return not_a_page(slugs, comment_page)
     wanted = "/".join(slugs)
     canonical = page_path(found)
     if wanted != canonical and not all_name_pages(slugs[:-1]):
         abort(404)
-    if wanted != canonical or comment_page is not None or not request.path.endswith("/"):
+    if part and (part == 1 or wanted != canonical or not request.path.endswith("/")):
+        return redirect(article_page_url(found, part), 301)
+    if not part and (
+        wanted != canonical or comment_page is not None or not request.path.endswith("/")
+    ):
         kept = {"cpage": comment_page} if comment_page and comment_page > 1 else {}
         if request.args.get("cpage", "").isdigit() and not kept:
             kept = {"cpage": request.args["cpage"]}
         return redirect(article_url(found, **kept), 301)
-    return render_article(found)
+    if part > post_page_count(found):
+        abort(404)
+    return render_article(found, page=part or 1)
 
 
 def not_a_page(slugs: list[str], comment_page: int | None):

@@ -25,7 +25,7 @@ from ..models import Post
 from ..sanitize import post_body, post_page_count, post_teaser, post_text_excerpt
 from ..settings import site_config
 from ..web.params import MAX_PAGE, int_arg
-from ..web.urls import absolute_url, article_url
+from ..web.urls import absolute_url, article_page_url, article_url
 from . import access, queries
 from .forms import WRONG_PASSWORD, UnlockForm
 
@@ -113,7 +113,7 @@ def show_post(slug: str, page: int):
     if article is None:
         content = queries.visible_content_by_slug(slug)
         if content is not None and content.is_page:  # a page's slug: it lives at its own address
-            return redirect(article_url(content), 301)
+            return redirect(article_page_url(content, page), 301)
         moved = queries.post_moved_from(slug)
         if moved is not None:
             # Only arguments this page understands travel along: request.args passed into

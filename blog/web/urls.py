@@ -125,6 +125,7 @@ def init_app(app: Flask) -> None:
     warn_without_site_url(app)
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["article_url"] = article_url
+    app.jinja_env.globals["article_page_url"] = article_page_url
     app.jinja_env.globals["absolute_article_url"] = absolute_article_url
 
 
@@ -155,6 +156,16 @@ def article_url(post, **values) -> str:
     article is built here, so a page's comment links and feeds point at the page."""
     endpoint, own = article_endpoint(post)
     return url_for(endpoint, **own, **values)
+
+
+def article_page_url(post, number: int) -> str:
+    """Page ``number`` of an article split with ``<!--nextpage-->``: /posts/SLUG/N for a post,
+    /PATH/N/ for a page (WordPress's /about/2/); page 1 is the article itself."""
+    if number <= 1:
+        return article_url(post)
+    if post.kind == "page":
+        return url_for("public.page", path=f"{page_path(post)}/{number}")
+    return url_for("public.post_page", slug=post.slug, page=number)
 
 
 def absolute_article_url(post, **values) -> str:

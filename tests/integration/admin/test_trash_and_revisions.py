@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from blog.extensions import db
-from blog.models import Comment, Post, Revision, now_utc
+from blog.models import Comment, MenuItem, Post, Revision, now_utc
 from tests.helpers import HX, post_form
 
 
@@ -96,6 +96,25 @@ def test_delete_permanently_and_empty_trash(client, me, make):
     assert client.post("/admin/trash/empty").status_code == 303
     # An author empties only their own trash.
     assert db.session.scalars(select(Post.title)).all() == ["Theirs"]
+
+
+def test_a_page_deleted_for_good_leaves_no_menu_entry_behind(client, make, admin):
+    """Its entry goes, and so do the entries nested under it (a submenu without its parent would
+    otherwise be an orphan the menu editor cannot show); other entries stay."""
+    admin.login()
+    page = make.post("Gone page", kind="page", status="trash", trashed_at=now_utc())
+    kept = make.post("Kept page", kind="page")
+    top = MenuItem(menu="header", kind="page", target_id=page.id, position=0)
+    db.session.add(top)
+    db.session.flush()
+    db.session.add(MenuItem(menu="header", kind="link", url="/x", label="X", parent_id=top.id))
+    db.session.add(MenuItem(menu="header", kind="page", target_id=kept.id, position=1))
+    db.session.commit()
+    assert client.post(f"/admin/posts/{page.id}/delete").status_code == 303
+    db.session.expire_all()
+    left = db.session.scalars(select(MenuItem)).all()
+    assert [(item.kind, item.target_id) for item in left] == [("page", kept.id)]
+    assert "Kept page" in client.get("/").get_data(as_text=True)
 
 
 def test_items_trashed_30_days_ago_go_when_a_list_is_opened(client, me, make, runner):

@@ -113,7 +113,7 @@ def test_publish_date_is_iso_in_the_field_and_the_hint(admin, client):
     field = re.search(r'<input id="publish_at"[^>]*>', html, re.S).group(0)
     assert 'type="text"' in field and 'placeholder="YYYY-MM-DD HH:MM"' in field
     assert f'value="{later:%Y-%m-%d %H:%M}"' in field
-    assert "YYYY-MM-DD HH:MM, in UTC." in html
+    assert "YYYY-MM-DD HH:MM, in the site&rsquo;s time zone (UTC;" in html
 
 
 def test_dashboard_rows_belong_to_a_bulk_form(admin, client, make):

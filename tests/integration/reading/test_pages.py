@@ -67,6 +67,29 @@ def test_addresses_without_the_slash_or_with_a_comment_page_redirect(client, abo
     assert response.status_code == 301 and response.location == "/about/"
 
 
+def test_a_page_split_with_nextpage_has_its_pages_under_its_own_address(client, make, about):
+    """WordPress's /about/2/: the page links, each part, and the addresses around them."""
+    split = page(make, "Guide", slug="guide", body_md="Part one\n\n<!--nextpage-->\n\nPart two")
+    first = client.get("/guide/").get_data(as_text=True)
+    assert "Part one" in first and "Part two" not in first
+    assert '<nav class="page-links" aria-label="Page pages">' in first
+    assert '<a href="/guide/2/">2</a>' in first
+    second = client.get("/guide/2/")
+    assert second.status_code == 200
+    html = second.get_data(as_text=True)
+    assert "Part two" in html and "Part one" not in html
+    assert '<a href="/guide/">1</a>' in html and "<title>Guide &ndash; Page 2" in html
+    assert (client.get("/guide/2").status_code, client.get("/guide/2").location) == (
+        301,
+        "/guide/2/",
+    )
+    assert client.get("/guide/1/").location == "/guide/"
+    assert client.get("/posts/guide/2").location == "/guide/2/"
+    assert client.get("/guide/3/").status_code == 404
+    child = page(make, "2024", slug="2024", parent_id=split.id, body_md="A child page")
+    assert "A child page" in client.get(f"/guide/{child.slug}/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "fields",
     [

@@ -138,3 +138,30 @@ def test_admin_lists_show_site_time(client, admin, make):
     assert '2012-01-04 <span class="time">01:00</span>' in posts
     comments = client.get("/admin/comments?status=all").get_data(as_text=True)
     assert '2012-01-04 <span class="time">01:30</span>' in comments
+
+
+def test_an_author_types_publish_times_in_site_time(client, admin):
+    """WordPress's editor reads and writes the site's time: 09:30 typed at +05:00 is 04:30 UTC,
+    the field shows 09:30 again, and the hint names the zone."""
+    from sqlalchemy import select
+
+    from blog.extensions import db
+    from blog.models import Post
+
+    save_settings({"TIMEZONE": "+05:00"})
+    admin.login()
+    data = {
+        "title": "Planned",
+        "body": "Text",
+        "action": "schedule",
+        "publish_at": "2099-05-01 09:30",
+    }
+    assert client.post("/admin/posts/new", data=data).status_code == 303
+    post = db.session.scalars(select(Post).where(Post.title == "Planned")).one()
+    assert post.status == "scheduled"
+    assert post.published_at.astimezone(UTC) == datetime(2099, 5, 1, 4, 30, tzinfo=UTC)
+    html = client.get(f"/admin/posts/{post.id}/edit").get_data(as_text=True)
+    assert 'value="2099-05-01 09:30"' in html
+    assert "in the site&rsquo;s time zone (UTC+05:00;" in html
+    assert "for <time" in html and '2099-05-01 <span class="time">09:30</span>' in html
+    assert " UTC" not in html.split('id="publish-at-hint"')[0].rsplit("<fieldset", 1)[-1]
