@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin,
         cli,
         database,  # noqa: F401  (registers the SQLite connection pragmas)
+        media,
     )
     from .accounts import auth
     from .caching import pagecache  # noqa: F401  (registers the content-version bump)
@@ -96,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(email_actions.bp)
     app.register_blueprint(wordpress_redirects.bp)
+    media.init_app(app)
     return app
 
 

@@ -228,8 +228,13 @@ class Post(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"), index=True)
     # The WordPress post id of an imported post: re-imports skip it, /?p=ID redirects to it.
     wp_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    # The picture of listings' cards, the article's top and og:image (WordPress's _thumbnail_id).
+    featured_media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL"), index=True
+    )
 
     author: Mapped[Author] = relationship(back_populates="posts", lazy="joined")
+    featured_media: Mapped[MediaItem | None] = relationship(lazy="select")
     # Tags and categories alike (Tag.taxonomy); see the two properties below.
     terms: Mapped[list[Tag]] = relationship(
         secondary=post_tags, order_by="Tag.name", lazy="selectin"
@@ -398,6 +403,72 @@ class MenuItem(db.Model):
     url: Mapped[str] = mapped_column(String(2000), default="")  # kind link
     # Empty: the target's own title or name.
     label: Mapped[str] = mapped_column(String(200), default="")
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "image"
+    AUDIO = "audio"
+    VIDEO = "video"
+    FILE = "file"  # anything else an import brought (a PDF); linked, never embedded
+
+
+class MediaItem(db.Model):
+    """An uploaded (or imported) file and the sizes made from it (blog.media).
+
+    Posts refer to it by a stable address, /media/ID/FILE_NAME (blog.media.urls), that does not
+    change when the file does; the files themselves are stored under hashed names and served
+    immutable. ``stored_name`` is empty while the file is not here (an import without its
+    uploads folder): the record is kept and readers see a placeholder."""
+
+    __tablename__ = "media"
+    __table_args__ = (
+        CheckConstraint("kind IN ('image', 'audio', 'video', 'file')", name="kind_known"),
+        Index("ix_media_created_at", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default=MediaKind.IMAGE.value)
+    # The name it was uploaded with (shown, and the last part of its address), cleaned.
+    file_name: Mapped[str] = mapped_column(String(255))
+    # The original's stored name ("3f/3fa2….jpg" under MEDIA_DIR); "" while the file is missing.
+    stored_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    mime_type: Mapped[str] = mapped_column(String(100), default="")
+    byte_size: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    # JSON: {"768": {"width": 768, "height": 512, "files": {"webp": "…", "jpeg": "…"}}, …}
+    sizes: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    title: Mapped[str] = mapped_column(String(255), default="")
+    alt_text: Mapped[str] = mapped_column(String(1000), default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authors.id", ondelete="SET NULL"), index=True
+    )
+    # Imports: WordPress's attachment id, the post it was attached to (its post_parent, as a
+    # WordPress id: informational) and where the file lived on the old site.
+    wp_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    wp_parent_id: Mapped[int | None] = mapped_column(Integer)
+    source_url: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    author: Mapped[Author | None] = relationship()
+
+    @property
+    def is_missing(self) -> bool:
+        return not self.stored_name
+
+
+# Which posts use which media (their bodies' /media/ID/ addresses and featured images), kept by
+# blog.media.usage whenever a post is saved: the library shows it and refuses to delete in use.
+post_media = Table(
+    "post_media",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("media_id", ForeignKey("media.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class Setting(db.Model):

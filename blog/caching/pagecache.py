@@ -38,6 +38,7 @@ from ..extensions import cache, db
 from ..models import (
     Author,
     Comment,
+    MediaItem,
     MenuItem,
     Post,
     PostStatus,
@@ -49,7 +50,7 @@ from ..models import (
 from ..settings import VERSION_KEY, saved_settings
 
 # Everything a cached page shows: menus are on every page.
-CONTENT_MODELS = (Post, Comment, Tag, Author, Setting, SlugRedirect, MenuItem)
+CONTENT_MODELS = (Post, Comment, Tag, Author, Setting, SlugRedirect, MenuItem, MediaItem)
 
 
 # --- the content version ------------------------------------------------------------------------

@@ -356,7 +356,7 @@ def test_init_db_and_the_migrations_agree_on_autoincrement(tmp_path, monkeypatch
     assert (
         migrated
         == created
-        == {"authors", "tags", "posts", "comments", "outbox", "revisions", "menu_items"}
+        == {"authors", "tags", "posts", "comments", "outbox", "revisions", "menu_items", "media"}
     )
 
 
