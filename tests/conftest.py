@@ -11,7 +11,16 @@ from flask.testing import FlaskClient
 
 from blog.extensions import db
 from blog.mail.outbox import sender
-from blog.models import Author, Comment, CommentStatus, Post, PostStatus, Tag, now_utc
+from blog.models import (
+    Author,
+    Comment,
+    CommentStatus,
+    MediaItem,
+    Post,
+    PostStatus,
+    Tag,
+    now_utc,
+)
 from blog.sanitize import refresh_post_html
 from tests.helpers import PASSWORD, make_test_app, throwaway_postgres
 
@@ -133,6 +142,19 @@ class Factory:
             comment.root_id = comment.id
         db.session.commit()
         return comment
+
+    def media(self, file_name: str = "photo.jpg", **fields) -> MediaItem:
+        """A media record without a file (as an import without its uploads folder leaves one).
+        Tests that need real files and sizes upload them through blog.media.library."""
+        n = next(self.counter)
+        fields.setdefault("kind", "image")
+        fields.setdefault("mime_type", "image/jpeg")
+        fields.setdefault("title", f"Picture {n}")
+        fields.setdefault("alt_text", f"Picture {n}")
+        item = MediaItem(file_name=file_name, **fields)
+        db.session.add(item)
+        db.session.commit()
+        return item
 
 
 @pytest.fixture
