@@ -16,8 +16,9 @@ bp = Blueprint("media", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from . import render, usage, views  # noqa: F401 - views registers its rules on bp
+    from . import embeds, render, usage, views  # noqa: F401 - views registers its rules on bp
 
-    render.init_app(app)
+    render.init_app(app)  # pictures, galleries and players first; then bare URLs
+    embeds.init_app(app)
     usage.init_app(app)
     app.register_blueprint(bp)
