@@ -234,7 +234,8 @@ class Post(db.Model):
     )
 
     author: Mapped[Author] = relationship(back_populates="posts", lazy="joined")
-    featured_media: Mapped[MediaItem | None] = relationship(lazy="select")
+    # Listings show it on every card: loaded with the page of posts in one more query.
+    featured_media: Mapped[MediaItem | None] = relationship(lazy="selectin")
     # Tags and categories alike (Tag.taxonomy); see the two properties below.
     terms: Mapped[list[Tag]] = relationship(
         secondary=post_tags, order_by="Tag.name", lazy="selectin"
