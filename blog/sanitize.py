@@ -27,14 +27,65 @@ POST_RENDER_VERSION = 5
 
 POST_TAGS = frozenset(
     {
-        "p", "br", "hr", "h2", "h3", "h4", "h5", "h6",
-        "a", "img", "strong", "b", "em", "i", "s", "del", "code", "pre", "kbd",
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+        "a", "img", "strong", "b", "em", "i", "s", "del", "ins", "u", "small", "mark",
+        "code", "pre", "kbd", "samp", "var",
         "blockquote", "q", "cite", "abbr", "sup", "sub",
-        "ul", "ol", "li", "dl", "dt", "dd",
-        "table", "thead", "tbody", "tr", "th", "td", "caption", "figure", "figcaption",
+        "ul", "ol", "li", "dl", "dt", "dd", "details", "summary",
+        "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "figure", "figcaption",
+        "audio", "video", "source",
     }
 )  # fmt: skip
 POST_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Old tags authors still write (and WordPress exports keep): shown as their modern names rather
+# than stripped. The parser lets them through, they take no attribute, and _PostFilter renames them.
+_RENAMED_POST_TAGS = {"strike": "s", "tt": "code"}
+
+# Classes an author's picture, figure or paragraph may carry: WordPress's alignment and size
+# names, which the stylesheet and the picture step know. Other classes are dropped one by one.
+POST_CLASSES = frozenset(
+    {
+        "alignleft", "alignright", "aligncenter", "alignwide", "alignfull", "alignnone",
+        "size-thumbnail", "size-medium", "size-large", "size-full",
+    }
+)  # fmt: skip
+_CLASSED_TAGS = frozenset({"img", "figure", "p"})
+
+# <audio>, <video> and <source> play only this site's media: "/media/ID/FILE_NAME" (the stable
+# address of a library item, which the player step turns into the stored file). The foundation
+# cannot import blog.media, so the shape is repeated here; it matches blog.media.urls.
+_LOCAL_MEDIA_RE = re.compile(r"/media/[0-9]+/[^/\s\\?#&][^\s\\?#&]*")
+
+
+def _local_media(address: str) -> bool:
+    """A local media address, and no more: browsers resolve "..", "%2e%2e" and "\\" in a path,
+    and bleach leaves character references in a value as typed, so none of them may occur."""
+    if _LOCAL_MEDIA_RE.fullmatch(address) is None:
+        return False
+    segments = address.lower().replace("%2e", ".").split("/")
+    return not any(segment in (".", "..") for segment in segments)
+
+
+# Footnotes keep their ids: Markdown's ("fn:LABEL", "fnref:LABEL", "fnref2:LABEL") and those of
+# WordPress's Footnotes block (a UUID on the note, UUID-link on its reference). No other id
+# survives: an author's id could clash with the page's own ("comments", "respond").
+_MARKDOWN_FOOTNOTE_ID_RE = re.compile(r"(fn|fnref[0-9]*):(.{1,100})", re.DOTALL)
+_WORDPRESS_FOOTNOTE_ID_RE = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(-link)?"
+)
+_FOOTNOTE_TAGS = frozenset({"sup", "li", "a", "ol"})
+# Put in front of every footnote id (and the "#" link to it) by the renderer alone, and replaced
+# in post_body() by "p{post.id}-" (the post's id is not known yet while a new post renders), so
+# two articles on one listing never share an id and no footnote takes one of the page's.
+# A private-use character: nothing in the source makes it into an id or a "#" link.
+FOOTNOTE_MARK = "\ue0f1"
+_FOOTNOTE_MARK_RE = re.compile('(id="|href="#)' + FOOTNOTE_MARK)
+
+
+def _footnote_id(value: str) -> bool:
+    return bool(
+        _MARKDOWN_FOOTNOTE_ID_RE.fullmatch(value) or _WORDPRESS_FOOTNOTE_ID_RE.fullmatch(value)
+    )
 
 
 def _post_attribute_allowed(tag: str, name: str, value: str) -> bool:
@@ -44,14 +95,64 @@ def _post_attribute_allowed(tag: str, name: str, value: str) -> bool:
         "abbr": {"title"},
         "blockquote": {"cite"},
         "q": {"cite"},
+        "ins": {"cite", "datetime"},
+        "del": {"cite", "datetime"},
         "th": {"align"},
         "td": {"align"},
         "ol": {"start"},
+        "details": {"open"},
     }
     if name in allowed.get(tag, ()):
         return True
+    if name == "src" and tag in {"audio", "video", "source"}:
+        return _local_media(value)
+    if name == "id" and tag in _FOOTNOTE_TAGS:
+        return _footnote_id(value)
+    if name == "class" and tag in _CLASSED_TAGS:
+        return not POST_CLASSES.isdisjoint(value.split())
     # Fenced code blocks mark their language as class="language-xyz"; nothing else gets a class.
     return tag == "code" and name == "class" and value.startswith("language-")
+
+
+def _footnote_target(value: str, part: int) -> str:
+    """A footnote id as the page shows it: the mark, the part's number for Markdown's ids (each
+    part between <!--more--> and <!--nextpage--> is rendered on its own and numbers its notes
+    from 1), and a label reduced to characters that read well in an address."""
+    markdown_id = _MARKDOWN_FOOTNOTE_ID_RE.fullmatch(value)
+    if markdown_id is None:
+        return FOOTNOTE_MARK + value.lower()
+    kind, label = markdown_id.group(1), re.sub(r"[^A-Za-z0-9_.-]", "-", markdown_id.group(2))
+    return f"{FOOTNOTE_MARK}{part}-{kind}-{label}" if part else f"{FOOTNOTE_MARK}{kind}-{label}"
+
+
+class _PostFilter(Filter):
+    """html5lib filter run after bleach's sanitizer on an article's tokens: old tag names renamed,
+    classes narrowed to POST_CLASSES, footnote ids and the links to them given the mark."""
+
+    def __init__(self, source, part: int = 0):
+        super().__init__(source)
+        self.part = part
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token["type"] in ("StartTag", "EndTag", "EmptyTag"):
+                token["name"] = _RENAMED_POST_TAGS.get(token["name"], token["name"])
+            attributes = token.get("data") if token["type"] in ("StartTag", "EmptyTag") else None
+            if attributes:
+                self._attributes(token["name"], attributes)
+            yield token
+
+    def _attributes(self, tag: str, attributes: dict) -> None:
+        if (None, "class") in attributes and tag in _CLASSED_TAGS:
+            names = attributes[(None, "class")].split()
+            attributes[(None, "class")] = " ".join(
+                dict.fromkeys(name for name in names if name in POST_CLASSES)
+            )
+        if (None, "id") in attributes:
+            attributes[(None, "id")] = _footnote_target(attributes[(None, "id")], self.part)
+        href = attributes.get((None, "href"), "")
+        if href.startswith("#") and _footnote_id(href[1:]):
+            attributes[(None, "href")] = "#" + _footnote_target(href[1:], self.part)
 
 
 # Typographer's quotes and dashes in articles ("smarty"): "--" an en dash, "---" an em dash,
@@ -71,7 +172,7 @@ _SMART_PUNCTUATION = {
 def _markdown_to_html(source: str) -> str:
     return markdown.markdown(
         source,
-        extensions=["fenced_code", "tables", "sane_lists", "smarty"],
+        extensions=["fenced_code", "tables", "sane_lists", "smarty", "footnotes"],
         extension_configs={
             "tables": {"use_align_attribute": True},
             "smarty": {"substitutions": _SMART_PUNCTUATION},
@@ -100,14 +201,15 @@ def _after_sanitizing(html: str, shared: dict) -> str:
     return html
 
 
-def _render_post_part(source: str) -> str:
+def _render_post_part(source: str, part: int = 0) -> str:
     # A Cleaner is not thread-safe, so each call builds its own.
     cleaner = Cleaner(
-        tags=POST_TAGS,
+        tags=POST_TAGS | _RENAMED_POST_TAGS.keys(),
         attributes=_post_attribute_allowed,
         protocols=POST_PROTOCOLS,
         strip=True,
         strip_comments=True,
+        filters=[partial(_PostFilter, part=part)],
     )
     # A numeric reference too long to be a character makes Markdown and bleach fail (int()'s
     # digit limit): such a one is text.
@@ -135,8 +237,13 @@ def render_post_body(source: str) -> str:
     pages = []
     shared: dict = {}
 
+    rendered = 0  # parts so far: each numbers its Markdown footnotes from 1
+
     def render(part: str) -> str:
-        return _after_sanitizing(_render_post_part(part), shared)
+        nonlocal rendered
+        html = _after_sanitizing(_render_post_part(part, rendered), shared)
+        rendered += 1
+        return html
 
     for page in _NEXTPAGE_RE.split(source):
         parts = _MORE_RE.split(page, maxsplit=1)
@@ -178,7 +285,12 @@ def post_body(post, page: int | None = None) -> Markup:
         pages = [pages[page - 1]]
     anchor = f'<span id="more-{int(post.id or 0)}"></span>'
     html = "\n".join(part.replace(MORE_MARK, anchor, 1).replace(MORE_MARK, "") for part in pages)
-    return Markup(html)  # noqa: S704 - produced by this module's renderer, marks replaced
+    return Markup(_with_footnote_ids(html, post))  # noqa: S704 - this module's, marks replaced
+
+
+def _with_footnote_ids(html: str, post) -> str:
+    """The footnote marks replaced by the post's own prefix (see FOOTNOTE_MARK)."""
+    return _FOOTNOTE_MARK_RE.sub(rf"\g<1>p{int(post.id or 0)}-", html)
 
 
 def post_teaser(post) -> Markup | None:
@@ -186,7 +298,8 @@ def post_teaser(post) -> Markup | None:
     first = _post_html(post).split(NEXTPAGE_MARK, 1)[0]
     if MORE_MARK not in first:
         return None
-    return Markup(first.split(MORE_MARK, 1)[0])  # noqa: S704 - produced by this module
+    teaser = _with_footnote_ids(first.split(MORE_MARK, 1)[0], post)
+    return Markup(teaser)  # noqa: S704 - produced by this module
 
 
 EXCERPT_WORDS = 55  # WordPress's excerpt_length
@@ -590,4 +703,5 @@ def render_post_preview(source: str) -> Markup:
     source splits into pages, a rule."""
     html = render_post_body(source).replace(MORE_MARK, "")
     html = html.replace(NEXTPAGE_MARK, '<hr class="nextpage">')
+    html = _FOOTNOTE_MARK_RE.sub(r"\g<1>preview-", html)
     return Markup(html)  # noqa: S704 - sanitized just now
