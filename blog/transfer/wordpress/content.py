@@ -12,6 +12,8 @@ import html
 import re
 from html.parser import HTMLParser
 
+from .media import ALIGNMENTS, Converted, convert_blocks
+
 # Gutenberg's block delimiters (<!-- wp:paragraph {...} --> and <!-- /wp:paragraph -->) and the
 # classic editor's <!--noteaser-->: dropped.
 _EDITOR_COMMENT_RE = re.compile(r"<!--\s*(?:/?wp:|noteaser\b).*?-->", re.DOTALL)
@@ -27,15 +29,15 @@ _ANY_EDITOR_COMMENT_RE = re.compile(
 # [caption id="" align="" width="" caption="..."]<a><img></a> Caption text[/caption]
 _CAPTION_RE = re.compile(r"\[caption\b([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.IGNORECASE)
 _CAPTION_ATTRIBUTE_RE = re.compile(r"""\bcaption=(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_CAPTION_ALIGN_RE = re.compile(r"""\balign=(?:"([^"]*)"|'([^']*)'|(\w+))""", re.IGNORECASE)
 _CAPTION_IMAGE_RE = re.compile(
     r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.DOTALL | re.IGNORECASE
 )
-# [embed]URL[/embed]: the URL alone on its line is what WordPress shows without the oEmbed call.
+# [embed]URL[/embed]: the URL alone on its line (our renderer makes a card or a link of it).
 _EMBED_RE = re.compile(r"\[embed\b[^\]]*\]\s*(\S+?)\s*\[/embed\]", re.IGNORECASE)
-# Core shortcodes that only make sense with WordPress behind them (gallery, players): dropped.
-_CORE_SHORTCODE_RE = re.compile(
-    r"\[/?(?:gallery|audio|video|playlist|embed)\b[^\]]*\]", re.IGNORECASE
-)
+# Shortcodes that only make sense with WordPress behind them: dropped (gallery, audio and video
+# are converted before this runs: blog.transfer.wordpress.blocks).
+_CORE_SHORTCODE_RE = re.compile(r"\[/?(?:playlist|embed)\b[^\]]*\]", re.IGNORECASE)
 
 # Block-level tags: wpautop never wraps them in <p>, and each starts its own chunk.
 _BLOCK = (
@@ -65,7 +67,10 @@ def _caption_to_figure(match: re.Match) -> str:
     if not caption and (named := _CAPTION_ATTRIBUTE_RE.search(attributes)):
         caption = named.group(1) or named.group(2) or ""
     figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
-    return f"<figure>{image}{figcaption}</figure>"
+    align = _CAPTION_ALIGN_RE.search(attributes)
+    align_class = next((a for a in align.groups() if a), "") if align else ""
+    opening = f'<figure class="{align_class}">' if align_class in ALIGNMENTS else "<figure>"
+    return f"{opening}{image}{figcaption}</figure>"
 
 
 def _normal_marker(match: re.Match) -> str:
@@ -112,14 +117,23 @@ def autop(text: str) -> str:
     return "\n\n".join(out)
 
 
+def convert_post(content: str, footnotes: str = "") -> Converted:
+    """A WordPress post's HTML (content:encoded) -> the Markdown source our posts store, its
+    media markup in our conventions but still pointing at WordPress's files and ids
+    (blog.transfer.wordpress.media, step 1). ``footnotes``: the post's "footnotes" meta."""
+    text = _CAPTION_RE.sub(_caption_to_figure, content)
+    converted = convert_blocks(text, footnotes)
+    text = _EDITOR_COMMENT_RE.sub("", converted.source)
+    text = _SPLIT_MARKER_RE.sub(_normal_marker, text)
+    text = _EMBED_RE.sub(lambda m: f"\n\n{html.escape(m.group(1), quote=False)}\n\n", text)
+    text = _CORE_SHORTCODE_RE.sub("", text)
+    converted.source = autop(text)
+    return converted
+
+
 def post_source(content: str) -> str:
     """A WordPress post's HTML (content:encoded) -> the Markdown source our posts store."""
-    text = _EDITOR_COMMENT_RE.sub("", content)
-    text = _SPLIT_MARKER_RE.sub(_normal_marker, text)
-    text = _CAPTION_RE.sub(_caption_to_figure, text)
-    text = _EMBED_RE.sub(lambda m: f'<a href="{html.escape(m.group(1))}">{m.group(1)}</a>', text)
-    text = _CORE_SHORTCODE_RE.sub("", text)
-    return autop(text)
+    return convert_post(content).source
 
 
 # The tags a comment may hold (WordPress's own $allowedtags for comments, and ours,

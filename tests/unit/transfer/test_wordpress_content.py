@@ -40,9 +40,13 @@ from blog.transfer.wordpress.content import comment_text, plain_text, post_sourc
         ("<ul><li>a</li><li>b</li></ul>", "<ul>\n\n<li>a</li>\n\n<li>b</li>\n\n</ul>"),
         (
             "[embed]https://video.example/1[/embed]",
-            '<p><a href="https://video.example/1">https://video.example/1</a></p>',
+            "<p>https://video.example/1</p>",  # a bare URL line: our renderer's card or link
         ),
-        ('Before\n\n[gallery ids="1,2"]\n\nAfter', "<p>Before</p>\n\n<p>After</p>"),
+        # Step 1 of the media conversion: WordPress's ids, resolved once attachments are known.
+        (
+            'Before\n\n[gallery ids="1,2"]\n\nAfter',
+            '<p>Before</p>\n\n<p>[wp-gallery ids="1,2"]</p>\n\n<p>After</p>',
+        ),
         ("Stars * and _under_ stay as typed", "<p>Stars * and _under_ stay as typed</p>"),
     ],
 )
