@@ -10,6 +10,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # Audio and video play from this site's own media files only.
+        "media-src 'self'",
+        # The video players a reader starts from an embed card (blog.media.embeds), and no
+        # other frame.
+        "frame-src https://www.youtube-nocookie.com https://player.vimeo.com"
+        " https://www.dailymotion.com",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",
