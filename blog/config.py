@@ -124,3 +124,18 @@ MAIL_POLL_SECONDS = 5  # how often an idle sender looks for retries and abandone
 MAIL_SENDER_GATHER_SECONDS = 0.5
 MAIL_SENDER_LINGER_SECONDS = 30
 MODERATION_LINK_DAYS = 7  # one-click Approve / Spam / Trash links in the emails
+
+# Media (blog/media, docs/media.md). Uploads and their sizes are stored under MEDIA_DIR (empty:
+# <instance>/media); copy that folder along with the database (export writes records only).
+MEDIA_DIR = ""
+# The largest upload, in bytes: the upload view raises the request limit (MAX_CONTENT_LENGTH,
+# 1 MB for every other request) to this, and the library refuses larger files from imports too.
+MEDIA_MAX_BYTES = 32 * 1024 * 1024
+# The most pixels a picture may have (width x height), checked from its header before it is
+# decoded: a 24-megapixel photo passes, a "decompression bomb" does not. Decoding takes about
+# 4 bytes per pixel of memory, so 60 million is about 240 MB while one upload is processed.
+MEDIA_MAX_PIXELS = 60_000_000
+# The sizes made of each picture (width in pixels; "thumbnail" is a square crop), in AVIF (where
+# Pillow supports it), WebP and JPEG/PNG, only those smaller than the original. Posts and themes
+# name them: change the widths, not the names. New widths apply to pictures uploaded afterwards.
+MEDIA_SIZES = {"thumbnail": 150, "medium": 768, "large": 1536}
