@@ -165,12 +165,30 @@ def render_error(code: int, detail: str | None = None):
     )
 
 
+def _size_text(limit: int) -> str:
+    megabytes = limit / (1024 * 1024)
+    return f"{megabytes:g} MB" if megabytes >= 1 else f"{max(1, limit // 1024)} KB"
+
+
+def too_large_message() -> str:
+    """What a 413 says: the limit of this request (an upload view raises it to MEDIA_MAX_BYTES
+    with request.max_content_length; everything else has MAX_CONTENT_LENGTH)."""
+    limit = request.max_content_length
+    sent = request.content_length
+    if not limit or (sent is not None and sent <= limit):
+        # Within the body limit: one form field was over MAX_FORM_MEMORY_SIZE.
+        return "A field of what you sent is longer than this site accepts."
+    what = "This file is" if request.mimetype == "multipart/form-data" else "What you sent is"
+    return f"{what} larger than {_size_text(limit)}, the most this site takes."
+
+
 def handle_http_error(error: HTTPException):
     if isinstance(error, SecurityError):
         # A Host outside TRUSTED_HOSTS: no URL can be built for this request (Flask made no URL
         # adapter), so the styled page cannot render; a plain answer says enough.
         return Response("Bad request: unknown host.\n", 400, mimetype="text/plain")
-    response = render_error(error.code or 500)
+    detail = too_large_message() if error.code == 413 else None
+    response = render_error(error.code or 500, detail)
     # The exception's own headers carry meaning the styled page must keep: Allow on a 405
     # (RFC 9110 requires it), WWW-Authenticate, Retry-After.
     for name, value in error.get_headers():
