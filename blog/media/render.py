@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from html import unescape
 from html.parser import HTMLParser
 
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -494,6 +494,8 @@ def render_media(html: str, shared: dict) -> str:
     """The sanitizer step: media references in one part of an article -> pictures, galleries,
     players, file links and placeholders. Parts without a reference come back unchanged."""
     if "media" not in html and "gallery" not in html:
+        return html
+    if not has_app_context():  # the sanitizer used on its own (its tests): nothing to look up
         return html
     tokens = _Tokens(html).tokens
     ids = _referenced_ids(tokens)
