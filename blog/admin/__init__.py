@@ -54,6 +54,7 @@ def admin_context() -> dict:
 NAVIGATION = (
     ("admin.dashboard", "Dashboard", "read"),
     ("admin.posts", "Posts", "edit_posts"),
+    ("admin.media_library", "Media", "upload_files"),
     ("admin.pages", "Pages", "edit_pages"),
     ("admin.comments", "Comments", "moderate_comments"),
     ("admin.categories", "Categories", "manage_categories"),
@@ -76,6 +77,7 @@ from . import (  # noqa: E402, F401  (views register on bp)
     comments,
     dashboard,
     mail,
+    media,
     menus,
     pages,
     posts,

@@ -51,6 +51,11 @@ def whole_ids(value):
     return ids
 
 
+def id_text(value):
+    """An id read from the post (PostForm(obj=post)) as the text a form would send."""
+    return str(value) if isinstance(value, int) else value
+
+
 class PostForm(BaseForm):
     """A post's or a page's editor (pages leave out excerpt-less bits: sticky, terms)."""
 
@@ -102,6 +107,10 @@ class PostForm(BaseForm):
         ],
     )
     comments_open = BooleanField("Allow comments", default=True)
+    # A picture of the media library by id ("" for none); the view checks it exists and is one.
+    featured_media_id = StringField(
+        "Featured image", filters=[id_text, strip], validators=[Length(max=12)]
+    )
     # The editor shows a text field in ISO form ("2026-05-01 09:30"); the "T" forms still count.
     publish_at = DateTimeLocalField(
         "Publish at",

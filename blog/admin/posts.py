@@ -18,6 +18,8 @@ from sqlalchemy import func, or_, select
 from ..accounts import roles
 from ..extensions import db
 from ..models import (
+    MediaItem,
+    MediaKind,
     MenuItemKind,
     Post,
     PostKind,
@@ -239,6 +241,7 @@ def fill_form(form: PostForm, post: Post) -> None:
     form.category_ids.data = [category.id for category in post.categories]
     form.visibility.data = visibility_of(post)
     form.parent_page.data = str(post.parent_id) if post.parent_id else ""
+    form.featured_media_id.data = str(post.featured_media_id) if post.featured_media_id else ""
     if post.published_at:
         # Typed and shown in the site's time zone (setting TIMEZONE), stored in UTC.
         form.publish_at.data = site_time(post.published_at).replace(tzinfo=None)
@@ -259,6 +262,44 @@ def choose_parent(form: PostForm, post: Post | None) -> tuple[bool, Post | None]
     return True, parent
 
 
+FEATURED_CHOICES = 50
+FEATURED_REFUSED = (
+    "Choose a picture of the media library (this one is not there, or is not a picture)."
+)
+
+
+def featured_images() -> list[MediaItem]:
+    """The pictures the editor offers as a featured image: the newest of the library."""
+    return list(
+        db.session.scalars(
+            select(MediaItem)
+            .where(MediaItem.kind == MediaKind.IMAGE.value, MediaItem.stored_name != "")
+            .order_by(MediaItem.created_at.desc(), MediaItem.id.desc())
+            .limit(FEATURED_CHOICES)
+        )
+    )
+
+
+def typed_featured(form: PostForm) -> MediaItem | None:
+    """The media item the featured image field names (None: none, or no such item)."""
+    raw = form.featured_media_id.data
+    media_id = raw if isinstance(raw, int) else parse_id(raw or "")
+    return db.session.get(MediaItem, media_id) if media_id else None
+
+
+def choose_featured(form: PostForm) -> tuple[bool, MediaItem | None]:
+    """The featured image typed into the form: (ok, picture). Anything but an existing picture
+    is refused next to the field."""
+    raw = form.featured_media_id.data
+    if raw is None or raw == "":
+        return True, None
+    item = typed_featured(form)
+    if item is None or item.kind != MediaKind.IMAGE.value:
+        form.featured_media_id.errors = [*form.featured_media_id.errors, FEATURED_REFUSED]
+        return False, None
+    return True, item
+
+
 def apply_form(post: Post, form: PostForm, action: str, kind: str) -> str | None:
     """Copy the form into ``post`` for ``action``; returns an error message or None.
 
@@ -266,6 +307,9 @@ def apply_form(post: Post, form: PostForm, action: str, kind: str) -> str | None
     is_page = kind == PostKind.PAGE.value
     wants_private = form.visibility.data == "private"
     ok, parent = choose_parent(form, post) if is_page else (True, None)
+    if not ok:
+        return "Please correct the marked fields."
+    ok, featured = (True, None) if is_page else choose_featured(form)
     if not ok:
         return "Please correct the marked fields."
     new_category = "" if is_page else (form.new_category.data or "")
@@ -337,6 +381,7 @@ def apply_form(post: Post, form: PostForm, action: str, kind: str) -> str | None
         post.terms = list(categories) + tags
         if roles.may_publish(g.author, post):
             post.sticky = bool(form.sticky.data)
+        post.featured_media_id = featured.id if featured is not None else None
     refresh_post_html(post)
     apply_status(post, action, when, now, wants_private)
     if old_slug and old_slug != slug and was_public:
@@ -398,6 +443,8 @@ def post_form_response(
         categories=category_tree() if kind == PostKind.POST.value else [],
         parent_pages=page_tree(exclude=post) if kind == PostKind.PAGE.value else [],
         revisions=revision_count(post) if post is not None else 0,
+        featured_images=featured_images() if kind == PostKind.POST.value else [],
+        featured=typed_featured(form) if kind == PostKind.POST.value else None,
         autosave=autosave,
         restored=restored,
     )

@@ -22,6 +22,7 @@ def admin_endpoints(app, **ids):
     """
     samples = {"post_id": 1, "comment_id": 1, "action": "approve", "status": "spam"}
     samples |= {"term_id": 1, "item_id": 1, "how": "up", "user_id": 1, "revision_id": 1}
+    samples |= {"media_id": 1}
     samples |= ids
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("admin."):
@@ -216,7 +217,9 @@ def test_every_admin_page_works_when_signed_in(app, admin, client, make):
     comment = make.comment(post, status="pending")
     other = make.author("walker", role="author")
     term = post.tags[0]
+    media = make.media("walked.jpg")
     ids = {"post_id": post.id, "comment_id": comment.id, "term_id": term.id, "user_id": other.id}
+    ids |= {"media_id": media.id}
     pages = [path for method, path in admin_endpoints(app, **ids) if method == "GET"]
     assert len(pages) >= 8
     for path in pages:
