@@ -116,9 +116,16 @@ def set_password_command(username: str, password: str | None) -> None:
     "--media-url",
     metavar="URL",
     help="Where the old wp-content/uploads/ folder is served now, e.g. /uploads/: images and "
-    "links to the old site's uploads are rewritten to it.",
+    "links to the old site's uploads that are no attachment of the export are rewritten to it.",
 )
-def import_wxr_command(file, media_url: str | None) -> None:
+@click.option(
+    "--uploads",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, dir_okay=True),
+    help="The old site's wp-content/uploads folder (copied here): the attachments' files are "
+    "brought into the media library, sizes made. Run again with it later to fill in files.",
+)
+def import_wxr_command(file, media_url: str | None, uploads: str | None) -> None:
     """Import a WordPress export file (Tools → Export → All content); safe to repeat."""
     from .transfer.wordpress.importer import import_wxr
     from .transfer.wordpress.wxr import WXRError
@@ -126,7 +133,7 @@ def import_wxr_command(file, media_url: str | None) -> None:
     if media_url is not None and not media_url.endswith("/"):
         media_url += "/"
     try:
-        report = import_wxr(file, media_url=media_url)
+        report = import_wxr(file, media_url=media_url, uploads=uploads)
     except WXRError as error:
         raise click.ClickException(f"{file.name}, {error}. Nothing was imported.") from None
     for line in report.lines():

@@ -11,8 +11,13 @@ An imported comment keeps its WordPress id as its own id when that id is free (i
 new blog), so the ``#comment-123`` anchors of old WordPress links, which browsers carry across our
 redirects, land on the same comment, and ``/c/123`` finds it.
 
+Attachments become media items (keyed on ``media.wp_id``); with the old site's uploads folder
+their files come in too (blog.media.library makes the sizes), and every reference to them in posts
+becomes our stable address (see .media). Dynamic blocks (latest posts, page list...) are left
+out and counted.
+
 What WordPress has and we have not is left out, counted by kind with an example of each:
-attachments, revisions, custom post types, posts in the trash, pingbacks and trackbacks, menus
+revisions, custom post types, posts in the trash, pingbacks and trackbacks, menus
 beyond the header and the footer, menu items nested deeper than one level (moved up a level).
 The site's offset (the most common difference between the items' local and GMT dates) becomes
 the TIMEZONE setting unless one is set.
@@ -23,10 +28,12 @@ from __future__ import annotations
 import gc
 import ipaddress
 import json
+import mimetypes
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -39,10 +46,13 @@ from wtforms.validators import ValidationError
 from ...accounts.passwords import NO_PASSWORD
 from ...database import reset_id_sequences
 from ...extensions import db
+from ...media.processing import UploadRefused
 from ...models import (
     Author,
     Comment,
     CommentStatus,
+    MediaItem,
+    MediaKind,
     MenuItem,
     MenuItemKind,
     MenuLocation,
@@ -55,6 +65,7 @@ from ...models import (
     Tag,
     Taxonomy,
     now_utc,
+    post_media,
     post_tags,
 )
 from ...reading.slugs import is_kept_slug, slugify, unique_slug
@@ -63,7 +74,15 @@ from ...sanitize import refresh_comment_html, refresh_post_html
 from ...web.forms import has_visible_text, web_address
 from ...web.urls import article_endpoint, local_path
 from ..portable import email_problem
-from .content import comment_text, plain_text, post_source
+from .content import comment_text, convert_post, plain_text
+from .media import (
+    UPLOADS,
+    Attachment,
+    AttachmentIndex,
+    player_links,
+    rewrite_references,
+    uploads_path,
+)
 from .wxr import Node, WXRError, read_channel
 
 POST_STATUS = {
@@ -83,7 +102,7 @@ COMMENT_STATUS = {
     "post-trashed": CommentStatus.TRASH.value,
 }
 # What is left out, by WordPress post type (any other type: 'custom post type "TYPE"').
-SKIPPED_TYPES = {"attachment": "attachments", "revision": "revisions"}
+SKIPPED_TYPES = {"revision": "revisions"}
 TERM_TAXONOMY = {"category": Taxonomy.CATEGORY.value, "post_tag": Taxonomy.TAG.value}
 
 IMPORT_REASON = "Imported from WordPress"
@@ -97,6 +116,11 @@ MENU_URL_MAX = 2000
 MENU_LABEL_MAX = 200
 # What is imported, in the order the summary lists it.
 KINDS = ("authors", "categories", "tags", "posts", "pages", "comments", "menus", "menu items")
+MEDIA_KINDS = {"image": "images", "audio": "audio", "video": "video", "file": "files"}
+# Missing and refused files listed one by one in the summary, at most (then a count).
+LISTED_FILES = 100
+# What in a post's source may refer to an attachment (step 2 runs on those posts only).
+_MEDIA_HINT_RE = re.compile(r"wp-content/uploads/|\[wp-gallery\b|\bwp-image-\d", re.IGNORECASE)
 
 
 @dataclass
@@ -114,6 +138,50 @@ class Report:
     menus: list[str] = field(default_factory=list)
     site_title: str = ""
     version: str = ""
+    # Media: new items by kind, files brought in, and what could not be.
+    media: Counter = field(default_factory=Counter)
+    uploads: str | None = None  # the --uploads folder, when given
+    files_brought: int = 0
+    files_missing: list[str] = field(default_factory=list)
+    files_refused: list[str] = field(default_factory=list)
+    old_site_posts: list[str] = field(default_factory=list)  # titles
+    dynamic_blocks: Counter = field(default_factory=Counter)
+    dynamic_examples: dict[str, str] = field(default_factory=dict)
+
+    def left_out_block(self, name: str, title: str) -> None:
+        self.dynamic_blocks[name] += 1
+        self.dynamic_examples.setdefault(name, title)
+
+    def media_lines(self) -> list[str]:
+        kinds = ", ".join(f"{self.media[k]} {label}" for k, label in MEDIA_KINDS.items())
+        out = [
+            f"  media: {self.media.total()} new ({kinds}), {self.present['media']} already there"
+        ]
+        if self.uploads is not None:
+            out.append(
+                f"  media files from {self.uploads}: {self.files_brought} brought in, "
+                f"{len(self.files_missing)} missing, {len(self.files_refused)} refused"
+            )
+            for label, names in (("missing", self.files_missing), ("refused", self.files_refused)):
+                out.extend(f"    {label}: {name}" for name in names[:LISTED_FILES])
+                if len(names) > LISTED_FILES:
+                    out.append(f"    ... and {len(names) - LISTED_FILES} more {label}")
+        if self.old_site_posts:
+            out.append(f"  posts still using files on the old site: {len(self.old_site_posts)}")
+            out.extend(f'    "{title}"' for title in self.old_site_posts)
+            if self.uploads is None:
+                out.append(
+                    "  to bring the files: run import-wxr again with --uploads "
+                    "PATH/TO/wp-content/uploads (records are kept; nothing is added twice)"
+                )
+        return out
+
+    def dynamic_line(self) -> str:
+        examples = ", ".join(
+            f"{name} in \u201c{self.dynamic_examples[name]}\u201d"
+            for name, _ in self.dynamic_blocks.most_common()
+        )
+        return f"  dynamic blocks left out: {self.dynamic_blocks.total()} ({examples})"
 
     def add(self, kind: str, status: str | None = None) -> None:
         self.imported[kind] += 1
@@ -138,14 +206,17 @@ class Report:
             out.append(
                 f"  {kind}: {self.imported[kind]} new{detail}, {self.present[kind]} already there"
             )
+        out.extend(self.media_lines())
         out.extend(f"  {line}" for line in self.menus)
         if self.settings:
             out.append(f"  settings: {', '.join(self.settings)}")
-        if self.skipped:
+        if self.skipped or self.dynamic_blocks:
             out.append("Not imported:")
             for label, n in sorted(self.skipped.items()):
                 example = self.examples.get(label)
                 out.append(f"  {label}: {n}" + (f' (e.g. "{example}")' if example else ""))
+            if self.dynamic_blocks:
+                out.append(self.dynamic_line())
         if self.notes:
             out.append("Notes:")
             out.extend(f"  {note}: {n}" for note, n in sorted(self.notes.items()))
@@ -245,11 +316,60 @@ class MenuEntry:
     line: int
 
 
+def postmeta(node: Node) -> dict[str, str]:
+    """An item's wp:postmeta as {key: value} (the first value of a repeated key)."""
+    meta: dict[str, str] = {}
+    for element in node.all("wp:postmeta"):
+        meta.setdefault(element.value("wp:meta_key"), element.value("wp:meta_value"))
+    return meta
+
+
+def media_kind(mime_type: str) -> str:
+    """image/png -> "image", audio/* and video/* likewise; anything else is a "file"."""
+    kind = mime_type.split("/", 1)[0].strip().lower()
+    return kind if kind in ("image", "audio", "video") else MediaKind.FILE.value
+
+
+def file_name_of(url: str, path: str) -> str:
+    """The name an attachment's file is shown with: the last part of its address."""
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or path.rsplit("/", 1)[-1]
+    return _CONTROL_RE.sub("", name).strip()[:255]
+
+
+def inside(folder: Path, relative: str) -> Path | None:
+    """``folder/relative`` when it is a file inside ``folder`` (an export naming
+    "../../etc/passwd" as its file gets nothing)."""
+    if not relative or "\x00" in relative:
+        return None
+    try:
+        path = (folder / relative.lstrip("/")).resolve()
+    except (OSError, ValueError):
+        return None
+    return path if path.is_relative_to(folder) and path.is_file() else None
+
+
+@dataclass
+class PendingPost:
+    """A post made by this import whose references to attachments are resolved at the end
+    (an attachment may come after the post in the file)."""
+
+    id: int
+    wp_id: int
+    thumbnail: int | None  # the WordPress id of its featured image (_thumbnail_id)
+
+
 class Importer:
-    def __init__(self, media_url: str | None = None) -> None:
+    def __init__(self, media_url: str | None = None, uploads: str | Path | None = None) -> None:
         self.report = Report()
         # Where the old site's wp-content/uploads/ now lives (None: links left as they are).
         self.media_url = media_url
+        # The old site's wp-content/uploads folder, here: attachments' files come from it.
+        self.uploads = Path(uploads).resolve() if uploads is not None else None
+        self.report.uploads = str(uploads) if uploads is not None else None
+        self.attachments = AttachmentIndex()
+        self.new_media: set[int] = set()  # our ids of the media items this import made
+        self.pending: list[PendingPost] = []
+        self.gallery_captions: dict[int, str] = {}  # attachment's WordPress id -> caption shown
         self.uploads_re: re.Pattern | None = None
         self.old_sites: list[str] = []  # the old site's addresses, for menu links to it
         self.author_by_login: dict[str, int] = {}  # login_key -> our id
@@ -296,12 +416,13 @@ class Importer:
                 # here keeps the peak at a batch of items however long the file is.
                 gc.collect()
         self.line = 0
+        self.finish_media()
         self.link_category_parents()
         self.link_page_parents()
         self.build_menus()
         self.site_offset()
         self.save_settings()
-        reset_id_sequences(Comment, Author, Tag, Post)
+        reset_id_sequences(Comment, Author, Tag, Post, MediaItem)
         return self.report
 
     # --- the site ---------------------------------------------------------------------------
@@ -326,21 +447,21 @@ class Importer:
             return
         site = parts.netloc + parts.path.rstrip("/")
         self.old_sites.append(site.lower())
+        self.attachments.add_site(site)
         pattern = rf"(?:https?:)?//{re.escape(site)}/wp-content/uploads/"
         if self.uploads_re is not None:
             pattern = f"{self.uploads_re.pattern}|{pattern}"
         self.uploads_re = re.compile(pattern, re.IGNORECASE)
 
-    def body_source(self, content: str) -> str:
-        """The post's source, its images and links to the old uploads moved to ``media_url``."""
-        source = post_source(content)
+    def old_uploads(self, source: str) -> tuple[str, bool]:
+        """The post's links to old uploads that are no attachment moved to ``media_url``; and
+        whether the source still points at the old site."""
         if self.uploads_re is None or not self.uploads_re.search(source):
-            return source
+            return source, False
         if self.media_url is None:
-            self.report.notes["posts using files on the old site (see --media-url)"] += 1
-            return source
+            return source, True
         self.report.notes["posts whose uploads now point to --media-url"] += 1
-        return self.uploads_re.sub(lambda _: self.media_url, source)
+        return self.uploads_re.sub(lambda _: self.media_url, source), False
 
     def site_offset(self) -> None:
         """The most common difference between the items' local and GMT dates: the site's
@@ -408,6 +529,20 @@ class Importer:
             self.report.present["authors"] += 1
         self.author_by_login[key] = found
         return found
+
+    def known_author(self, login: str) -> int | None:
+        """The author of that login if there is one (an attachment makes none)."""
+        key = login_key(login)
+        if not key:
+            return None
+        if key not in self.author_by_login:
+            found = db.session.scalar(
+                select(Author.id).where(func.lower(Author.username) == key).order_by(Author.id)
+            )
+            if found is None:
+                return None
+            self.author_by_login[key] = found
+        return self.author_by_login[key]
 
     def author_with_email(self, email: str) -> int | None:
         """The author whose email this is (case ignored), for the comments' "Author" badge."""
@@ -577,6 +712,13 @@ class Importer:
         if post_type == "nav_menu_item":
             self.menu_entry(node, title)
             return
+        if post_type == "attachment":
+            if comments:  # the attachment page's comments: we have no such page
+                self.report.skip("comments on attachments", title, len(comments))
+            self.attachment(node, title)
+            db.session.flush()
+            db.session.expunge_all()
+            return
         if post_type not in ("post", "page"):
             label = SKIPPED_TYPES.get(post_type, f'custom post type "{post_type}"')
             self.skip(label, title, comments)
@@ -628,12 +770,18 @@ class Importer:
         modified = wp_date(node.value("wp:post_modified_gmt"))
         creator = node.value("dc:creator") or "wordpress"
         is_page = post_type == "page"
+        meta = postmeta(node)
+        converted = convert_post(node.value("content:encoded"), meta.get("footnotes", ""))
+        for name in converted.dynamic_blocks:
+            self.report.left_out_block(name, title)
+        for number, caption in converted.gallery_captions.items():
+            self.gallery_captions.setdefault(number, plain_text(caption))
         post = Post(
             wp_id=number,
             kind=PostKind.PAGE.value if is_page else PostKind.POST.value,
             title=title,
             slug=self.free_slug(unquote(node.value("wp:post_name")), title, number),
-            body_md=self.body_source(node.value("content:encoded")),
+            body_md=converted.source,
             summary=plain_text(node.value("excerpt:encoded")),
             status=status,
             published_at=published_at,
@@ -648,6 +796,9 @@ class Importer:
         refresh_post_html(post)
         db.session.add(post)
         db.session.flush()
+        thumbnail = wp_id(meta.get("_thumbnail_id", ""))
+        if thumbnail is not None or _MEDIA_HINT_RE.search(post.body_md):
+            self.pending.append(PendingPost(post.id, number, thumbnail))
         if is_page:
             if parent := wp_id(node.value("wp:post_parent")):
                 self.page_parents.append((post.id, parent))
@@ -730,6 +881,151 @@ class Importer:
                     self.report.notes["pages whose parent page is missing (kept at the top)"] += 1
                     break
                 seen.add(node)
+
+    # --- media ------------------------------------------------------------------------------
+
+    def attachment(self, node: Node, title: str) -> None:
+        """An attachment -> a media item (found again by its WordPress id), its file brought
+        from the uploads folder when there is one and the item has none yet."""
+        number = wp_id(node.value("wp:post_id"))
+        url = node.value("wp:attachment_url")
+        if not url and UPLOADS in node.value("guid"):  # WordPress's guid of a file is its URL
+            url = node.value("guid")
+        meta = postmeta(node)
+        path = unquote(meta.get("_wp_attached_file", "")) or uploads_path(url)
+        file_name = file_name_of(url, path)
+        if number is None or not file_name:
+            self.report.skip("attachments without a WordPress id or a file", title)
+            return
+        item = db.session.scalar(select(MediaItem).where(MediaItem.wp_id == number))
+        if item is None:
+            mime_type = node.value("wp:post_mime_type")[:100]
+            mime_type = mime_type or mimetypes.guess_type(file_name)[0] or ""
+            date = wp_date(node.value("wp:post_date_gmt")) or wp_date(node.value("wp:post_date"))
+            item = MediaItem(
+                kind=media_kind(mime_type),
+                file_name=file_name,
+                mime_type=mime_type,
+                title=clean_line(node.value("title"), 255),
+                alt_text=clean_line(meta.get("_wp_attachment_image_alt", ""), 1000),
+                caption=plain_text(node.value("excerpt:encoded")),
+                description=node.value("content:encoded"),
+                author_id=self.known_author(node.value("dc:creator")),
+                wp_id=number,
+                wp_parent_id=wp_id(node.value("wp:post_parent")),
+                source_url=url[:2000],
+                created_at=date or now_utc(),
+            )
+            db.session.add(item)
+            db.session.flush()
+            self.new_media.add(item.id)
+            self.report.media[item.kind] += 1
+        else:
+            self.report.present["media"] += 1
+        self.attachments.add(
+            Attachment(
+                id=item.id,
+                wp_id=number,
+                file_name=item.file_name,
+                path=path,
+                parent=wp_id(node.value("wp:post_parent")),
+                order=wp_int(node.value("wp:menu_order")),
+            ),
+            url,
+        )
+        if self.uploads is not None and item.is_missing:
+            self.bring_file(item, [uploads_path(url), path])
+
+    def bring_file(self, item: MediaItem, candidates: list[str]) -> None:
+        """The item's file from the uploads folder, through the library (checked by content,
+        sizes made); what is not there or is refused is listed in the summary."""
+        from ...media import library  # only imports with an uploads folder need it
+
+        assert self.uploads is not None
+        found = next((p for c in candidates if (p := inside(self.uploads, c))), None)
+        shown = next((c for c in candidates if c), item.file_name)
+        if found is None:
+            self.report.files_missing.append(f"{shown} (not in the folder)")
+            return
+        try:
+            library.add_media(
+                found.read_bytes(),
+                item.file_name,
+                item=item,
+                title=item.title,
+                alt_text=item.alt_text,
+                caption=item.caption,
+                description=item.description,
+                wp_id=item.wp_id,
+                wp_parent_id=item.wp_parent_id,
+                source_url=item.source_url,
+                created_at=item.created_at,
+                allow_files=True,
+            )
+        except UploadRefused as refused:
+            self.report.files_refused.append(f"{shown}: {refused.message}")
+            return
+        self.report.files_brought += 1
+
+    def finish_media(self) -> None:
+        """Once every attachment is known: references in the new posts rewritten, featured
+        images set, gallery captions the posts showed kept; posts still using the old site's
+        files named for the summary."""
+        for number, caption in self.gallery_captions.items():
+            attachment = self.attachments.by_wp_id.get(number)
+            if attachment is None or attachment.id not in self.new_media:
+                continue
+            item = db.session.get(MediaItem, attachment.id)
+            if item is not None and caption and item.caption != caption:
+                item.caption = caption
+                self.report.notes["captions taken from the galleries that showed them"] += 1
+        ours = [a.id for a in self.attachments.by_wp_id.values()]
+        missing: set[int] = set()
+        for start in range(0, len(ours), 500):
+            missing.update(
+                db.session.scalars(
+                    select(MediaItem.id).where(
+                        MediaItem.id.in_(ours[start : start + 500]), MediaItem.stored_name == ""
+                    )
+                )
+            )
+        old_site: dict[int, str] = {}  # post id -> title
+        for count, pending in enumerate(self.pending, 1):
+            post = db.session.get(Post, pending.id)
+            rewritten = rewrite_references(post.body_md, self.attachments, pending.wp_id)
+            source, uses_old_site = self.old_uploads(rewritten.source)
+            source = player_links(source)
+            if rewritten.galleries_emptied:
+                self.report.notes["galleries whose pictures were not in the export (left out)"] += (
+                    rewritten.galleries_emptied
+                )
+            featured = self.attachments.by_wp_id.get(pending.thumbnail or 0)
+            if featured is not None:
+                post.featured_media_id = featured.id
+                rewritten.media_ids.add(featured.id)
+                self.report.notes["featured images"] += 1
+            elif pending.thumbnail is not None:
+                self.report.notes["featured images not in the export"] += 1
+            if uses_old_site or rewritten.media_ids & missing:
+                old_site[post.id] = post.title
+            if source != post.body_md:
+                post.body_md = source
+                refresh_post_html(post)
+            if count % GC_EVERY == 0:
+                db.session.flush()
+                db.session.expunge_all()
+        db.session.flush()
+        if missing:  # posts imported before, using items whose files are still missing
+            rows = db.session.execute(
+                select(Post.id, Post.title)
+                .join(post_media, post_media.c.post_id == Post.id)
+                .where(post_media.c.media_id.in_(sorted(missing)[:1000]))
+                .distinct()
+                .order_by(Post.id)
+            )
+            for post_id, title in rows:
+                old_site.setdefault(post_id, title)
+        self.report.old_site_posts = list(old_site.values())
 
     # --- menus ------------------------------------------------------------------------------
 
@@ -1014,13 +1310,16 @@ class Importer:
         return comment.id, comment.root_id, comment.depth
 
 
-def import_wxr(stream: BinaryIO, media_url: str | None = None) -> Report:
+def import_wxr(
+    stream: BinaryIO, media_url: str | None = None, uploads: str | Path | None = None
+) -> Report:
     """Import the export file; all or nothing. Raises WXRError (nothing kept) on a bad file.
 
     ``media_url``: where the old site's ``wp-content/uploads/`` folder is served now (ending in
-    "/"); links and images in posts that point there are rewritten to it.
+    "/"); links and images in posts that point there and are no attachment of the export are
+    rewritten to it. ``uploads``: that folder, here: the attachments' files come from it.
     """
-    importer = Importer(media_url)
+    importer = Importer(media_url, uploads)
     try:
         report = importer.run(stream)
         db.session.commit()

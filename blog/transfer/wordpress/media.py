@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
@@ -100,8 +99,9 @@ class Converted:
 
 # A block with no HTML of its own (<!-- wp:latest-posts {"postsToShow":3} /-->): WordPress
 # makes its content when the page is shown, from things we do not have.
-_SELF_CLOSING_BLOCK_RE = re.compile(r"<!--\s*wp:([a-z0-9_/-]+)(?:\s+\{.*?\})?\s*/-->", re.DOTALL)
-_FOOTNOTES_BLOCK_RE = re.compile(r"<!--\s*wp:footnotes\b(?:\s+\{.*?\})?\s*/-->", re.DOTALL)
+_BLOCK_JSON = r"(?:\s+\{(?:(?!-->).)*?\})?"  # the block's attributes, never past its comment
+_SELF_CLOSING_BLOCK_RE = re.compile(rf"<!--\s*wp:([a-z0-9_/-]+){_BLOCK_JSON}\s*/-->", re.DOTALL)
+_FOOTNOTES_BLOCK_RE = re.compile(rf"<!--\s*wp:footnotes\b{_BLOCK_JSON}\s*/-->", re.DOTALL)
 # Query loops and comment lists: containers whose content WordPress makes from the database.
 _DYNAMIC_CONTAINER_RE = re.compile(r"<!--\s*wp:(query|comments)\b[^>]*?(?<!/)-->")
 _IMAGE_BLOCK_DIV_RE = re.compile(
@@ -472,13 +472,13 @@ def rewrite_references(source: str, index: AttachmentIndex, wp_post_id: int) -> 
     return result
 
 
-def player_links(source: str, keep: Callable[[str], bool]) -> str:
-    """[audio src=URL]/[video src=URL] not pointing at our media -> a link to URL, unless
-    ``keep(url)`` (a player for a file we do not have would only show a broken control)."""
+def player_links(source: str) -> str:
+    """[audio src=URL]/[video src=URL] that do not point at our media -> a link to URL (a player
+    for a file we do not have would only show a broken control; a link still leads to it)."""
 
     def link(match: re.Match) -> str:
         url = html.unescape(match.group(2))
-        if url.startswith("/media/") or keep(url):
+        if url.startswith("/media/"):
             return match.group(0)
         safe = html.escape(url, quote=True)
         return f'<a href="{safe}">{safe}</a>'

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.models import Author, Comment, Post, Setting, Tag, post_tags
+from blog.models import Author, Comment, MediaItem, Post, Setting, Tag, post_tags
 from blog.settings import site_config
 from blog.transfer.wordpress.importer import import_wxr
 from tests.helpers import PASSWORD
@@ -50,8 +50,9 @@ def test_import_prints_what_it_imported_and_skipped(imported):
     assert "posts: 6 new (1 draft, 1 private, 3 published, 1 scheduled), 0 already there" in lines
     assert "pages: 1 new (1 published), 0 already there" in lines
     assert "comments: 12 new (9 approved, 1 pending, 1 spam, 1 trash), 0 already there" in lines
+    assert "media: 1 new (1 images, 0 audio, 0 video, 0 files), 0 already there" in lines
     for skipped in (
-        'attachments: 1 (e.g. "river.jpg")',
+        "dynamic blocks left out: 1 (plugin/unknown-block in \u201cGood news from the river\u201d)",
         'revisions: 1 (e.g. "Good news from the river")',
         'pingbacks: 1 (e.g. "Some Blog")',
         'trashed posts and pages: 1 (e.g. "Thrown away")',
@@ -80,7 +81,7 @@ def test_posts_keep_status_dates_slugs_and_excerpts(imported):
     assert post_by_wp_id(18).status == "private"
     assert post_by_wp_id(19).password  # password-protected: kept with its password
     assert post_by_wp_id(14).kind == "page"
-    for skipped in (15, 16, 17, 20):  # attachment, menu item, revision, trash
+    for skipped in (16, 17, 20):  # menu item, revision, trash
         assert post_by_wp_id(skipped) is None
 
 
@@ -98,7 +99,14 @@ def test_block_markup_captions_and_paragraphs_are_converted(imported, client):
     river = client.get("/posts/good-news-from-the-river").get_data(as_text=True)
     assert "wp:paragraph" not in river and "<!--" not in river.split("<body", 1)[1]
     assert "<p>The river is <strong>clean</strong> again, 5 * 3 * 2 times cleaner.</p>" in river
-    assert '<figure><img src="https://old.example.org/wp-content/uploads/river.jpg"' in river
+    # The attachment's picture: our stable address (its file is not here: see test_wordpress_media).
+    river_source = post_by_wp_id(10).body_md
+    river_media = db.session.scalar(select(MediaItem).where(MediaItem.wp_id == 15))
+    assert (
+        f'<figure><img src="/media/{river_media.id}/river.jpg" alt="The river" class="size-large">'
+        "<figcaption>The river in May</figcaption></figure>"
+    ) in river_source
+    assert "old.example.org" not in river_source
     assert "<figcaption>The river in May</figcaption></figure>" in river
     assert "<li>Fish are back</li>" in river
     classic = client.get("/posts/日本語-café").get_data(as_text=True)
@@ -339,15 +347,22 @@ def test_images_on_the_old_site_are_reported_or_moved(runner, client):
     # The Content-Security-Policy allows images from this site only, so images left on the old
     # WordPress site would not show: the import says so, and --media-url moves them.
     result = runner.invoke(args=["import-wxr", str(SAMPLE)])
-    assert "posts using files on the old site (see --media-url): 2" in result.output
-    assert "https://old.example.org/wp-content/uploads/river.jpg" in post_by_wp_id(10).body_md
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert "posts still using files on the old site: 2" in lines
+    assert '"Good news from the river"' in lines  # its attachment's file is not here
+    assert '"日本語の記事 — café"' in lines  # pictures that are no attachment of the export
+    assert "to bring the files: run import-wxr again with --uploads" in result.output
+    assert (
+        "https://old.example.org/wp-content/uploads/2022/02/small.jpg" in post_by_wp_id(11).body_md
+    )
 
 
 def test_media_url_points_old_uploads_to_their_new_place(runner, client):
     result = runner.invoke(args=["import-wxr", str(SAMPLE), "--media-url", "/uploads"])
-    assert "posts whose uploads now point to --media-url: 2" in result.output
+    # The attachment goes to the media library; the rest to --media-url.
+    assert "posts whose uploads now point to --media-url: 1" in result.output
     html = client.get("/posts/good-news-from-the-river").get_data(as_text=True)
-    assert '<img src="/uploads/river.jpg" alt="The river">' in html
+    assert "/uploads/river.jpg" not in html and "/media/" in post_by_wp_id(10).body_md
     assert "old.example.org" not in html
     classic = client.get("/posts/日本語-café").get_data(as_text=True)
     assert '<a href="/uploads/2022/02/big.jpg"><img src="/uploads/2022/02/small.jpg"' in classic
