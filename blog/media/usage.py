@@ -28,10 +28,11 @@ _WATCHED = ("body_md", "featured_media_id", "featured_media")
 def referenced_ids(body_md: str | None) -> set[int]:
     """The media ids a post's source refers to (existing or not)."""
     found: set[int] = set()
-    if not body_md or "media" not in body_md:
+    if not body_md:
         return found
-    for address in _ADDRESS_RE.findall(body_md):
-        media_id = referenced_id(address)
+    for address in _ADDRESS_RE.findall(body_md) if "/media/" in body_md else ():
+        # "media/3" alone is a word of the text, not an address of this site.
+        media_id = referenced_id(address) if "/media/" in address else None
         if media_id is not None:
             found.add(media_id)
     for ids in _GALLERY_RE.findall(body_md):
