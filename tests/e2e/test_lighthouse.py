@@ -1,0 +1,73 @@
+"""Lighthouse (npm lighthouse, pinned in package.json) on an article with a featured picture and
+a gallery of six real pictures: performance and accessibility both score 100.
+
+Lighthouse drives Debian's Chromium itself (CHROME_PATH) against the live test server, with its
+default mobile emulation and simulated throttling. Like every browser test it skips locally
+when Chromium or node_modules is missing, saying why, and never skips in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_media_reading import add_media_article
+
+LIGHTHOUSE = Path(__file__).resolve().parents[2] / "node_modules/.bin/lighthouse"
+
+
+def lighthouse_command() -> list[str]:
+    missing = []
+    if not os.path.exists(CHROMIUM):
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    if not LIGHTHOUSE.exists():
+        missing.append(f"{LIGHTHOUSE} (make assets runs npm ci)")
+    node = shutil.which("node")
+    if node is None:
+        missing.append("node")
+    if missing:
+        message = "Lighthouse needs " + " and ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; in CI this test may not skip")
+        pytest.skip(message)
+    return [node, str(LIGHTHOUSE)]
+
+
+def test_an_article_with_a_gallery_scores_100(live_server, tmp_path):
+    command = lighthouse_command()
+    url = live_server.url + add_media_article(live_server.app, players=False)
+    flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
+    run = subprocess.run(
+        [
+            *command,
+            url,
+            "--only-categories=performance,accessibility",
+            "--output=json",
+            f"--output-path={tmp_path / 'report.json'}",
+            "--quiet",
+            f"--chrome-flags={flags}",
+        ],
+        env={**os.environ, "CHROME_PATH": CHROMIUM, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["lighthouseVersion"] == "12.2.3"
+    assert report.get("runtimeError") is None, report["runtimeError"]
+    scores = {name: category["score"] for name, category in report["categories"].items()}
+    failing = {
+        audit_id: (audit.get("displayValue") or audit["title"])
+        for audit_id, audit in report["audits"].items()
+        if audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
+        and audit.get("score") is not None
+        and audit["score"] < 1
+    }
+    assert scores == {"performance": 1.0, "accessibility": 1.0}, failing
