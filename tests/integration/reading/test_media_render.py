@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from blog.extensions import db
+from blog.media import library
+from tests.e2e.test_media_reading import photo
 from tests.integration.reading.test_html_validity import check
 from tests.unit.media.test_render import Tags, sized
 
@@ -184,3 +186,25 @@ def test_an_article_with_media_is_valid_html(client, make, pictures, tmp_path):
     }
     assert "<video" in pages["article"] and "gallery-grid" in pages["article"]
     assert check(pages, tmp_path) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="library.add_media(item=) renders the posts using the item again only when it "
+    "replaces a file, not when it fills a missing one (part L asked to fix)",
+)
+def test_a_placeholder_turns_into_the_picture_when_its_file_arrives(client, make):
+    """An import without its uploads folder left a record; given the file later, the article
+    that pointed at it shows the picture (its cached HTML is rendered again)."""
+    missing = make.media("late.jpg", alt_text="Late but here")
+    post = make.post("Late", body_md=f"![](/media/{missing.id}/late.jpg)")
+    assert "Picture not here yet: late.jpg" in client.get(f"/posts/{post.slug}").get_data(
+        as_text=True
+    )
+    library.add_media(photo(900, 600, 3), "late.jpg", item=missing)
+    db.session.commit()
+    html = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    assert "Picture not here yet" not in html
+    assert Tags(html[html.index('<div class="entry-content"') :]).all("img")[0]["alt"] == (
+        "Late but here"
+    )
