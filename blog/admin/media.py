@@ -245,7 +245,7 @@ def store_upload(upload, alt_text: str) -> dict:
         db.session.rollback()
         return {"name": name, "item": None, "message": refused.message}
     db.session.commit()
-    return {"name": name, "item": item, "message": ""}
+    return {"name": item.file_name, "item": item, "message": ""}
 
 
 def upload_answer(results: list[dict], status: int, message: str = ""):
