@@ -43,10 +43,13 @@ from ..comments.moderation import check_rules
 from ..database import reset_id_sequences
 from ..extensions import db
 from ..mail.outbox import hold_queued_in_copy
+from ..media.storage import current_storage, valid_name
 from ..models import (
     Author,
     Comment,
     CommentStatus,
+    MediaItem,
+    MediaKind,
     MenuItem,
     MenuItemKind,
     MenuLocation,
@@ -62,6 +65,7 @@ from ..models import (
     UTCDateTime,
     body_digest,
     now_utc,
+    post_media,
     post_tags,
 )
 from ..reading.slugs import is_kept_slug
@@ -86,8 +90,11 @@ TABLES: list[tuple[str, Table]] = [
     ("settings", Setting.__table__),
     ("authors", Author.__table__),
     ("tags", Tag.__table__),
+    # Records only: the files are copied with the MEDIA_DIR folder (docs/media.md).
+    ("media", MediaItem.__table__),
     ("posts", Post.__table__),
     ("post_tags", post_tags),
+    ("post_media", post_media),
     ("comments", Comment.__table__),
     ("slug_redirects", SlugRedirect.__table__),
     ("revisions", Revision.__table__),
@@ -114,7 +121,7 @@ OMITTED = {
 # The size of the email columns (Author.email, Comment.author_email).
 EMAIL_MAX_STORED = {"authors": 254, "comments": 100}
 # Tables with an integer id whose PostgreSQL sequence must move past restored ids.
-ID_MODELS = (Author, Tag, Post, Comment, Revision, MenuItem)
+ID_MODELS = (Author, Tag, MediaItem, Post, Comment, Revision, MenuItem)
 
 
 class RestoreError(click.ClickException):
@@ -279,7 +286,7 @@ class RowChecker:
         self.ids: dict[str, set[int]] = {}
         self.usernames: set[str] = set()
         self.slugs: dict[str, set[str]] = {"tags": set(), "posts": set()}
-        self.wp_ids: dict[str, set[int]] = {"posts": set(), "comments": set()}
+        self.wp_ids: dict[str, set[int]] = {"posts": set(), "comments": set(), "media": set()}
         self.comment_post: dict[int, int] = {}
         self.ignored_passwords = 0
         # What later tables point at: each post's kind, each term's taxonomy (by id).
@@ -472,11 +479,82 @@ class RowChecker:
         if len(password) > 255 or not password.isprintable():
             self.fail("posts", index, "password", "one line of at most 255 printable characters.")
         self.reference("posts", index, values, "author_id", "authors")
+        self.reference("posts", index, values, "featured_media_id", "media")
         values["body_md"] = clean_multiline(values["body_md"])
         values["summary"] = clean_multiline(values["summary"])
         values["body_html"] = render_post_body(values["body_md"])
         values["body_render_version"] = POST_RENDER_VERSION
         values["approved_comments"] = values["approved_top_level"] = 0  # the triggers count
+
+    def check_media(self, index: int, values: dict) -> None:
+        self.row_id("media", index, values)
+        self.wp_id("media", index, values)
+        self.known("media", index, values, "kind", MediaKind, "a kind of media")
+        self.reference("media", index, values, "author_id", "authors")
+        name = values["file_name"] = self.line(values["file_name"], 255)
+        if not has_visible_text(name) or "/" in name or "\\" in name:
+            self.fail("media", index, "file_name", f"{name!r} is not a file name.")
+        stored = values["stored_name"]
+        if stored and not valid_name(stored):
+            self.fail(
+                "media",
+                index,
+                "stored_name",
+                f"{stored[:80]!r} is not a name this site stores files under (ab/ab12….jpg).",
+            )
+        values["sizes"] = self.media_sizes(index, values["sizes"], stored)
+        values["mime_type"] = self.line(values["mime_type"], 100)
+        if values["byte_size"] < 0:
+            self.fail("media", index, "byte_size", "must be 0 or more.")
+        for column in ("width", "height"):
+            if values[column] is not None and values[column] < 1:
+                self.fail("media", index, column, "must be 1 or more (or null).")
+        if values["wp_parent_id"] is not None and values["wp_parent_id"] < 0:
+            self.fail("media", index, "wp_parent_id", "must be 0 or more (or null).")
+        values["title"] = self.line(values["title"], 255)
+        values["alt_text"] = self.line(values["alt_text"], 1000)
+        values["caption"] = clean_multiline(values["caption"])
+        values["description"] = clean_multiline(values["description"])
+        source = values["source_url"]
+        if len(source) > 2000 or not source.isprintable():
+            self.fail("media", index, "source_url", f"{source[:80]!r} is not a web address.")
+
+    def media_sizes(self, index: int, sizes: str, stored: str) -> str:
+        """The sizes JSON (blog.media.urls.sizes_of): names of files this site could have
+        made, nothing a file could point outside MEDIA_DIR with."""
+        try:
+            parsed = json.loads(sizes)
+        except ValueError:
+            self.fail("media", index, "sizes", f"{sizes[:80]!r} is not JSON.")
+        if not isinstance(parsed, dict):
+            self.fail("media", index, "sizes", "must be a JSON object of sizes.")
+        if parsed and not stored:
+            self.fail("media", index, "sizes", "an item without its file has no sizes ({}).")
+        for size, entry in parsed.items():
+            files = entry.get("files") if isinstance(entry, dict) else None
+            dimensions = [entry.get(key) for key in ("width", "height")] if files else []
+            if (
+                not isinstance(files, dict)
+                or not files
+                or not all(isinstance(n, int) and not isinstance(n, bool) for n in dimensions)
+                or not all(isinstance(key, str) and valid_name(n) for key, n in files.items())
+            ):
+                self.fail(
+                    "media",
+                    index,
+                    "sizes",
+                    f"size {size!r} needs a width, a height and files stored by this site.",
+                )
+        return json.dumps(parsed, separators=(",", ":"), sort_keys=True)
+
+    def check_post_media(self, index: int, values: dict) -> None:
+        self.reference("post_media", index, values, "post_id", "posts")
+        self.reference("post_media", index, values, "media_id", "media")
+        pair = (values["post_id"], values["media_id"])
+        seen = self.ids.setdefault("post_media", set())
+        if pair in seen:
+            self.fail("post_media", index, "media_id", f"the pair {pair} appears twice.")
+        seen.add(pair)
 
     def check_post_tags(self, index: int, values: dict) -> None:
         self.reference("post_tags", index, values, "post_id", "posts")
@@ -808,12 +886,27 @@ def restore(data, notes: list[str] | None = None) -> dict[str, int]:
     except BaseException:
         db.session.rollback()
         raise
+    if notes is not None:
+        notes.extend(missing_media_files())
     if checker.ignored_passwords and notes is not None:
         notes.append(
             f"Not taken: the password hashes of {checker.ignored_passwords} authors "
             "(a restored author has no password until set-password)."
         )
     return counts
+
+
+def missing_media_files() -> list[str]:
+    """A note when restored media records name files that are not in MEDIA_DIR (yet)."""
+    storage = current_storage()
+    names = db.session.scalars(select(MediaItem.stored_name).where(MediaItem.stored_name != ""))
+    missing = sum(1 for name in names if not storage.exists(name))
+    if not missing:
+        return []
+    return [
+        f"{missing} media files are not in {storage.root} yet: copy the media folder (MEDIA_DIR) "
+        "of the exported site there; export writes the records only."
+    ]
 
 
 @click.command("import-json")

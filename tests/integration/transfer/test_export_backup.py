@@ -44,8 +44,8 @@ def test_export_then_import_json_loses_nothing(full_site, runner, tmp_path, monk
     result = runner.invoke(args=["export", str(path)])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Exported 5 settings, 3 authors, 5 tags, 9 posts, 10 post_tags, 20 comments, "
-        "1 slug_redirects, 0 revisions, 0 menu_items.\n"
+        "Exported 5 settings, 3 authors, 5 tags, 1 media, 9 posts, 10 post_tags, 1 post_media, "
+        "20 comments, 1 slug_redirects, 0 revisions, 0 menu_items.\n"
     )
     data = json.loads(path.read_text(encoding="utf-8"))
     assert (data["format"], data["version"]) == ("good-news-export", 1)

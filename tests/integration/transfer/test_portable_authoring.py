@@ -142,8 +142,8 @@ def test_a_site_with_everything_new_goes_out_and_comes_back(app, runner, make, t
     build_site(make)
     expected = dump_every_column()
     assert {name: len(rows) for name, rows in expected.items()} == {
-        "settings": 0, "authors": 4, "tags": 5, "posts": 9, "post_tags": 5, "comments": 1,
-        "slug_redirects": 0, "revisions": 8, "menu_items": 9,
+        "settings": 0, "authors": 4, "tags": 5, "media": 0, "posts": 9, "post_tags": 5,
+        "post_media": 0, "comments": 1, "slug_redirects": 0, "revisions": 8, "menu_items": 9,
     }  # fmt: skip
     first = export(runner, tmp_path / "first.json")
     # A post's password is content, exported; an account's password hash never is.
