@@ -102,15 +102,15 @@ def embed_for(url: str) -> Embed | None:
 _BARE_URL_RE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 # Sanitized HTML, as bleach writes it: double-quoted attributes, or single-quoted when the value
 # holds a double quote.
-_ATTRIBUTES = r"""(?:\s+[a-z-]+=(?:"[^"]*"|'[^']*'))*"""
+_ATTRIBUTES = r"""(?:\s++[a-z-]++=(?:"[^"]*+"|'[^']*+'))*+"""
 # A paragraph whose whole content is one address as text, or one link; or a figure (what is left
-# of WordPress's Embed block) holding one address and perhaps a caption.
-_PARAGRAPH_RE = re.compile(
-    rf"<p(?P<attributes>{_ATTRIBUTES})>\s*(?P<content>[^<]+|<a{_ATTRIBUTES}>[^<]*</a>)\s*</p>"
-)
+# of WordPress's Embed block) holding one address and perhaps a caption. Possessive, so a long
+# paragraph that is not one costs a single pass.
+_CONTENT = rf"\s*+(?P<content>[^<]++|<a{_ATTRIBUTES}>[^<]*+</a>\s*+)"
+_PARAGRAPH_RE = re.compile(rf"<p(?P<attributes>{_ATTRIBUTES})>{_CONTENT}</p>")
 _FIGURE_RE = re.compile(
-    rf"<figure(?P<attributes>{_ATTRIBUTES})>\s*(?P<content>[^<]+|<a{_ATTRIBUTES}>[^<]*</a>)\s*"
-    r"(?:<figcaption>(?P<caption>(?:(?!</?figcaption|</?figure).)*)</figcaption>\s*)?</figure>",
+    rf"<figure(?P<attributes>{_ATTRIBUTES})>{_CONTENT}"
+    r"(?:<figcaption>(?P<caption>(?:(?!</?figcaption|</?figure).)*+)</figcaption>\s*+)?</figure>",
     re.DOTALL,
 )
 _HREF_RE = re.compile(r"""\shref=(?:"([^"]*)"|'([^']*)')""")
@@ -120,6 +120,7 @@ _CLASS_RE = re.compile(r"""\sclass=(?:"([^"]*)"|'([^']*)')""")
 def _address_of(content: str) -> tuple[str, bool] | None:
     """(the address, whether it is already a link) when the content is one bare address: the
     text itself, or a link whose text is its own address."""
+    content = content.strip()
     if content.startswith("<a"):
         opening, text = content[: content.index(">")], content[content.index(">") + 1 : -4]
         href = _HREF_RE.search(opening)
