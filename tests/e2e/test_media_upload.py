@@ -53,8 +53,9 @@ def small_png() -> bytes:
     return out.getvalue()
 
 
-def sign_in_as(new_page, live_app, live_server, role: str) -> Page:
-    """A browser signed in as a new account of ``role`` (the cookie the login view makes)."""
+def sign_in_as(new_page, live_app, live_server, role: str, **options) -> Page:
+    """A browser signed in as a new account of ``role`` (the cookie the login view makes);
+    ``options`` for the browser context (java_script_enabled=False...)."""
     with live_app.app_context():
         account = Author(
             username=f"{role}1",
@@ -67,7 +68,7 @@ def sign_in_as(new_page, live_app, live_server, role: str) -> Page:
         author_id, epoch = account.id, account.session_epoch
     serializer = live_app.session_interface.get_signing_serializer(live_app)
     cookie = serializer.dumps({"author_id": author_id, "epoch": epoch, "_permanent": True})
-    page = new_page()
+    page = new_page(**options)
     page.context.add_cookies(
         [{"name": live_app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server.url}]
     )
@@ -235,3 +236,38 @@ def test_featured_image_chosen_in_the_editor(admin_page: Page, live_app, some_me
         post = db.session.scalar(select(Post).where(Post.title == "A post with a cover"))
         assert post.featured_media is not None and post.featured_media.file_name == "meadow.jpg"
     assert_no_page_errors(page)
+
+
+def test_upload_from_the_dialog_adds_to_its_list(admin_page: Page, tmp_path):
+    page = admin_page
+    path = tmp_path / "fresh-picture.png"
+    path.write_bytes(small_png())
+    page.goto("/admin/posts/new")
+    page.get_by_role("link", name="Add media").click()
+    dialog = page.get_by_role("dialog", name="Add media")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".media-choice", has_text="fresh picture")).to_have_count(0)
+    dialog.get_by_label("Files to upload").set_input_files(str(path))
+    dialog.get_by_label("Alternative text").fill("A blue square")
+    dialog.get_by_role("button", name="Upload", exact=True).click()
+    expect(dialog.locator(".upload-stored")).to_contain_text("fresh-picture.png")
+    # The list reloads itself: the new picture can be chosen at once, its alt text prefilled.
+    dialog.locator(".media-choice", has_text="fresh picture").click()
+    expect(dialog.get_by_label("Alternative text (required)")).to_have_value("A blue square")
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+    assert_no_page_errors(page)
+
+
+def test_upload_without_javascript(new_page, live_app, live_server, tmp_path):
+    """The plain form: a multipart POST, then the page with each file's result."""
+    page = sign_in_as(new_page, live_app, live_server, "author", java_script_enabled=False)
+    good, bad = tmp_path / "plain.png", tmp_path / "script.jpg"
+    good.write_bytes(small_png())
+    bad.write_bytes(b"<script>alert(1)</script>")
+    page.goto("/admin/media")
+    page.get_by_label("Files to upload").set_input_files([str(good), str(bad)])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/media/upload$"))
+    expect(page.locator(".upload-stored")).to_contain_text("plain.png: uploaded.")
+    expect(page.locator(".upload-refused")).to_contain_text("script.jpg")
