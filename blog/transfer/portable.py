@@ -44,6 +44,7 @@ from ..database import reset_id_sequences
 from ..extensions import db
 from ..mail.outbox import hold_queued_in_copy
 from ..media.storage import current_storage, valid_name
+from ..media.usage import referenced_ids
 from ..models import (
     Author,
     Comment,
@@ -881,6 +882,7 @@ def restore(data, notes: list[str] | None = None) -> dict[str, int]:
                 .values({column: bindparam("new_parent")}),
                 later,
             )
+        render_media_posts_again(prepared)
         reset_id_sequences(*ID_MODELS)
         db.session.commit()
     except BaseException:
@@ -894,6 +896,27 @@ def restore(data, notes: list[str] | None = None) -> dict[str, int]:
             "(a restored author has no password until set-password)."
         )
     return counts
+
+
+def render_media_posts_again(prepared: list[tuple[str, Table, list[dict]]]) -> None:
+    """Posts were rendered while their rows were checked, before the media rows were in the
+    database: those showing media are rendered again now that the pictures' sizes are there."""
+    tables = {name: rows for name, _, rows in prepared}
+    if not tables.get("media"):
+        return
+    again = [
+        {"row_id": values["id"], "new_html": render_post_body(values["body_md"])}
+        for values in tables.get("posts", [])
+        if referenced_ids(values["body_md"])
+    ]
+    if again:
+        posts = Post.__table__
+        db.session.execute(
+            update(posts)
+            .where(posts.c.id == bindparam("row_id"))
+            .values(body_html=bindparam("new_html")),
+            again,
+        )
 
 
 def missing_media_files() -> list[str]:
