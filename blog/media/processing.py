@@ -204,6 +204,12 @@ def _upright(picture: Image.Image) -> tuple[Image.Image, bytes | None, bool]:
     if picture.mode not in ("RGB", "RGBA") and (picture.mode not in ("P", "PA") or not icc):
         icc = None  # a grey, CMYK or 16-bit profile does not describe the RGB made from it
     upright = ImageOps.exif_transpose(picture) or picture
+    if upright.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        # 16-bit (or float) grey: scaled to 8 bits, not clipped to white.
+        upright = upright.convert("I") if upright.mode != "I" else upright
+        if (upright.getextrema()[1] or 0) > 255:
+            upright = upright.point(lambda value: value / 257)
+        upright = upright.convert("L")
     target = "RGBA" if transparent else "RGB"
     if upright.mode != target:
         upright = upright.convert(target)
@@ -381,6 +387,11 @@ def process(data: bytes, shown_name: str, *, allow_files: bool = False) -> Proce
     if picture is not None:
         try:
             return process_picture(picture, dict(config["MEDIA_SIZES"]))
+        except (OSError, ValueError, SyntaxError, EOFError) as error:
+            # A picture Pillow opened but could not convert or encode (an unusual mode, a
+            # corrupt frame met late): refused, logged for the operator.
+            current_app.logger.warning("Could not process the picture %r: %r", shown_name, error)
+            raise _not_readable(shown_name) from None
         finally:
             picture.close()
     other = sniff_other(data)

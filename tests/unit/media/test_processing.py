@@ -355,3 +355,29 @@ def test_file_names_are_cleaned(sent, kept):
 )
 def test_only_names_the_site_makes_are_valid(name, valid):
     assert valid_name(name) is valid
+
+
+def sixteen_bit_grey() -> Image.Image:
+    ramp = Image.linear_gradient("L").resize((300, 200)).convert("I")
+    return ramp.point(lambda value: value * 257).convert("I;16")
+
+
+@pytest.mark.parametrize(
+    ("make_picture", "fmt", "options", "mode", "middle"),
+    [
+        (lambda: Image.new("CMYK", (300, 200), (0, 255, 255, 0)), "JPEG", {}, "RGB", (254, 0, 0)),
+        (lambda: Image.new("L", (300, 200), 128), "JPEG", {}, "RGB", (128, 128, 128)),
+        (sixteen_bit_grey, "PNG", {}, "RGB", (127, 127, 127)),  # scaled, not clipped to white
+        (lambda: Image.new("LA", (300, 200), (128, 100)), "PNG", {}, "RGBA", (128, 128, 128, 100)),
+        (lambda: Image.new("P", (300, 200), 0), "GIF", {"transparency": 0}, "RGBA", (0, 0, 0, 0)),
+        (lambda: Image.new("1", (300, 200), 1), "PNG", {}, "RGB", (255, 255, 255)),
+    ],
+    ids=["cmyk", "grey", "16-bit-grey", "grey-alpha", "gif-transparent", "bilevel"],
+)
+def test_unusual_modes_are_stored_in_rgb_or_rgba_with_their_colours(
+    app, make_picture, fmt, options, mode, middle
+):
+    item = library.add_media(encoded(make_picture(), fmt, **options), f"odd.{fmt.lower()}")
+    with opened(item.stored_name) as original:
+        assert original.mode == mode
+        assert original.getpixel((150, 100)) == pytest.approx(middle, abs=2)
