@@ -46,6 +46,7 @@ from wtforms.validators import ValidationError
 from ...accounts.passwords import NO_PASSWORD
 from ...database import reset_id_sequences
 from ...extensions import db
+from ...media import library
 from ...media.processing import UploadRefused
 from ...models import (
     Author,
@@ -333,7 +334,7 @@ def media_kind(mime_type: str) -> str:
 def file_name_of(url: str, path: str) -> str:
     """The name an attachment's file is shown with: the last part of its address."""
     name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or path.rsplit("/", 1)[-1]
-    return _CONTROL_RE.sub("", name).strip()[:255]
+    return library.clean_file_name(name) if name.strip() else ""
 
 
 def inside(folder: Path, relative: str) -> Path | None:
@@ -368,6 +369,7 @@ class Importer:
         self.report.uploads = str(uploads) if uploads is not None else None
         self.attachments = AttachmentIndex()
         self.new_media: set[int] = set()  # our ids of the media items this import made
+        self.filled: set[int] = set()  # our ids of the items whose file this import brought
         self.pending: list[PendingPost] = []
         self.gallery_captions: dict[int, str] = {}  # attachment's WordPress id -> caption shown
         self.uploads_re: re.Pattern | None = None
@@ -774,8 +776,8 @@ class Importer:
         converted = convert_post(node.value("content:encoded"), meta.get("footnotes", ""))
         for name in converted.dynamic_blocks:
             self.report.left_out_block(name, title)
-        for number, caption in converted.gallery_captions.items():
-            self.gallery_captions.setdefault(number, plain_text(caption))
+        for attachment, caption in converted.gallery_captions.items():
+            self.gallery_captions.setdefault(attachment, plain_text(caption))
         post = Post(
             wp_id=number,
             kind=PostKind.PAGE.value if is_page else PostKind.POST.value,
@@ -939,8 +941,6 @@ class Importer:
     def bring_file(self, item: MediaItem, candidates: list[str]) -> None:
         """The item's file from the uploads folder, through the library (checked by content,
         sizes made); what is not there or is refused is listed in the summary."""
-        from ...media import library  # only imports with an uploads folder need it
-
         assert self.uploads is not None
         found = next((p for c in candidates if (p := inside(self.uploads, c))), None)
         shown = next((c for c in candidates if c), item.file_name)
@@ -966,6 +966,7 @@ class Importer:
             self.report.files_refused.append(f"{shown}: {refused.message}")
             return
         self.report.files_brought += 1
+        self.filled.add(item.id)
 
     def finish_media(self) -> None:
         """Once every attachment is known: references in the new posts rewritten, featured
@@ -990,6 +991,7 @@ class Importer:
                 )
             )
         old_site: dict[int, str] = {}  # post id -> title
+        rendered: set[int] = set()
         for count, pending in enumerate(self.pending, 1):
             post = db.session.get(Post, pending.id)
             rewritten = rewrite_references(post.body_md, self.attachments, pending.wp_id)
@@ -1011,10 +1013,12 @@ class Importer:
             if source != post.body_md:
                 post.body_md = source
                 refresh_post_html(post)
+                rendered.add(post.id)
             if count % GC_EVERY == 0:
                 db.session.flush()
                 db.session.expunge_all()
         db.session.flush()
+        self.render_again(self.filled, rendered)
         if missing:  # posts imported before, using items whose files are still missing
             rows = db.session.execute(
                 select(Post.id, Post.title)
@@ -1026,6 +1030,22 @@ class Importer:
             for post_id, title in rows:
                 old_site.setdefault(post_id, title)
         self.report.old_site_posts = list(old_site.values())
+
+    def render_again(self, media_ids: set[int], rendered: set[int]) -> None:
+        """Posts imported before that show items whose file just came (their cached HTML has
+        a placeholder where the picture now is)."""
+        ids = sorted(media_ids)
+        for start in range(0, len(ids), 500):
+            post_ids = db.session.scalars(
+                select(post_media.c.post_id)
+                .where(post_media.c.media_id.in_(ids[start : start + 500]))
+                .distinct()
+            ).all()
+            for post_id in post_ids:
+                if post_id not in rendered and (post := db.session.get(Post, post_id)):
+                    refresh_post_html(post)
+                    rendered.add(post_id)
+            db.session.flush()
 
     # --- menus ------------------------------------------------------------------------------
 

@@ -172,15 +172,19 @@ def _gallery_shortcode(match: re.Match) -> str:
     return _line(f'[{kind} src="{html.escape(url, quote=True)}"]')
 
 
-def _player(match: re.Match) -> str:
-    """<audio controls src=…> or one with <source> children -> <audio src="…"></audio>."""
-    kind, inner = match.group(1).lower(), match.group(2)
+def _player_source(match: re.Match) -> str:
+    """The file an <audio>/<video> plays: its src, or its first <source>'s."""
     url = attributes(match.group(0)[: match.group(0).index(">") + 1]).get("src", "")
     if not url:
-        url = next((attributes(s).get("src", "") for s in _SOURCE_RE.findall(inner)), "")
-    if not url:
-        return ""
-    return f'<{kind} src="{html.escape(url, quote=True)}"></{kind}>'
+        url = next((attributes(s).get("src", "") for s in _SOURCE_RE.findall(match.group(2))), "")
+    return url
+
+
+def _player(match: re.Match) -> str:
+    """<audio controls src=…> or one with <source> children -> <audio src="…"></audio> (the
+    renderer adds the controls; autoplay, loop and the like go)."""
+    kind, url = match.group(1).lower(), _player_source(match)
+    return f'<{kind} src="{html.escape(url, quote=True)}"></{kind}>' if url else ""
 
 
 def _figure(opening: str, whole: str, converted: Converted) -> str:
@@ -217,8 +221,10 @@ def _figure(opening: str, whole: str, converted: Converted) -> str:
         if player is None:
             return ""
         caption = _FIGCAPTION_RE.search(inner)
-        if caption is None:
-            return _line(_player(player))
+        if caption is None:  # the player alone: the shortcode line, as [audio]/[video] give
+            url = _player_source(player)
+            kind = player.group(1).lower()
+            return _line(f'[{kind} src="{html.escape(url, quote=True)}"]') if url else ""
         return f"<figure>{_player(player)}<figcaption>{caption.group(1)}</figcaption></figure>"
     return whole
 
