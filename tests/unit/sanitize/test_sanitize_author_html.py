@@ -249,7 +249,7 @@ def test_every_listed_attribute_with_every_listed_value(tag):
         _assert_harmless(str(post_body(post(f"<{tag} {typed}>x</{tag}>", post_id=7))))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attributes=st.lists(st.tuples(ATTRIBUTE_NAMES, ATTRIBUTE_VALUES), min_size=1, max_size=6))
 def test_no_author_attribute_reaches_the_page_as_a_handle_for_script_or_style(attributes):
     """The same typed attributes on every tag the article list keeps (each in a body of its own,
