@@ -4,6 +4,7 @@ and the posts show every picture, gallery, player, embed and featured image Word
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -236,3 +237,17 @@ def test_media_url_still_moves_what_is_no_attachment(runner, uploads, client):
     assert "posts whose uploads now point to --media-url: 1" in lines
     assert '<img src="/old-uploads/2019/01/logo.png" alt="Old logo">' in post(16).body_md
     assert f'src="{ref(101)}"' in post(10).body_md
+
+
+def test_a_failed_import_keeps_no_file_and_no_record(runner, app, tmp_path, uploads):
+    broken = tmp_path / "broken.xml"
+    text = MEDIA.read_text(encoding="utf-8")
+    broken.write_text(text.replace("</channel>", "<item><title>cut here</channel>"), "utf-8")
+    result = runner.invoke(args=["import-wxr", str(broken), "--uploads", str(uploads)])
+    assert result.exit_code == 1 and "Nothing was imported." in result.output
+    assert db.session.scalar(select(func.count()).select_from(MediaItem)) == 0
+    media_dir = Path(app.instance_path) / "media"
+    assert not [p for p in media_dir.rglob("*") if p.is_file()]
+    # The same import whole keeps its files.
+    run_import(runner, "--uploads", str(uploads))
+    assert len([p for p in media_dir.rglob("*") if p.is_file()]) > 10
