@@ -113,6 +113,12 @@ _FIGURE_RE = re.compile(
     r"(?:<figcaption>(?P<caption>(?:(?!</?figcaption|</?figure).)*+)</figcaption>\s*+)?</figure>",
     re.DOTALL,
 )
+# Text between two blocks, outside any element: what a sanitized <div> leaves (WordPress's embed
+# wrapper without its figure). Only between a block's end (or the start) and the next block's
+# start (or the end), so a line of a list item, a quotation or code is never one; each of its
+# lines that is one address alone is then treated as a paragraph would be.
+_BLOCKS = r"(?:p|figure|ul|ol|dl|blockquote|h[1-6]|table|pre|details|hr)"
+_LOOSE_RE = re.compile(rf"(?P<before>\A|</{_BLOCKS}>|<hr>)(?P<text>[^<]*+)(?=\Z|<{_BLOCKS}[\s>])")
 _HREF_RE = re.compile(r"""\shref=(?:"([^"]*)"|'([^']*)')""")
 _CLASS_RE = re.compile(r"""\sclass=(?:"([^"]*)"|'([^']*)')""")
 
@@ -197,12 +203,30 @@ def _figure(match: re.Match) -> str:
     return f"<figure{match.group('attributes')}><p>{_link_html(address)}</p>{caption_html}</figure>"
 
 
+def _loose_line(line: str) -> str:
+    found = _address_of(line)
+    if found is None:
+        return line
+    address = found[0]
+    if embed := embed_for(address):
+        return card_html(address, embed)
+    return f"<p>{_link_html(address)}</p>"
+
+
+def _loose(match: re.Match) -> str:
+    text = match.group("text")
+    if "://" not in text:
+        return match.group(0)
+    return match.group("before") + "\n".join(_loose_line(line) for line in text.split("\n"))
+
+
 def embed_bare_urls(source_html: str, shared: dict) -> str:
     """The sanitizer step: each paragraph or figure that is one bare address, made a card or a
     link; everything else as it was."""
     if "://" not in source_html:
         return source_html
-    return _PARAGRAPH_RE.sub(_paragraph, _FIGURE_RE.sub(_figure, source_html))
+    html = _PARAGRAPH_RE.sub(_paragraph, _FIGURE_RE.sub(_figure, source_html))
+    return _LOOSE_RE.sub(_loose, html)
 
 
 def init_app(app: Flask) -> None:

@@ -177,6 +177,28 @@ def test_the_wordpress_embed_block_becomes_a_card_named_by_its_caption(client, m
     assert "wp-block-embed" not in html
 
 
+def test_an_embed_wrapper_without_its_figure_still_makes_a_card(client, make):
+    html = article(
+        client,
+        make,
+        'Intro.\n\n<div class="wp-block-embed__wrapper">\nhttps://vimeo.com/76979871\n</div>\n\n'
+        "<div>https://example.org/page</div>\n\nAfter.",
+    )
+    page = Page(html)
+    assert page.find("a", class_="embed-card")[0]["href"] == "https://vimeo.com/76979871"
+    assert '<p><a href="https://example.org/page">https://example.org/page</a></p>' in html
+
+
+def test_addresses_inside_quotes_and_code_stay_text(client, make):
+    html = article(
+        client,
+        make,
+        f"<blockquote><p>Said</p>\nhttps://youtu.be/{YOUTUBE_ID}\n</blockquote>\n\n"
+        f"```\nhttps://youtu.be/{YOUTUBE_ID}\n```",
+    )
+    assert "data-embed-src" not in html and f'href="https://youtu.be/{YOUTUBE_ID}"' not in html
+
+
 def test_no_third_party_address_but_the_cards(client, make):
     html = article(
         client,
