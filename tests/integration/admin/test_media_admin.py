@@ -490,3 +490,26 @@ def test_a_save_without_the_field_keeps_the_featured_image(admin, client, make):
     assert client.post(f"/admin/posts/{post.id}/edit", data=data).status_code == 303
     db.session.refresh(post)
     assert post.featured_media_id == item.id
+
+
+def test_an_author_inserting_anothers_picture_does_not_change_it(client, make):
+    other = make.author("other", role="author")
+    theirs = make.media("theirs.jpg", author_id=other.id, alt_text="Their words")
+    sign_in_as(client, make, "author", "writer")
+    response = client.post(
+        f"/admin/media/{theirs.id}/insert", data={"alt_text": "My own words"}, headers=HX
+    )
+    assert response.status_code == 200
+    assert 'alt="My own words"' in html.unescape(response.get_data(as_text=True))
+    db.session.refresh(theirs)
+    assert theirs.alt_text == "Their words"
+
+
+def test_a_too_big_upload_from_the_script_gets_its_row(app, admin, client):
+    admin.login()
+    app.config["MEDIA_MAX_BYTES"] = 100_000
+    response = upload(client, ("huge.jpg", b"\xff\xd8" + b"0" * 200_000), headers=HX)
+    assert response.status_code == 413
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<li class="upload-result upload-refused">')
+    assert "more than this site accepts in one upload" in body and "<html" not in body
