@@ -119,6 +119,7 @@ _FIGURE_RE = re.compile(
 # lines that is one address alone is then treated as a paragraph would be.
 _BLOCKS = r"(?:p|figure|ul|ol|dl|blockquote|h[1-6]|table|pre|details|hr)"
 _LOOSE_RE = re.compile(rf"(?P<before>\A|</{_BLOCKS}>|<hr>)(?P<text>[^<]*+)(?=\Z|<{_BLOCKS}[\s>])")
+_EMBED_SHORTCODE_RE = re.compile(r"\[embed(?:\s[^\]]*)?\]\s*(\S+?)\s*\[/embed\]")
 _HREF_RE = re.compile(r"""\shref=(?:"([^"]*)"|'([^']*)')""")
 _CLASS_RE = re.compile(r"""\sclass=(?:"([^"]*)"|'([^']*)')""")
 
@@ -137,7 +138,10 @@ def _address_of(content: str) -> tuple[str, bool] | None:
             return None
         linked = True
     else:
-        address, linked = html.unescape(content.strip()), False
+        address, linked = html.unescape(content), False
+        # WordPress's classic [embed]URL[/embed] shortcode says the same as the bare address.
+        if shortcode := _EMBED_SHORTCODE_RE.fullmatch(address):
+            address = shortcode.group(1)
     return (address, linked) if _BARE_URL_RE.fullmatch(address) else None
 
 

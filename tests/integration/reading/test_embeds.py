@@ -189,6 +189,18 @@ def test_an_embed_wrapper_without_its_figure_still_makes_a_card(client, make):
     assert '<p><a href="https://example.org/page">https://example.org/page</a></p>' in html
 
 
+def test_the_classic_embed_shortcode_is_a_bare_address(client, make):
+    html = article(
+        client,
+        make,
+        f'[embed width="640"]https://youtu.be/{YOUTUBE_ID}[/embed]\n\n'
+        "[embed]https://example.org/x[/embed]\n\n[embed]javascript:alert(1)[/embed]",
+    )
+    assert Page(html).find("a", class_="embed-card")[0]["data-embed-src"] == NOCOOKIE
+    assert '<p><a href="https://example.org/x">https://example.org/x</a></p>' in html
+    assert "<p>[embed]javascript:alert(1)[/embed]</p>" in html
+
+
 def test_addresses_inside_quotes_and_code_stay_text(client, make):
     html = article(
         client,
