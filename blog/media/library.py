@@ -147,6 +147,7 @@ def add_media(
         raise
     _remember(_WRITTEN, storage, written)
 
+    existing = item is not None and item.id is not None
     replacing = item is not None and bool(item.stored_name)
     old_names, old_stored = (stored_names(item), item.stored_name) if replacing else (set(), "")
     if item is None:
@@ -184,10 +185,10 @@ def add_media(
     item.height = processed.height
     item.sizes = _sizes_json(processed.sizes)
     db.session.flush()
-    if replacing:
-        gone = old_names - stored_names(item)
-        if old_stored != item.stored_name:
-            _remove_when_unused(item, gone, old_stored)
+    if replacing and old_stored != item.stored_name:
+        _remove_when_unused(item, old_names - stored_names(item), old_stored)
+    if existing:
+        # Posts showed a placeholder (a missing file) or the old sizes: rendered again.
         _render_users_again(item)
     return item
 

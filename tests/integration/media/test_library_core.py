@@ -174,3 +174,13 @@ def test_search_finds_by_title_name_alt_or_caption_of_one_kind_newest_first(app,
     assert found("%") == ["x.jpg"] and found("_") == ["x.jpg"]  # wildcards are letters here
     assert found("", "audio") == ["song.mp3"]
     assert found("", "spreadsheet") == []
+
+
+def test_a_placeholder_becomes_the_picture_when_the_file_arrives(app, make):
+    item = make.media("beach.jpg", alt_text="Sand")
+    post = make.post(body_md=f"![Sand](/media/{item.id}/beach.jpg)")
+    assert "/media/files/" not in post.body_html  # a placeholder while the file is missing
+    library.add_media(jpeg(), "beach.jpg", item=item)
+    db.session.commit()
+    db.session.refresh(post)
+    assert f"/media/files/{item.stored_name[:2]}/" in post.body_html
