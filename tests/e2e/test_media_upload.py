@@ -271,3 +271,30 @@ def test_upload_without_javascript(new_page, live_app, live_server, tmp_path):
     expect(page).to_have_url(re.compile(r"/admin/media/upload$"))
     expect(page.locator(".upload-stored")).to_contain_text("plain.png: uploaded.")
     expect(page.locator(".upload-refused")).to_contain_text("script.jpg")
+
+
+def test_a_gallery_from_the_dialog(admin_page: Page, live_app, some_media):
+    page = admin_page
+    page.goto("/admin/posts/new")
+    body = page.get_by_label("Body (Markdown)")
+    body.fill("Our walk.")
+    page.get_by_role("link", name="Add media").click()
+    dialog = page.get_by_role("dialog", name="Add media")
+    dialog.get_by_label("Gallery: meadow").check()
+    dialog.get_by_label("Gallery: no alt").check()
+    dialog.get_by_role("button", name="Insert gallery of the ticked pictures").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Missing for: no alt")
+    dialog.get_by_label("Gallery: no alt").uncheck()
+    dialog.get_by_role("button", name="Insert gallery of the ticked pictures").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("Choose two or more pictures")
+    with live_app.app_context():
+        ids = db.session.scalars(select(MediaItem.id).order_by(MediaItem.id)).all()
+        db.session.get(MediaItem, ids[1]).alt_text = "A second meadow"
+        db.session.commit()
+    dialog.get_by_label("Gallery: no alt").check()
+    dialog.get_by_label("Columns").select_option("2")
+    dialog.get_by_role("button", name="Insert gallery of the ticked pictures").click()
+    expect(dialog).to_be_hidden()
+    # In the list's order, newest first.
+    expect(body).to_have_value(f'Our walk.\n\n[gallery ids="{ids[1]},{ids[0]}" columns="2"]\n')
+    assert_no_page_errors(page, expected_statuses=(422,))
