@@ -145,3 +145,22 @@ def test_any_other_request_over_max_content_length_gets_the_413_page(upload_rout
     upload = send(upload_route, too_long, url="/__form")  # a file where no upload is expected
     assert upload.status_code == 413
     assert "This file is larger than 1 MB, the most this site takes." in upload.text
+
+
+def test_sound_answers_range_requests_so_players_can_seek(client, app):
+    song = library.add_media(b"ID3\x04\x00" + bytes(range(256)) * 8, "song.mp3")
+    db.session.commit()
+    with client.get(f"/media/files/{song.stored_name}", headers={"Range": "bytes=5-9"}) as part:
+        assert part.status_code == 206 and part.content_type == "audio/mpeg"
+        assert part.data == bytes(range(5))  # the first five bytes after the ID3 header
+        assert part.headers["Content-Range"] == f"bytes 5-9/{song.byte_size}"
+
+
+def test_a_pdf_is_downloaded_never_shown(client, app):
+    menu = library.add_media(b"%PDF-1.4\n%%EOF\n", "Lunch menu.pdf", allow_files=True)
+    db.session.commit()
+    with client.get(f"/media/{menu.id}/Lunch-menu.pdf") as response:
+        assert response.status_code == 200 and response.content_type == "application/pdf"
+        assert response.headers["Content-Disposition"] == "attachment; filename=Lunch-menu.pdf"
+    with client.get(f"/media/files/{menu.stored_name}") as response:
+        assert response.headers["Content-Disposition"].startswith("attachment;")
