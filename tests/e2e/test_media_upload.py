@@ -224,7 +224,10 @@ def test_featured_image_chosen_in_the_editor(admin_page: Page, live_app, some_me
     page = admin_page
     page.goto("/admin/posts/new")
     page.get_by_label("Title").fill("A post with a cover")
+    remove = page.get_by_role("button", name="Remove featured image")
+    expect(remove).to_be_hidden()
     page.get_by_label("Picture").select_option(label="meadow")
+    expect(remove).to_be_visible()
     expect(page.locator("[data-featured-preview] img")).to_be_visible()
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".flash")).to_have_text("Draft saved.")
@@ -232,6 +235,7 @@ def test_featured_image_chosen_in_the_editor(admin_page: Page, live_app, some_me
     page.get_by_role("button", name="Remove featured image").click()
     expect(page.locator("[data-featured-preview] img")).to_have_count(0)
     expect(page.get_by_label("Picture")).to_have_value("")
+    expect(remove).to_be_hidden()
     with live_app.app_context():
         post = db.session.scalar(select(Post).where(Post.title == "A post with a cover"))
         assert post.featured_media is not None and post.featured_media.file_name == "meadow.jpg"
