@@ -31,14 +31,26 @@
     return { row: row, bar: bar };
   }
 
-  function replaceRow(row, html) {
+  // Why a file got no result row of its own (an error page instead, or no answer at all).
+  function failure(status) {
+    if (status === 400) return "the page is too old to upload from (its security token expired): reload it and try again.";
+    if (status === 403) return "this account may not upload files.";
+    if (status === 0) return "the upload did not reach the site; check the connection and try again.";
+    return "the upload failed (the site answered " + status + "); try again.";
+  }
+
+  function replaceRow(row, html, status) {
     var holder = document.createElement("template");
     holder.innerHTML = html; // the server's own escaped fragment (templates/admin/_media_results.html)
-    var items = holder.content.querySelectorAll("li");
+    var items = holder.content.querySelectorAll("li.upload-result");
     if (!items.length) {
       row.classList.remove("upload-pending");
       row.classList.add("upload-refused");
-      row.lastChild.replaceWith(document.createTextNode(": the upload failed; try again."));
+      var message = document.createElement("span");
+      message.className = "field-error";
+      message.setAttribute("role", "alert");
+      message.textContent = failure(status);
+      row.lastChild.replaceWith(message);
       return;
     }
     row.replaceWith.apply(row, Array.prototype.slice.call(items));
@@ -59,11 +71,11 @@
       });
       request.addEventListener("load", function () {
         shown.bar.value = 100;
-        replaceRow(shown.row, request.responseText);
+        replaceRow(shown.row, request.responseText, request.status);
         resolve(request.status === 200);
       });
       request.addEventListener("error", function () {
-        replaceRow(shown.row, "");
+        replaceRow(shown.row, "", 0);
         resolve(false);
       });
       request.send(data);

@@ -302,3 +302,21 @@ def test_a_gallery_from_the_dialog(admin_page: Page, live_app, some_media):
     # In the list's order, newest first.
     expect(body).to_have_value(f'Our walk.\n\n[gallery ids="{ids[1]},{ids[0]}" columns="2"]\n')
     assert_no_page_errors(page, expected_statuses=(422,))
+
+
+def test_an_expired_token_is_explained_on_the_files_row(admin_page: Page, live_app, tmp_path):
+    page = admin_page
+    path = tmp_path / "late.png"
+    path.write_bytes(small_png())
+    page.goto("/admin/media")
+    form = page.locator("form[data-media-upload]")
+    form.locator("[name=csrf_token]").evaluate("input => { input.value = 'expired'; }")
+    form.get_by_label("Files to upload").set_input_files(str(path))
+    form.get_by_role("button", name="Upload", exact=True).click()
+    row = form.locator(".upload-refused")
+    expect(row).to_contain_text("late.png")
+    expect(row.get_by_role("alert")).to_contain_text("reload it and try again")
+    expect(form.locator("[data-upload-results] li")).to_have_count(1)  # no stray rows
+    with live_app.app_context():
+        assert db.session.scalar(select(MediaItem.id)) is None
+    assert_no_page_errors(page, expected_statuses=(400,))
