@@ -121,7 +121,9 @@ MEDIA_KINDS = {"image": "images", "audio": "audio", "video": "video", "file": "f
 # Missing and refused files listed one by one in the summary, at most (then a count).
 LISTED_FILES = 100
 # What in a post's source may refer to an attachment (step 2 runs on those posts only).
-_MEDIA_HINT_RE = re.compile(r"wp-content/uploads/|\[wp-gallery\b|\bwp-image-\d", re.IGNORECASE)
+_MEDIA_HINT_RE = re.compile(
+    r"wp-content/uploads/|\[wp-gallery\b|\bwp-image-\d|attachment_id=", re.IGNORECASE
+)
 
 
 @dataclass
@@ -1029,7 +1031,17 @@ class Importer:
             )
             for post_id, title in rows:
                 old_site.setdefault(post_id, title)
-        self.report.old_site_posts = list(old_site.values())
+        if self.uploads_re is not None and self.media_url is None:
+            # Posts imported before that still point at the old site's files.
+            rows = db.session.execute(
+                select(Post.id, Post.title, Post.body_md)
+                .where(Post.body_md.contains("wp-content/uploads/"))
+                .order_by(Post.id)
+            )
+            for post_id, title, source in rows:
+                if post_id not in old_site and self.uploads_re.search(source):
+                    old_site[post_id] = title
+        self.report.old_site_posts = [old_site[n] for n in sorted(old_site)]
 
     def render_again(self, media_ids: set[int], rendered: set[int]) -> None:
         """Posts imported before that show items whose file just came (their cached HTML has

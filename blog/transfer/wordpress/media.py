@@ -19,7 +19,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 # --- tags and their attributes ---------------------------------------------------------------
 
@@ -398,6 +398,8 @@ class AttachmentIndex:
     def find(self, url: str) -> tuple[Attachment, str] | None:
         """The attachment a URL shows, and the size class a WordPress copy of it stands for
         ("" for the file itself)."""
+        if page := self.attachment_page(url):
+            return page, ""
         if not self.is_old_site(url):
             return None
         path = (
@@ -411,6 +413,18 @@ class AttachmentIndex:
             if found is not None:
                 return found, size_class(int(sized.group(2)), int(sized.group(3)))
         return None
+
+    def attachment_page(self, url: str) -> Attachment | None:
+        """The attachment whose page on the old site this is (/?attachment_id=ID: where the
+        Image block's "link to attachment page" went); we have no such page, the file will do."""
+        parts = urlsplit(url.strip())
+        number = parse_qs(parts.query).get("attachment_id", [""])[0]
+        if not (number.isascii() and number.isdigit() and len(number) <= 10):
+            return None
+        site = (parts.netloc + parts.path).rstrip("/").lower()
+        if parts.netloc and site not in self.sites:
+            return None
+        return self.by_wp_id.get(int(number))
 
     def children(self, wp_post_id: int) -> list[Attachment]:
         found = [a for a in self.by_wp_id.values() if a.parent == wp_post_id]

@@ -207,6 +207,9 @@ def test_running_again_with_uploads_fills_the_files_in(runner, uploads, client):
     assert "media: 0 new (0 images, 0 audio, 0 video, 0 files), 12 already there" in lines
     assert f"media files from {uploads}: 10 brought in, 1 missing, 1 refused" in lines
     assert "posts: 0 new, 7 already there" in lines
+    # Still on the old site: the post whose file is missing, and the page's old logo.
+    assert "posts still using files on the old site: 2" in lines
+    assert {'"About"', '"Lost and found"'} <= set(lines)
     assert db.session.scalar(select(func.count()).select_from(MediaItem)) == 12
     assert not media(101).is_missing
     body = article(page(client, "/posts/sunrise"))

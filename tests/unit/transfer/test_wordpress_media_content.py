@@ -234,6 +234,16 @@ def index() -> AttachmentIndex:
             '<img src="https://other.example/wp-content/uploads/2024/05/a.jpg">',
         ),
         (f'<img src="{UP}gone.jpg">', f'<img src="{UP}gone.jpg">'),
+        # The attachment's page on the old site (WordPress's "link to attachment page").
+        (
+            '<a href="https://old.example/?attachment_id=102"><img src="x.jpg"></a>',
+            '<a href="/media/2/b.png"><img src="x.jpg"></a>',
+        ),
+        ('<a href="/?attachment_id=101">A</a>', '<a href="/media/1/a.jpg">A</a>'),
+        (
+            '<a href="https://else.example/?attachment_id=101">A</a>',
+            '<a href="https://else.example/?attachment_id=101">A</a>',
+        ),
         # Galleries and players.
         ('[wp-gallery ids="102,999,101" columns="2"]', '[gallery ids="2,1" columns="2"]'),
         ("[wp-gallery]", '[gallery ids="2,1"]'),  # the post's own, in menu order
