@@ -118,6 +118,10 @@ def test_author_uploads_a_photo_and_puts_it_in_a_post(new_page, live_app, live_s
     expect(results.get_by_text("harbour-at-dawn.jpg")).to_be_visible(timeout=60_000)
     expect(results.locator(".upload-stored")).to_have_count(2, timeout=60_000)
     expect(results.locator("progress")).to_have_count(0)
+    # The list below reloads itself with the new files.
+    listed = page.locator("#media-list .file-name")
+    expect(listed.filter(has_text="harbour-at-dawn.jpg")).to_be_visible()
+    expect(listed.filter(has_text="blue.png")).to_be_visible()
 
     with live_app.app_context():
         photo = db.session.scalar(
