@@ -229,8 +229,8 @@ def embed_bare_urls(source_html: str, shared: dict) -> str:
     link; everything else as it was."""
     if "://" not in source_html:
         return source_html
-    html = _PARAGRAPH_RE.sub(_paragraph, _FIGURE_RE.sub(_figure, source_html))
-    return _LOOSE_RE.sub(_loose, html)
+    out = _PARAGRAPH_RE.sub(_paragraph, _FIGURE_RE.sub(_figure, source_html))
+    return _LOOSE_RE.sub(_loose, out)
 
 
 def init_app(app: Flask) -> None:
