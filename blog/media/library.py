@@ -219,7 +219,7 @@ def delete_media(item: MediaItem, *, force: bool = False) -> list[Post]:
     names, stored = stored_names(item), item.stored_name
     for post in posts:
         if post.featured_media_id == item.id:
-            post.featured_media_id = None
+            post.featured_media = None  # the relationship too: it must not keep the deleted item
     db.session.execute(delete(post_media).where(post_media.c.media_id == item.id))
     _remove_when_unused(item, names, stored)
     db.session.delete(item)
