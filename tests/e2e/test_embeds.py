@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from blog.extensions import db
@@ -124,3 +125,27 @@ def test_without_javascript_the_card_is_a_link(new_page, live_app, live_server):
     with page.expect_request(lambda request: request.url == YOUTUBE):
         card.click(no_wait_after=True)
     assert page.locator("iframe").count() == 0
+
+
+def test_cards_and_footnotes_are_accessible(page, live_app, live_server):
+    with live_app.app_context():
+        post = db.session.query(Post).filter_by(slug=SLUG).one()
+        post.body_md = (
+            f"A clip from the fair.[^1]\n\n{YOUTUBE}\n\n{VIMEO}\n\nThe end.[^2]\n\n"
+            "[^1]: Filmed by the school.\n[^2]: Another note.\n"
+        )
+        refresh_post_html(post)
+        db.session.commit()
+    record_outside_requests(page, live_server)
+    page.goto(ARTICLE)
+    expect(page.locator("a.embed-card")).to_have_count(2)
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    ids = page.evaluate("Array.from(document.querySelectorAll('[id]'), e => e.id)")
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    # A footnote link jumps to its note, and the note's back link to the reference.
+    page.locator(".entry-content sup a").first.click()
+    expect(page.locator(".entry-content li:target")).to_contain_text("Filmed by the school.")
+    page.locator(".entry-content li:target a").first.click()
+    expect(page.locator(".entry-content sup:target")).to_have_count(1)
+    assert csp_problems(page) == []
