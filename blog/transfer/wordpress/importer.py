@@ -47,7 +47,7 @@ from ...accounts.passwords import NO_PASSWORD
 from ...database import reset_id_sequences
 from ...extensions import db
 from ...media import library
-from ...media.processing import UploadRefused
+from ...media.processing import UploadRefused, size_limit_text
 from ...models import (
     Author,
     Comment,
@@ -892,6 +892,9 @@ class Importer:
         """An attachment -> a media item (found again by its WordPress id), its file brought
         from the uploads folder when there is one and the item has none yet."""
         number = wp_id(node.value("wp:post_id"))
+        if node.value("wp:status") == "trash":
+            self.report.skip("trashed attachments", title)
+            return
         url = node.value("wp:attachment_url")
         if not url and UPLOADS in node.value("guid"):  # WordPress's guid of a file is its URL
             url = node.value("guid")
@@ -949,7 +952,13 @@ class Importer:
         if found is None:
             self.report.files_missing.append(f"{shown} (not in the folder)")
             return
+        limit = current_app.config["MEDIA_MAX_BYTES"]
         try:
+            if found.stat().st_size > limit:  # refused as the library would, without reading it
+                raise UploadRefused(
+                    f"“{item.file_name}” is larger than {size_limit_text(limit)}, the most "
+                    "this site takes (MEDIA_MAX_BYTES)."
+                )
             library.add_media(
                 found.read_bytes(),
                 item.file_name,

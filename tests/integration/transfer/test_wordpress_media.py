@@ -254,3 +254,13 @@ def test_a_failed_import_keeps_no_file_and_no_record(runner, app, tmp_path, uplo
     # The same import whole keeps its files.
     run_import(runner, "--uploads", str(uploads))
     assert len([p for p in media_dir.rglob("*") if p.is_file()]) > 10
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(runner, app, uploads):
+    app.config["MEDIA_MAX_BYTES"] = 20_000  # sunrise.jpg is about 30 kB, chime.mp3 17 kB
+    lines = run_import(runner, "--uploads", str(uploads))
+    assert (
+        "refused: 2024/05/sunrise.jpg: “sunrise.jpg” is larger than 19 KB, the most this site "
+        "takes (MEDIA_MAX_BYTES)."
+    ) in lines
+    assert media(101).is_missing and not media(110).is_missing
