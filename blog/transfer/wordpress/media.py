@@ -104,6 +104,8 @@ _SELF_CLOSING_BLOCK_RE = re.compile(rf"<!--\s*wp:([a-z0-9_/-]+){_BLOCK_JSON}\s*/
 _FOOTNOTES_BLOCK_RE = re.compile(rf"<!--\s*wp:footnotes\b{_BLOCK_JSON}\s*/-->", re.DOTALL)
 # Query loops and comment lists: containers whose content WordPress makes from the database.
 _DYNAMIC_CONTAINER_RE = re.compile(r"<!--\s*wp:(query|comments)\b[^>]*?(?<!/)-->")
+# Names that say more in the summary than the block's own.
+_BLOCK_NAMES = {"block": "reusable block", "query": "query loop", "comments": "comments list"}
 _IMAGE_BLOCK_DIV_RE = re.compile(
     r"<div\b[^>]*\bclass=\"[^\"]*\bwp-block-image\b[^\"]*\"[^>]*>\s*(<figure\b.*?</figure\s*>)\s*</div\s*>",
     re.DOTALL | re.IGNORECASE,
@@ -287,8 +289,12 @@ def convert_blocks(content: str, footnotes: str = "") -> Converted:
     if footnotes and (notes := footnotes_list(footnotes)):
         text = _FOOTNOTES_BLOCK_RE.sub(lambda _: _line(notes), text, count=1)
     converted.dynamic_blocks = [
-        m.group(1).removeprefix("core/") for m in _SELF_CLOSING_BLOCK_RE.finditer(text)
-    ] + [m.group(1) for m in _DYNAMIC_CONTAINER_RE.finditer(text)]
+        _BLOCK_NAMES.get(name, name)
+        for name in [
+            m.group(1).removeprefix("core/") for m in _SELF_CLOSING_BLOCK_RE.finditer(text)
+        ]
+        + [m.group(1) for m in _DYNAMIC_CONTAINER_RE.finditer(text)]
+    ]
     text = _IMAGE_BLOCK_DIV_RE.sub(
         lambda m: (
             m.group(1).replace('class="', 'class="wp-block-image ', 1)

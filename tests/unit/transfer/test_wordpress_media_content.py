@@ -153,10 +153,11 @@ def test_dynamic_blocks_are_named():
     converted = convert_post(
         '<!-- wp:latest-posts {"postsToShow":3} /--><!-- wp:core/rss {"feedURL":"x"} /-->'
         '<!-- wp:query {"queryId":1} --><div class="wp-block-query"></div><!-- /wp:query -->'
+        '<!-- wp:block {"ref":12} /-->'
         '<!-- wp:image {"id":1} --><figure class="wp-block-image"><img src="a.jpg"/></figure>'
         "<!-- /wp:image -->"
     )
-    assert converted.dynamic_blocks == ["latest-posts", "rss", "query"]
+    assert converted.dynamic_blocks == ["latest-posts", "rss", "reusable block", "query loop"]
 
 
 def test_footnotes_from_the_posts_meta_replace_their_block():
