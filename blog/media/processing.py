@@ -203,7 +203,10 @@ def _upright(picture: Image.Image) -> tuple[Image.Image, bytes | None, bool]:
     transparent = _has_transparency(picture)
     if picture.mode not in ("RGB", "RGBA") and (picture.mode not in ("P", "PA") or not icc):
         icc = None  # a grey, CMYK or 16-bit profile does not describe the RGB made from it
-    upright = ImageOps.exif_transpose(picture) or picture
+    try:
+        upright = ImageOps.exif_transpose(picture) or picture
+    except (SyntaxError, ValueError, TypeError, KeyError, OSError, struct.error):
+        upright = picture  # EXIF too damaged to read an orientation from: as it is (and stripped)
     if upright.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
         # 16-bit (or float) grey: scaled to 8 bits, not clipped to white.
         upright = upright.convert("I") if upright.mode != "I" else upright
