@@ -1030,13 +1030,14 @@ class Importer:
                 db.session.expunge_all()
         db.session.flush()
         self.render_again(self.filled, rendered)
-        if missing:  # posts imported before, using items whose files are still missing
+        # Posts imported before, using items whose files are still missing.
+        still_missing = sorted(missing - self.filled)
+        for start in range(0, len(still_missing), 500):
             rows = db.session.execute(
                 select(Post.id, Post.title)
                 .join(post_media, post_media.c.post_id == Post.id)
-                .where(post_media.c.media_id.in_(sorted(missing)[:1000]))
+                .where(post_media.c.media_id.in_(still_missing[start : start + 500]))
                 .distinct()
-                .order_by(Post.id)
             )
             for post_id, title in rows:
                 old_site.setdefault(post_id, title)
