@@ -39,6 +39,14 @@ NEEDS = {
     "admin.mail": "manage_options",
     "admin.mail_retry": "manage_options",
     "admin.mail_retry_all": "manage_options",
+    # Media (blog/admin/media.py): WordPress's upload_files; another's item: editors up.
+    "admin.media_library": "upload_files",
+    "admin.media_upload": "upload_files",
+    "admin.media_picker": "upload_files",
+    "admin.media_insert": "upload_files",
+    "admin.media_gallery": "upload_files",
+    "admin.media_edit": "edit_others_posts",
+    "admin.media_delete": "edit_others_posts",
 }
 # The post editor's routes (posts, pages, previews, autosaves, revisions, the trash).
 POSTS_AND_PAGES = ("admin.post", "admin.page", "admin.autosave", "admin.preview", "admin.revision")
@@ -76,6 +84,7 @@ def rows(make):
         "item_id": item.id,
         "how": "up",
         "user_id": other.id,
+        "media_id": make.media("theirs.jpg", author_id=other.id).id,
     }
 
 
