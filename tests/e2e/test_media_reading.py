@@ -73,6 +73,9 @@ def add_media_article(app, *, players: bool = True) -> str:
         ]
         ids = ",".join(str(item.id) for item in gallery)
         body = [
+            f'<figure class="alignright"><img class="alignright size-medium" '
+            f'src="/media/{gallery[0].id}/boat-0.jpg" alt="The first boat, up close">'
+            "<figcaption>The first boat</figcaption></figure>",
             "The fair filled the quay from morning to night. Here is what the boats looked like.",
             f'[gallery ids="{ids}" columns="3"]',
             "Thank you to everyone who came, painted, sailed or cooked.",
@@ -180,4 +183,22 @@ def test_the_listing_card_shows_the_featured_picture(new_page, article):
     img = card.locator(".post-thumbnail img")
     expect(img).to_have_attribute("alt", "The harbour on fair day")
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    assert_no_page_errors(page)
+
+
+@pytest.mark.parametrize(("width", "floats"), [(360, False), (1280, True)])
+def test_an_aligned_picture_floats_only_where_there_is_room(new_page, article, width, floats):
+    page: Page = new_page(viewport={"width": width, "height": 900})
+    page.goto(article)
+    figure = page.locator(".entry-content figure.alignright")
+    column = page.locator(".entry-content").bounding_box()["width"]
+    box = figure.bounding_box()
+    if floats:
+        assert figure.evaluate("f => getComputedStyle(f).float") == "right"
+        assert box["width"] <= column / 2 + 1
+    else:
+        assert figure.evaluate("f => getComputedStyle(f).float") == "none"
+        assert box["width"] == pytest.approx(column, abs=1)
+    # The gallery below starts under the picture, not beside it.
+    assert page.locator(".gallery").bounding_box()["y"] >= box["y"] + box["height"]
     assert_no_page_errors(page)
