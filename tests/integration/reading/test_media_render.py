@@ -188,11 +188,6 @@ def test_an_article_with_media_is_valid_html(client, make, pictures, tmp_path):
     assert check(pages, tmp_path) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library.add_media(item=) renders the posts using the item again only when it "
-    "replaces a file, not when it fills a missing one (part L asked to fix)",
-)
 def test_a_placeholder_turns_into_the_picture_when_its_file_arrives(client, make):
     """An import without its uploads folder left a record; given the file later, the article
     that pointed at it shows the picture (its cached HTML is rendered again)."""
