@@ -371,7 +371,6 @@ class Importer:
         self.report.uploads = str(uploads) if uploads is not None else None
         self.attachments = AttachmentIndex()
         self.new_media: set[int] = set()  # our ids of the media items this import made
-        self.filled: set[int] = set()  # our ids of the items whose file this import brought
         self.pending: list[PendingPost] = []
         self.gallery_captions: dict[int, str] = {}  # attachment's WordPress id -> caption shown
         self.uploads_re: re.Pattern | None = None
@@ -977,7 +976,6 @@ class Importer:
             self.report.files_refused.append(f"{shown}: {refused.message}")
             return
         self.report.files_brought += 1
-        self.filled.add(item.id)
 
     def finish_media(self) -> None:
         """Once every attachment is known: references in the new posts rewritten, featured
@@ -1002,7 +1000,6 @@ class Importer:
                 )
             )
         old_site: dict[int, str] = {}  # post id -> title
-        rendered: set[int] = set()
         for count, pending in enumerate(self.pending, 1):
             post = db.session.get(Post, pending.id)
             rewritten = rewrite_references(post.body_md, self.attachments, pending.wp_id)
@@ -1024,14 +1021,12 @@ class Importer:
             if source != post.body_md:
                 post.body_md = source
                 refresh_post_html(post)
-                rendered.add(post.id)
             if count % GC_EVERY == 0:
                 db.session.flush()
                 db.session.expunge_all()
         db.session.flush()
-        self.render_again(self.filled, rendered)
         # Posts imported before, using items whose files are still missing.
-        still_missing = sorted(missing - self.filled)
+        still_missing = sorted(missing)
         for start in range(0, len(still_missing), 500):
             rows = db.session.execute(
                 select(Post.id, Post.title)
@@ -1052,22 +1047,6 @@ class Importer:
                 if post_id not in old_site and self.uploads_re.search(source):
                     old_site[post_id] = title
         self.report.old_site_posts = [old_site[n] for n in sorted(old_site)]
-
-    def render_again(self, media_ids: set[int], rendered: set[int]) -> None:
-        """Posts imported before that show items whose file just came (their cached HTML has
-        a placeholder where the picture now is)."""
-        ids = sorted(media_ids)
-        for start in range(0, len(ids), 500):
-            post_ids = db.session.scalars(
-                select(post_media.c.post_id)
-                .where(post_media.c.media_id.in_(ids[start : start + 500]))
-                .distinct()
-            ).all()
-            for post_id in post_ids:
-                if post_id not in rendered and (post := db.session.get(Post, post_id)):
-                    refresh_post_html(post)
-                    rendered.add(post_id)
-            db.session.flush()
 
     # --- menus ------------------------------------------------------------------------------
 
