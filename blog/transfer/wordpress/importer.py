@@ -451,7 +451,8 @@ class Importer:
         site = parts.netloc + parts.path.rstrip("/")
         self.old_sites.append(site.lower())
         self.attachments.add_site(site)
-        pattern = rf"(?:https?:)?//{re.escape(site)}/wp-content/uploads/"
+        bare = site.lower().removeprefix("www.")  # the same site with or without "www."
+        pattern = rf"(?:https?:)?//(?:www\.)?{re.escape(bare)}/wp-content/uploads/"
         if self.uploads_re is not None:
             pattern = f"{self.uploads_re.pattern}|{pattern}"
         self.uploads_re = re.compile(pattern, re.IGNORECASE)

@@ -360,6 +360,11 @@ def uploads_path(url: str) -> str:
     return unquote(path.split(UPLOADS, 1)[1])
 
 
+def _site(netloc: str, path: str) -> str:
+    """How old site addresses are compared: "WWW.Example.org/blog/" -> "example.org/blog"."""
+    return (netloc.lower().removeprefix("www.") + path.rstrip("/")).lower()
+
+
 def size_class(width: int, height: int) -> str:
     """The size of ours closest to a WordPress copy of that size."""
     if width <= 150 and height <= 150:
@@ -391,15 +396,14 @@ class AttachmentIndex:
     def add_site(self, address: str) -> None:
         parts = urlsplit(address if "//" in address else f"//{address}")
         if parts.netloc:
-            self.sites.add((parts.netloc + parts.path.rstrip("/")).lower())
+            self.sites.add(_site(parts.netloc, parts.path))
 
     def is_old_site(self, url: str) -> bool:
-        """An address on the old site (or a path on it: /wp-content/uploads/...)."""
+        """An address on the old site (with or without "www."), or a path on it."""
         parts = urlsplit(url.strip())
         if not parts.netloc:
-            return parts.path.startswith(UPLOADS) or parts.path.startswith("wp-content/uploads/")
-        site = (parts.netloc + parts.path.split(UPLOADS, 1)[0]).lower()
-        return site in self.sites
+            return UPLOADS in "/" + parts.path.lstrip("/")
+        return _site(parts.netloc, parts.path.split(UPLOADS, 1)[0]) in self.sites
 
     def find(self, url: str) -> tuple[Attachment, str] | None:
         """The attachment a URL shows, and the size class a WordPress copy of it stands for
@@ -427,8 +431,7 @@ class AttachmentIndex:
         number = parse_qs(parts.query).get("attachment_id", [""])[0]
         if not (number.isascii() and number.isdigit() and len(number) <= 10):
             return None
-        site = (parts.netloc + parts.path).rstrip("/").lower()
-        if parts.netloc and site not in self.sites:
+        if parts.netloc and _site(parts.netloc, parts.path) not in self.sites:
             return None
         return self.by_wp_id.get(int(number))
 

@@ -220,6 +220,14 @@ def index() -> AttachmentIndex:
             '<img src="/media/3/big-scaled.jpg" class="size-medium">',
         ),
         ('<img src="/wp-content/uploads/2024/05/a.jpg">', '<img src="/media/1/a.jpg">'),
+        (
+            '<img src="//WWW.old.example/wp-content/uploads/2024/05/a.jpg">',
+            '<img src="/media/1/a.jpg">',
+        ),
+        (
+            '<a href="http://old.example/wp-content/uploads/2024/05/a.jpg">',
+            '<a href="/media/1/a.jpg">',
+        ),
         (f'<img src="{UP}my%20photo.jpg">', '<img src="/media/4/my%20photo.jpg">'),
         # Links to a file; the old site's other addresses and other sites are left alone.
         (
