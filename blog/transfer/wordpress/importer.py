@@ -425,7 +425,7 @@ class Importer:
         self.build_menus()
         self.site_offset()
         self.save_settings()
-        reset_id_sequences(Comment, Author, Tag, Post, MediaItem)
+        reset_id_sequences(Comment, Author, Tag, Post)
         return self.report
 
     # --- the site ---------------------------------------------------------------------------
