@@ -1,6 +1,7 @@
 """Demo content for a fresh "Good News" site; loaded once, never over real content.
 
-Articles with tags and categories (one sticky, one split by ``<!--more-->``), an "About" page with
+Articles with tags and categories (one sticky, one split by ``<!--more-->``, two with a featured
+picture drawn by blog/demo/pictures.py), an "About" page with
 a child page, a "Contact" page without comments, and a header and a footer menu
 (blog/demo/content.py)."""
 
@@ -13,8 +14,10 @@ from sqlalchemy import func, select
 
 from ..accounts.passwords import hash_password
 from ..extensions import db
+from ..media.library import add_media
 from ..models import (
     Author,
+    MediaItem,
     MenuItem,
     MenuItemKind,
     Post,
@@ -28,8 +31,15 @@ from ..models import (
 from ..reading.terms import get_or_create_tag, get_or_create_term
 from ..sanitize import refresh_post_html
 from .content import ARTICLES, CATEGORIES, MENUS, PAGES
+from .pictures import FEATURED
 
 DEMO_USERNAME = "editor"
+
+
+def featured_picture(slug: str, author: Author) -> MediaItem:
+    """The article's picture, drawn and put in the library as an upload would be."""
+    file_name, draw, alt_text, caption = FEATURED[slug]
+    return add_media(draw(), file_name, author=author, alt_text=alt_text, caption=caption)
 
 
 def seed_demo() -> int:
@@ -72,6 +82,8 @@ def seed_demo() -> int:
         )
         refresh_post_html(post)
         db.session.add(post)
+        if article["slug"] in FEATURED:
+            post.featured_media = featured_picture(article["slug"], author)
     pages = seed_pages(author, now - timedelta(days=60))
     seed_menus(pages, categories)
     db.session.commit()

@@ -47,6 +47,32 @@ def test_the_demo_has_pages_categories_a_sticky_post_an_excerpt_and_a_split(runn
     assert tags["community"] == "community" and tags["science"] == "science"
 
 
+def test_two_demo_articles_have_a_featured_picture_readers_see(runner, client, app):
+    """Drawn at seed time (blog/demo/pictures.py), stored as an upload is: sizes, alt text."""
+    from PIL import Image
+
+    from blog.media.storage import current_storage
+    from blog.media.urls import sizes_of
+
+    seed(runner)
+    featured = {
+        p.slug: p.featured_media for p in db.session.scalars(select(Post)) if p.featured_media
+    }
+    assert set(featured) == {
+        "river-clean-up-volunteers-count-results",
+        "hillcrest-primary-solar-roof",
+    }
+    for item in featured.values():
+        assert item.alt_text and item.width == 1200 and item.height == 675
+        medium = sizes_of(item)["medium"]
+        with Image.open(current_storage().path(medium["files"]["webp"])) as picture:
+            assert picture.size == (768, 432)
+    html = client.get("/posts/hillcrest-primary-solar-roof").get_data(as_text=True)
+    roof = featured["hillcrest-primary-solar-roof"]
+    assert f'alt="{roof.alt_text}"' in html and 'fetchpriority="high"' in html
+    assert html.count("/media/files/") >= 3  # AVIF, WebP and JPEG sources
+
+
 def test_the_demo_has_a_header_and_a_footer_menu(runner):
     seed(runner)
     items = db.session.scalars(select(MenuItem).order_by(MenuItem.menu, MenuItem.position)).all()
