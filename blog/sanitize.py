@@ -7,12 +7,19 @@ mode, so it stays behind these functions and could be swapped for another saniti
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from functools import partial
+from html import unescape as html_unescape
 
+import idna
 import markdown
+import rfc3986
+import rfc3986.exceptions
+import rfc3986.validators
 from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import Cleaner
@@ -329,7 +336,9 @@ def refresh_post_html(post) -> None:
 # <p> and <br> that are made here from blank lines and line breaks.
 
 # Bump when the allow-lists, the link rules or the paragraph rules change.
-COMMENT_RENDER_VERSION = 1
+# 2: links whose address was dropped or is not a valid URL are unwrapped (their text kept), and
+# href/cite must be valid URLs (check_link_url), not only begin with a safe scheme.
+COMMENT_RENDER_VERSION = 2
 
 # Tags a reader may type. <p> and <br> are not among them: a typed <p> counts as a blank line and
 # a typed <br> as a line break, other block tags are stripped (bleach leaves a line break for most),
@@ -419,15 +428,188 @@ _LONG_NUMERIC_REFERENCE_RE = re.compile(r"&(?=#[xX]?[0-9a-fA-F]{16})")
 _BLANK_LINES_RE = re.compile(r"\n(?:[ \t\f]*\n)+")
 
 
+# --- Web addresses (a commenter's website, the links in a comment) ---------------------------
+#
+# One check, made with rfc3986 (the RFC's grammar) and idna (IDNA 2008 / UTS 46 host names), for
+# every website a person types or a file brings (the comment forms, the admin's comment edit,
+# import-wxr, restore) and for the links inside comments, so that no page ever carries an address
+# the browser or the Nu checker would call broken. The hand-written urllib check it replaces took
+# "https://exa mple.org".
+
+WEB_ADDRESS_MAX = 200  # Comment.author_url; WordPress's limit
+BAD_WEB_ADDRESS = "Enter a web address starting with http:// or https://."
+WEB_ADDRESS_SPACES = "A web address cannot contain spaces."
+WEB_ADDRESS_CHARACTERS = 'A web address cannot contain spaces or any of < > " { } | \\ ^ `.'
+WEB_ADDRESS_HOST = (
+    "Check the site name after http:// or https://: it is not a valid host name "
+    "(letters, digits and hyphens, no hyphen at the start or end of a part, parts of at most "
+    "63 characters)."
+)
+WEB_ADDRESS_PORT = "The port after the site name must be a number from 1 to 65535."
+WEB_ADDRESS_CREDENTIALS = (
+    "Leave out the user name and password (the part before @): the address is shown to everyone."
+)
+WEB_ADDRESS_TOO_LONG = f"Use at most {WEB_ADDRESS_MAX} characters for the website."
+
+_FORBIDDEN_URL_CHARACTERS = frozenset('<>"{}|\\^`')
+_URL_VALIDATOR = (
+    rfc3986.validators.Validator()
+    .require_presence_of("scheme", "host")
+    .allow_schemes("http", "https")
+    .check_validity_of("scheme", "host", "port", "path", "query", "fragment")
+)
+
+
+def _invisible(char: str) -> bool:
+    """Control and format characters (zero-width, direction marks), surrogates, unassigned code
+    points and noncharacters: never part of an address (private-use characters may be)."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Cn")
+
+
+class WebAddressError(ValueError):
+    """A typed or imported web address that cannot be used; its message is for the person."""
+
+
+def check_web_address(value: str, max_length: int = WEB_ADDRESS_MAX) -> str:
+    """``value`` (an http(s) URL) in the form it is stored and rendered, or WebAddressError.
+
+    The stored form is rfc3986's normalisation: scheme and host in lower case, an international
+    host name in its ASCII (punycode) form ("https://bücher.de" -> "https://xn--bcher-kva.de",
+    which shows the reader the real name, not a look-alike), characters outside ASCII in the path
+    percent-encoded, dot segments resolved. The admin and the public page show that same string.
+    Refused: other schemes, spaces and characters URLs cannot hold, a user name or password
+    (secrets shown to everyone, and the "https://bank.example@evil.example" trick), a host that is
+    not a valid DNS name, IPv4 or bracketed IPv6 address, a port outside 1-65535.
+    """
+    if not isinstance(value, str) or not value:
+        raise WebAddressError(BAD_WEB_ADDRESS)
+    if any(char.isspace() for char in value):
+        raise WebAddressError(WEB_ADDRESS_SPACES)
+    if _FORBIDDEN_URL_CHARACTERS.intersection(value) or any(map(_invisible, value)):
+        raise WebAddressError(WEB_ADDRESS_CHARACTERS)
+    scheme, separator, rest = value.partition("://")
+    if not separator or scheme.lower() not in ("http", "https"):
+        raise WebAddressError(BAD_WEB_ADDRESS)
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    if "@" in authority:
+        raise WebAddressError(WEB_ADDRESS_CREDENTIALS)
+    host, port = _split_authority(authority)
+    netloc = _ascii_host(host) + (f":{port}" if port is not None else "")
+    uri = rfc3986.uri_reference(f"{scheme.lower()}://{netloc}{tail}").normalize()
+    try:
+        _URL_VALIDATOR.validate(uri)
+    except rfc3986.exceptions.ValidationError:
+        raise WebAddressError(BAD_WEB_ADDRESS) from None
+    result = uri.unsplit()
+    if len(result) > max_length:
+        raise WebAddressError(WEB_ADDRESS_TOO_LONG)
+    return result
+
+
+def _split_authority(authority: str) -> tuple[str, int | None]:
+    """``host[:port]`` -> (host, port or None); a bracketed IPv6 host keeps its brackets."""
+    if authority.startswith("["):
+        close = authority.find("]")
+        if close < 0:
+            raise WebAddressError(WEB_ADDRESS_HOST)
+        host, after = authority[: close + 1], authority[close + 1 :]
+        if after and not after.startswith(":"):
+            raise WebAddressError(WEB_ADDRESS_HOST)
+        port_text = after[1:] if after else None
+    else:
+        host, colon, port_text = authority.partition(":")
+        port_text = port_text if colon else None
+    if not port_text:  # "example.org:" means the default port
+        return host, None
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) <= 65535:
+        raise WebAddressError(WEB_ADDRESS_PORT)
+    return host, int(port_text)
+
+
+def _ascii_host(host: str) -> str:
+    """A host as it goes into the URL: an IP address, or a DNS name in ASCII (IDNA)."""
+    if host.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
+        except ValueError:
+            raise WebAddressError(WEB_ADDRESS_HOST) from None
+    if host and all(char.isdigit() or char == "." for char in host):
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError:
+            raise WebAddressError(WEB_ADDRESS_HOST) from None
+    name = host[:-1] if host.endswith(".") else host  # a fully qualified "example.org."
+    try:
+        return idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        raise WebAddressError(WEB_ADDRESS_HOST) from None
+
+
+def check_link_url(value: str) -> bool:
+    """Whether a URL in a comment (an ``href`` or ``cite``, entities already decoded) is one a
+    link may carry: an http(s) address that check_web_address takes (longer ones too), or a
+    mailto: without spaces or characters URLs cannot hold."""
+    value = value.strip()
+    if value[:7].lower() == "mailto:":
+        address = value[7:]
+        return (
+            bool(address)
+            and not any(map(_invisible, address))
+            and not any(char.isspace() for char in address)
+            and not _FORBIDDEN_URL_CHARACTERS.intersection(address)
+        )
+    if _BAD_PERCENT_RE.search(value):  # kept as typed in the href, so not normalised away
+        return False
+    try:
+        check_web_address(value, max_length=COMMENT_MAX_URL)
+    except WebAddressError:
+        return False
+    return True
+
+
+COMMENT_MAX_URL = 2048
+_BAD_PERCENT_RE = re.compile("%(?![0-9A-Fa-f]{2})")
+
+
 def _comment_attribute_allowed(tag: str, name: str, value: str) -> bool:
     if name not in COMMENT_ATTRIBUTES.get(tag, ()):
         return False
+    if name not in _URL_ATTRIBUTES:
+        return True
     # bleach passes the value as typed (entities not decoded); it checks the protocol itself too.
-    return name not in _URL_ATTRIBUTES or _SAFE_URL_RE.match(value) is not None
+    # The address must also be a valid URL: a browser would not follow "https://exa mple.org",
+    # and the Nu checker calls the page invalid.
+    return _SAFE_URL_RE.match(value) is not None and check_link_url(html_unescape(value))
 
 
-def _set_link_rel(attrs: dict, new: bool = False) -> dict:
-    """Linkify callback, run for typed links and made links alike: one fixed rel on every link."""
+class _UnwrapFilter(Filter):
+    """html5lib filter, run right after bleach's sanitizer: an ``<a>`` left without an ``href``
+    (it was dropped: a bad scheme, an unparsable address) is unwrapped, its content kept. An
+    ``<a>`` without href is only a placeholder, and with the rel every link gets it is invalid
+    HTML. The walk of the parsed tree is balanced, so each end tag is matched to its start tag."""
+
+    def __iter__(self):
+        dropped: list[bool] = []
+        for token in super().__iter__():
+            if token["type"] == "StartTag" and token["name"] == "a":
+                unwrap = (None, "href") not in (token.get("data") or {})
+                dropped.append(unwrap)
+                if unwrap:
+                    continue
+            elif token["type"] == "EndTag" and token["name"] == "a" and dropped and dropped.pop():
+                continue
+            yield token
+
+
+def _set_link_rel(attrs: dict, new: bool = False) -> dict | None:
+    """Linkify callback, run for typed links and made links alike: one fixed rel on every link.
+    A bare URL that is not a valid address (``http://[::1``, a port past 65535) stays text."""
+    href = attrs.get((None, "href"), "")
+    # A made link's href is the text, still encoded (see _prepare_comment_text).
+    href = _ESCAPED_RE.sub(lambda match: _ESCAPED[match.group(1)], href)
+    if new and not check_link_url(html_unescape(href)):
+        return None
     attrs[(None, "rel")] = COMMENT_LINK_REL
     return attrs
 
@@ -674,6 +856,7 @@ def _comment_cleaner() -> Cleaner:
             strip=True,
             strip_comments=True,
             filters=[
+                _UnwrapFilter,
                 partial(
                     LinkifyFilter,
                     callbacks=[_set_link_rel],

@@ -6,7 +6,6 @@ HTML attributes in the templates only help."""
 from __future__ import annotations
 
 import unicodedata
-from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,6 +17,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..sanitize import BAD_WEB_ADDRESS as BAD_WEB_ADDRESS  # what the importers report
+from ..sanitize import WebAddressError, check_web_address
 from .params import parse_id
 from .text import clean_multiline, one_line
 
@@ -40,20 +41,15 @@ def add_scheme(value):
     return value
 
 
-BAD_WEB_ADDRESS = "Enter a web address starting with http:// or https://."
-
-
 def web_address(form, field) -> None:
+    """A website typed in a form (a commenter's, in the comment form and the admin's comment
+    edit): checked by blog.sanitize.check_web_address (rfc3986 and IDNA) and, when good, replaced
+    by its normalised form, which is what is stored and rendered. When bad, the field keeps what
+    was typed and gets the message that says what is wrong."""
     try:
-        # urllib raises ValueError on brackets that are not an IPv6 literal ("my[site].example",
-        # "http://[evil") and on a bad port; both are a typing mistake, not a server error.
-        parts = urlsplit(field.data or "")
-        hostname = parts.hostname
-        parts.port  # noqa: B018 - read for its ValueError
-    except ValueError:
-        raise ValidationError(BAD_WEB_ADDRESS) from None
-    if parts.scheme not in ("http", "https") or not hostname:
-        raise ValidationError(BAD_WEB_ADDRESS)
+        field.data = check_web_address(field.data or "", URL_MAX)
+    except WebAddressError as error:
+        raise ValidationError(str(error)) from None
 
 
 def plain_id(value):

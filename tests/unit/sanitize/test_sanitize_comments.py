@@ -133,10 +133,10 @@ EXACT = [
     ("example.py readme.md ftp://example.org", "<p>example.py readme.md ftp://example.org</p>"),
     ("<code>https://example.org</code>", "<p><code>https://example.org</code></p>"),
     # A link whose URL is not allowed keeps no href.
-    ('<a href="/admin/delete">x</a>', f"<p><a {REL}>x</a></p>"),
-    ('<a href="//evil.example">x</a>', f"<p><a {REL}>x</a></p>"),
-    ('<a href=" https://example.org">x</a>', f"<p><a {REL}>x</a></p>"),
-    ('<a href="javascript:alert(1)">x</a>', f"<p><a {REL}>x</a></p>"),
+    ('<a href="/admin/delete">x</a>', "<p>x</p>"),
+    ('<a href="//evil.example">x</a>', "<p>x</p>"),
+    ('<a href=" https://example.org">x</a>', "<p>x</p>"),
+    ('<a href="javascript:alert(1)">x</a>', "<p>x</p>"),
     # Text is kept as typed, escaped where HTML needs it.
     ("'; DROP TABLE comment;--", "<p>'; DROP TABLE comment;--</p>"),
     ("1 < 2 > 0", "<p>1 &lt; 2 &gt; 0</p>"),
@@ -408,8 +408,9 @@ def test_every_link_gets_the_same_rel():
         '<a href="https://a.example" rel="follow">a</a> https://b.example '
         '<a href="mailto:c@example.org" rel="nofollow">c</a> www.d.example <a title="e">e</a>'
     )
-    assert html.count("<a ") == 5
-    assert html.count(REL) == 5
+    assert html.count("<a ") == 4  # the <a> without href is unwrapped
+    assert html.count(REL) == 4
+    assert html.endswith(" e</p>")
     assert "follow" not in html.replace(REL, "")
 
 
