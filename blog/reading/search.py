@@ -1,62 +1,101 @@
-"""Search: /search?q=, a plain first version (issue #23 replaces the engine, in ``matching``).
+"""Search: /search?q= over the visible posts' and pages' titles, text and tags, and the approved
+comments under them (engine: search_index.py, SQLite FTS5 or PostgreSQL full text).
 
-Words are matched without regard to case in the title and the text of the posts and pages
-readers can see. A password-protected one is found by its title only and shows no excerpt;
-private ones are never found (``queries.visible_condition`` leaves them out).
+A password-protected post is found by its title only and shows no excerpt; private posts, drafts
+and held comments are never found. The page serves htmx too: the header's box asks for the
+results fragment as the reader types; without JavaScript the same form submits to the same page.
 """
 
 from __future__ import annotations
 
-from flask import make_response, render_template, url_for
-from sqlalchemy import Select, and_, func, or_, select
+from dataclasses import dataclass
 
-from ..models import Post, PostKind
-from ..web.params import text_arg
-from . import queries
-from .views import bp, paginate
+from flask import url_for
+from flask_sqlalchemy.pagination import Pagination
 
-# Words looked for at most: every one is a LIKE over the whole table.
-MAX_WORDS = 8
+from ..sanitize import comment_body, post_text_excerpt
+from ..settings import site_config
+from ..web.htmx import render_page_or_fragment
+from ..web.params import MAX_PAGE, int_arg, text_arg
+from ..web.urls import article_url
+from . import search_index
+from .views import bp, per_page_arg
+
+# A whole body is read back as text to cut its excerpt: bounded by the first page anyway.
+EXCERPT_SOURCE_WORDS = 100_000
 
 
-def like_pattern(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
+@dataclass
+class Result:
+    url: str
+    title: list[tuple[str, bool]]
+    excerpt: list[tuple[str, bool]]
+    post: object
+    comment: object | None
 
 
-def matching(query: str) -> Select:
-    """Visible posts and pages holding every word of ``query``, newest first."""
-    words = query.split()[:MAX_WORDS]
-    conditions = []
-    for word in words:
-        pattern = like_pattern(word)
-        in_title = func.lower(Post.title).like(pattern, escape="\\")
-        in_body = and_(Post.password == "", func.lower(Post.body_md).like(pattern, escape="\\"))
-        conditions.append(or_(in_title, in_body))
-    return (
-        select(Post)
-        .where(
-            Post.kind.in_((PostKind.POST.value, PostKind.PAGE.value)),
-            queries.visible_condition(),
-            *conditions,
+class Results(Pagination):
+    """One page of results, with the page numbers the listings' pagination shows."""
+
+    def __init__(self, query: search_index.Query, **kwargs):
+        self.search_query = query
+        super().__init__(**kwargs)
+
+    def _query_items(self):
+        total, hits = search_index.count_and_page(
+            self.search_query, self.per_page, self._query_offset
         )
-        .order_by(Post.published_at.desc(), Post.id.desc())
+        self._total = total
+        return hits
+
+    def _query_count(self) -> int:
+        return self._total
+
+
+def result(hit: search_index.Hit, words: list[str]) -> Result:
+    post, comment = hit.post, hit.comment
+    if comment is not None:
+        return Result(
+            url=url_for(".goto", comment_id=comment.id),
+            title=search_index.highlight(f"Comment by {comment.author_name} on {post.title}", []),
+            excerpt=search_index.highlight(comment_body(comment).striptags(), words),
+            post=post,
+            comment=comment,
+        )
+    title = ("Protected: " if post.password else "") + post.title
+    excerpt = (
+        []
+        if post.password
+        else search_index.highlight(post_text_excerpt(post, EXCERPT_SOURCE_WORDS), words)
     )
+    return Result(article_url(post), search_index.highlight(title, words), excerpt, post, None)
 
 
 @bp.get("/search")
 def search():
-    query = text_arg("q")
-    pagination = paginate(matching(query)) if query.split() else None
-    response = make_response(
-        render_template(
-            "reading/search.html",
-            query=query,
-            pagination=pagination,
-            # Page links keep the query (the listings' page_url keeps only the path's values).
-            page_url=lambda number: url_for(".search", q=query, page=number),
+    query = text_arg("q")[: search_index.MAX_QUERY]
+    parsed = search_index.parse(query)
+    pagination = None
+    results: list[Result] = []
+    if query.split():
+        pagination = Results(
+            parsed,
+            page=int_arg("page", 1, minimum=1, maximum=MAX_PAGE),
+            per_page=per_page_arg(),
+            max_per_page=site_config()["MAX_POSTS_PER_PAGE"],
+            error_out=True,
+            count=True,
         )
+        results = [result(hit, parsed.words) for hit in pagination.items]
+    response = render_page_or_fragment(
+        "reading/search.html",
+        "reading/_search_results.html",
+        query=query,
+        pagination=pagination,
+        results=results,
+        # Page links keep the query (the listings' page_url keeps only the path's values).
+        page_url=lambda number: url_for(".search", q=query, page=number),
     )
-    # Whatever anybody typed: not for shared caches, and not for search engines.
+    # Whatever anybody typed: not for search engines.
     response.headers["X-Robots-Tag"] = "noindex"
     return response
