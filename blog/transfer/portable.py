@@ -15,7 +15,6 @@ import sqlite3
 from collections import ChainMap
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import NoReturn
 
 import click
@@ -34,7 +33,6 @@ from sqlalchemy import (
     update,
 )
 from werkzeug.datastructures import MultiDict
-from wtforms.validators import ValidationError
 
 from ..accounts.passwords import NO_PASSWORD
 from ..admin.forms import SettingsForm
@@ -70,15 +68,20 @@ from ..models import (
     post_tags,
 )
 from ..reading.slugs import is_kept_slug
-from ..sanitize import COMMENT_RENDER_VERSION, POST_RENDER_VERSION, render_comment, render_post_body
+from ..sanitize import (
+    COMMENT_RENDER_VERSION,
+    POST_RENDER_VERSION,
+    WebAddressError,
+    check_web_address,
+    render_comment,
+    render_post_body,
+)
 from ..settings import EDITABLE, VERSION_KEY
 from ..web.forms import (
-    BAD_WEB_ADDRESS,
     NAME_MAX,
     URL_MAX,
     USERNAME_MAX,
     has_visible_text,
-    web_address,
 )
 from ..web.params import MAX_ID
 from ..web.text import clean_multiline, one_line
@@ -290,6 +293,7 @@ class RowChecker:
         self.wp_ids: dict[str, set[int]] = {"posts": set(), "comments": set(), "media": set()}
         self.comment_post: dict[int, int] = {}
         self.ignored_passwords = 0
+        self.dropped_websites = 0  # commenter websites that were not web addresses
         # What later tables point at: each post's kind, each term's taxonomy (by id).
         self.post_kind: dict[int, str] = {}
         self.taxonomy: dict[int, str] = {}
@@ -386,15 +390,16 @@ class RowChecker:
             safe.update(path)
 
     def website(self, name: str, index: int, values: dict) -> None:
+        """Stored as the comment form stores it (normalised); one that is not a web address is
+        left out (the comment is kept without a website) and counted."""
         value = values["author_url"]
         if not value:
             return
-        if len(value) > URL_MAX or not value.isprintable() or value != value.strip():
-            self.fail(name, index, "author_url", f"{value[:80]!r} is not a web address.")
         try:
-            web_address(None, SimpleNamespace(data=value))
-        except ValidationError:
-            self.fail(name, index, "author_url", f"{value!r}: {BAD_WEB_ADDRESS}")
+            values["author_url"] = check_web_address(value.strip(), URL_MAX)
+        except WebAddressError:
+            values["author_url"] = ""
+            self.dropped_websites += 1
 
     # -- per table --
 
@@ -890,6 +895,11 @@ def restore(data, notes: list[str] | None = None) -> dict[str, int]:
         raise
     if notes is not None:
         notes.extend(missing_media_files())
+    if checker.dropped_websites and notes is not None:
+        notes.append(
+            f"Not taken: {checker.dropped_websites} commenter websites that are not web "
+            "addresses (the comments are kept without them)."
+        )
     if checker.ignored_passwords and notes is not None:
         notes.append(
             f"Not taken: the password hashes of {checker.ignored_passwords} authors "

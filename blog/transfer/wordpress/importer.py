@@ -34,14 +34,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, g
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms.validators import ValidationError
 
 from ...accounts.passwords import NO_PASSWORD
 from ...database import reset_id_sequences
@@ -71,8 +69,8 @@ from ...models import (
 )
 from ...reading.slugs import is_kept_slug, slugify, unique_slug
 from ...reading.terms import DEFAULT_CATEGORY_SLUG, TERM_SLUG_MAX, default_category, slug_taken
-from ...sanitize import refresh_comment_html, refresh_post_html
-from ...web.forms import has_visible_text, web_address
+from ...sanitize import WebAddressError, check_web_address, refresh_comment_html, refresh_post_html
+from ...web.forms import URL_MAX, has_visible_text
 from ...web.urls import article_endpoint, local_path
 from ..portable import email_problem
 from .content import comment_text, convert_post, plain_text
@@ -290,15 +288,12 @@ def offset_name(minutes: int) -> str:
 
 
 def safe_url(url: str) -> str:
-    """A commenter's website, kept only as an absolute http(s) URL (no javascript: and such)."""
-    url = url.strip()
-    if not url or len(url) > 200 or any(c.isspace() or ord(c) < 32 for c in url):
-        return ""
+    """A commenter's website in the form the comment form stores it (blog.sanitize
+    check_web_address: http(s), rfc3986 and IDNA, normalised), or "" when it is not one."""
     try:
-        web_address(None, SimpleNamespace(data=url))  # the comment form's own check
-    except ValidationError:
+        return check_web_address(url.strip(), URL_MAX)
+    except WebAddressError:
         return ""
-    return url
 
 
 def path_of(post: Post) -> str:
@@ -1295,6 +1290,9 @@ class Importer:
         site_author = (self.author_by_wp_id.get(user) if user else None) or self.author_with_email(
             email
         )
+        website = safe_url(node.value("wp:comment_author_url"))
+        if node.value("wp:comment_author_url").strip() and not website:
+            self.report.notes["commenter websites that are not web addresses, left out"] += 1
         comment = Comment(
             wp_id=number,
             post_id=post_id,
@@ -1303,7 +1301,7 @@ class Importer:
             depth=parent[2] + 1 if parent else 0,
             author_name=clean_line(node.value("wp:comment_author"), 245) or "Anonymous",
             author_email=email,
-            author_url=safe_url(node.value("wp:comment_author_url")),
+            author_url=website,
             author_ip=valid_ip(node.value("wp:comment_author_IP")),
             user_agent=clean_line(node.value("wp:comment_agent"), 255),
             author_id=site_author,

@@ -156,6 +156,38 @@ def test_good_commenter_details_are_kept(runner, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://exa mple.org",
+        "http://exa<mple.org",
+        "https://example.org:99999",
+        "https://-bad-.org",
+        "https://user:pass@example.org",
+        "https://" + "a" * 64 + ".org",
+    ],
+)
+def test_a_website_that_is_no_web_address_is_left_out_and_counted(runner, client, tmp_path, value):
+    path = wxr(tmp_path, [{"url": value}])
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "commenter websites that are not web addresses, left out: 1" in result.output
+    comment = db.session.scalar(select(Comment))
+    assert comment.author_url == ""
+    post = db.session.get(Post, comment.post_id)
+    page = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    assert 'class="url"' not in page
+
+
+def test_a_website_is_stored_as_the_comment_form_stores_it(runner, tmp_path):
+    path = wxr(tmp_path, [{"url": "HTTP://Bücher.example/Ä?x=1"}])
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "commenter websites" not in result.output
+    url = db.session.scalar(select(Comment.author_url))
+    assert url == "http://xn--bcher-kva.example/%C3%84?x=1"
+
+
 def test_bad_author_email_is_not_kept(runner, tmp_path):
     path = wxr(tmp_path, [{}], author_email="nobody")
     assert runner.invoke(args=["import-wxr", str(path)]).exit_code == 0
