@@ -1,5 +1,5 @@
 """Command-line tools: flask --app blog init-db | seed-demo | create-user | set-password |
-import-wxr | export | import-json | backup | send-mail | empty-trash."""
+import-wxr | export | import-json | backup | send-mail | empty-trash | search-index."""
 
 from __future__ import annotations
 
@@ -173,6 +173,7 @@ def send_mail_command(once: bool, retry_failed: bool, hold_queued: bool) -> None
 
 def init_app(app: Flask) -> None:
     from .admin.trash import empty_trash_command
+    from .reading.search_index import search_index_command
     from .transfer import portable
 
     for command in (
@@ -186,5 +187,6 @@ def init_app(app: Flask) -> None:
         portable.import_json_command,
         portable.backup_command,
         send_mail_command,
+        search_index_command,
     ):
         app.cli.add_command(command)

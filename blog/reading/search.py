@@ -56,7 +56,7 @@ def result(hit: search_index.Hit, words: list[str]) -> Result:
     post, comment = hit.post, hit.comment
     if comment is not None:
         return Result(
-            url=url_for(".goto", comment_id=comment.id),
+            url=url_for("comments.goto", comment_id=comment.id),
             title=search_index.highlight(f"Comment by {comment.author_name} on {post.title}", []),
             excerpt=search_index.highlight(comment_body(comment).striptags(), words),
             post=post,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import click
 from sqlalchemy import DDL, MetaData, bindparam, event, text
 
 from ..extensions import db
@@ -112,7 +113,7 @@ def attach(metadata: MetaData) -> None:
     )
 
 
-def rebuild() -> int:
+def rebuild_index() -> int:
     """Index every post and comment again (``flask search-index --rebuild``); how many rows.
 
     PostgreSQL has no copy to rebuild: the rows are searched as they are."""
@@ -124,6 +125,24 @@ def rebuild() -> int:
             conn.execute(text(statement))
         conn.execute(text("INSERT INTO search_fts (search_fts) VALUES ('optimize')"))
         return conn.execute(text("SELECT count(*) FROM search_fts")).scalar_one()
+
+
+@click.command("search-index")
+@click.option("--rebuild", is_flag=True, help="Index every post, page, tag and comment again.")
+def search_index_command(rebuild: bool) -> None:
+    """The search index: --rebuild fills it anew from the posts and comments (SQLite; after
+    restoring a database copied without it, or to compact it). PostgreSQL searches the rows
+    themselves and has nothing to rebuild."""
+    if not rebuild:
+        raise click.UsageError("Say what to do: --rebuild.")
+    if db.engine.dialect.name != "sqlite":
+        click.echo("PostgreSQL searches the posts and comments themselves: nothing to rebuild.")
+        return
+    with db.engine.begin() as conn:
+        conn.execute(text(SQLITE_TABLE))
+        for statement in SQLITE_TRIGGERS:
+            conn.execute(text(statement))
+    click.echo(f"Indexed {rebuild_index()} posts, pages and comments.")
 
 
 # ---------------------------------------------------------------------------------------------
