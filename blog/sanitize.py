@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable
-from functools import partial
+from functools import lru_cache, partial
 from html import unescape as html_unescape
 
 import idna
@@ -439,7 +439,10 @@ _BLANK_LINES_RE = re.compile(r"\n(?:[ \t\f]*\n)+")
 WEB_ADDRESS_MAX = 200  # Comment.author_url; WordPress's limit
 BAD_WEB_ADDRESS = "Enter a web address starting with http:// or https://."
 WEB_ADDRESS_SPACES = "A web address cannot contain spaces."
-WEB_ADDRESS_CHARACTERS = 'A web address cannot contain spaces or any of < > " { } | \\ ^ `.'
+WEB_ADDRESS_CHARACTERS = (
+    'A web address cannot contain invisible characters or a backslash, nor any of < > " { } | ^ `'
+    " in the site name."
+)
 WEB_ADDRESS_HOST = (
     "Check the site name after http:// or https://: it is not a valid host name "
     "(letters, digits and hyphens, no hyphen at the start or end of a part, parts of at most "
@@ -485,7 +488,7 @@ def check_web_address(value: str, max_length: int = WEB_ADDRESS_MAX) -> str:
         raise WebAddressError(BAD_WEB_ADDRESS)
     if any(char.isspace() for char in value):
         raise WebAddressError(WEB_ADDRESS_SPACES)
-    if _FORBIDDEN_URL_CHARACTERS.intersection(value) or any(map(_invisible, value)):
+    if "\\" in value or any(map(_invisible, value)):
         raise WebAddressError(WEB_ADDRESS_CHARACTERS)
     scheme, separator, rest = value.partition("://")
     if not separator or scheme.lower() not in ("http", "https"):
@@ -494,6 +497,12 @@ def check_web_address(value: str, max_length: int = WEB_ADDRESS_MAX) -> str:
     authority, tail = rest[:end], rest[end:]
     if "@" in authority:
         raise WebAddressError(WEB_ADDRESS_CREDENTIALS)
+    if _FORBIDDEN_URL_CHARACTERS.intersection(authority):
+        raise WebAddressError(WEB_ADDRESS_CHARACTERS)
+    # After the host they are percent-encoded, as a browser sends them ("?a=\"b" -> "?a=%22b").
+    tail = "".join(
+        f"%{ord(char):02X}" if char in _FORBIDDEN_URL_CHARACTERS else char for char in tail
+    )
     host, port = _split_authority(authority)
     netloc = _ascii_host(host) + (f":{port}" if port is not None else "")
     uri = rfc3986.uri_reference(f"{scheme.lower()}://{netloc}{tail}").normalize()
@@ -546,11 +555,24 @@ def _ascii_host(host: str) -> str:
         raise WebAddressError(WEB_ADDRESS_HOST) from None
 
 
+@lru_cache(maxsize=4096)
+def shown_website(value: str) -> str:
+    """A stored website as the pages show it (the ``website`` template filter): its normalised
+    form, or "" when it is not a web address (a row stored before the check, or written some
+    other way), so no page ever carries a broken link. Cached: a page of comments repeats few."""
+    try:
+        return check_web_address(value or "", COMMENT_MAX_URL)
+    except WebAddressError:
+        return ""
+
+
 def check_link_url(value: str) -> bool:
     """Whether a URL in a comment (an ``href`` or ``cite``, entities already decoded) is one a
     link may carry: an http(s) address that check_web_address takes (longer ones too), or a
     mailto: without spaces or characters URLs cannot hold."""
     value = value.strip()
+    if _FORBIDDEN_URL_CHARACTERS.intersection(value):  # kept as typed in the href
+        return False
     if value[:7].lower() == "mailto:":
         address = value[7:]
         return (

@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import EmailField, URLField
+from wtforms.fields import EmailField
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -61,8 +61,12 @@ class CommentForm(BaseForm):
             ),
         ],
     )
-    url = URLField(
+    # type="text", not "url": the form comes back with what was typed, and a bad address in the
+    # value of an <input type="url"> makes the page invalid HTML. inputmode still brings the
+    # keyboard with "/" and ".com"; the server's check (web_address) is the one that counts.
+    url = StringField(
         "Website",
+        render_kw={"inputmode": "url", "spellcheck": "false", "autocapitalize": "none"},
         filters=[strip, add_scheme],
         validators=[
             Optional(),

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, current_app, url_for
 
 from ..models import now_utc
-from ..sanitize import comment_body
+from ..sanitize import comment_body, shown_website
 from ..settings import site_config, site_timezone
 from .text import one_line, xml_safe
 
@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
         reading_minutes=reading_minutes,
         one_line=one_line,  # plain-text emails: a stored value can never start a new line
         xml_safe=xml_safe,  # feeds stay well-formed whatever a stored row holds
+        website=shown_website,  # a commenter's website as a link shows it, or ""
     )
     app.jinja_env.globals.update(
         count_label=count_label,

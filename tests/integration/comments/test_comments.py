@@ -50,7 +50,8 @@ def test_form_has_wordpress_wording_and_real_attributes(client, post):
     assert 'hx-post="/posts/library-news/comments"' in html
     assert 'maxlength="65525"' in html
     assert 'type="email"' in html and 'autocomplete="email"' in html
-    assert 'type="url"' in html and 'autocomplete="url"' in html
+    # A text field (a bad address kept in an <input type="url"> would be invalid HTML).
+    assert 'inputmode="url"' in html and 'autocomplete="url"' in html
     assert 'autocomplete="name"' in html
     assert 'name="csrf_token"' in html
     assert (

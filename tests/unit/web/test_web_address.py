@@ -28,7 +28,7 @@ BAD = [
     ("https://example.org/a b", WEB_ADDRESS_SPACES),
     ("https://example.org\t", WEB_ADDRESS_SPACES),
     ("http://exa<mple.org", WEB_ADDRESS_CHARACTERS),
-    ('https://example.org/"x', WEB_ADDRESS_CHARACTERS),
+    ("https://exa{mple.org", WEB_ADDRESS_CHARACTERS),
     ("https://example.org/\\evil", WEB_ADDRESS_CHARACTERS),
     ("https://exa\u200bmple.org", WEB_ADDRESS_CHARACTERS),  # zero-width space
     ("https://example.org/\u202e", WEB_ADDRESS_CHARACTERS),  # right-to-left override
@@ -75,6 +75,11 @@ GOOD = [
     ("http://[2001:DB8:0::1]:8443/", "http://[2001:db8::1]:8443/"),
     ("https://a-b.example.org/%7euser", "https://a-b.example.org/%7Euser"),
     ("https://" + "a" * 63 + ".org", "https://" + "a" * 63 + ".org"),
+    # After the host, characters a URL cannot hold are percent-encoded as a browser sends them.
+    (
+        'https://example.org/"x"?a=<b>&c={d}|e^`',
+        "https://example.org/%22x%22?a=%3Cb%3E&c=%7Bd%7D%7Ce%5E%60",
+    ),
 ]
 
 
