@@ -68,7 +68,8 @@ def result(hit: search_index.Hit, words: list[str]) -> Result:
         if post.password
         else search_index.highlight(post_text_excerpt(post, EXCERPT_SOURCE_WORDS), words)
     )
-    return Result(article_url(post), search_index.highlight(title, words), excerpt, post, None)
+    # The title is shown as it is (it says what the result is); the excerpt shows the matches.
+    return Result(article_url(post), search_index.highlight(title, []), excerpt, post, None)
 
 
 @bp.get("/search")

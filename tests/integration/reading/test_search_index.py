@@ -80,10 +80,11 @@ def test_a_title_match_ranks_above_a_passing_mention(client, make):
 
 def test_excerpts_are_escaped_text_with_our_marks_only(client, make):
     make.post("Markup", body_md="Careful: <script>alert('kayak')</script> and <b>kayak</b> & co")
-    make.post("Title <script>kayak</script>", slug="title-script")
+    make.post("Title <script>kayak</script>", slug="title-script", body_md="A <i>kayak</i>")
     page = client.get("/search?q=kayak").text
     assert "<script>alert" not in page and "<script>kayak" not in page
-    assert "Title &lt;script&gt;<mark>kayak</mark>&lt;/script&gt;" in page
+    assert "Title &lt;script&gt;kayak&lt;/script&gt;</a>" in page
+    assert "<mark>kayak</mark>\u2019) and <mark>kayak</mark> &amp; co</p>" in page
     marked = re.findall(r"<mark>(.*?)</mark>", page)
     assert marked and all(word.lower() == "kayak" for word in marked)
 
