@@ -336,8 +336,9 @@ def refresh_post_html(post) -> None:
 # <p> and <br> that are made here from blank lines and line breaks.
 
 # Bump when the allow-lists, the link rules or the paragraph rules change.
-# 2: links whose address was dropped or is not a valid URL are unwrapped (their text kept), and
-# href/cite must be valid URLs (check_link_url), not only begin with a safe scheme.
+# 2: links whose address was dropped or is not a valid URL are unwrapped (their text kept),
+# href/cite must be valid URLs (check_link_url), not only begin with a safe scheme, and
+# <acronym> and <strike> (obsolete in HTML) are written as <abbr> and <s>.
 COMMENT_RENDER_VERSION = 2
 
 # Tags a reader may type. <p> and <br> are not among them: a typed <p> counts as a blank line and
@@ -605,15 +606,22 @@ def _comment_attribute_allowed(tag: str, name: str, value: str) -> bool:
     return _SAFE_URL_RE.match(value) is not None and check_link_url(html_unescape(value))
 
 
+_OBSOLETE_TAGS = {"acronym": "abbr", "strike": "s"}
+
+
 class _UnwrapFilter(Filter):
     """html5lib filter, run right after bleach's sanitizer: an ``<a>`` left without an ``href``
     (it was dropped: a bad scheme, an unparsable address) is unwrapped, its content kept. An
     ``<a>`` without href is only a placeholder, and with the rel every link gets it is invalid
-    HTML. The walk of the parsed tree is balanced, so each end tag is matched to its start tag."""
+    HTML. The walk of the parsed tree is balanced, so each end tag is matched to its start tag.
+    ``<acronym>`` and ``<strike>``, which WordPress allows and HTML no longer has, are written
+    as ``<abbr>`` and ``<s>``."""
 
     def __iter__(self):
         dropped: list[bool] = []
         for token in super().__iter__():
+            if token["type"] in ("StartTag", "EndTag") and token["name"] in _OBSOLETE_TAGS:
+                token = {**token, "name": _OBSOLETE_TAGS[token["name"]]}
             if token["type"] == "StartTag" and token["name"] == "a":
                 unwrap = (None, "href") not in (token.get("data") or {})
                 dropped.append(unwrap)

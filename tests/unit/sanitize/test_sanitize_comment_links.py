@@ -120,5 +120,20 @@ def test_no_output_has_an_a_without_href():
         assert html.count("<a ") == html.count("</a>"), (source, html)
 
 
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        (
+            '<acronym title="As Soon As Possible">ASAP</acronym>',
+            '<p><abbr title="As Soon As Possible">ASAP</abbr></p>',
+        ),
+        ("<strike>gone</strike>", "<p><s>gone</s></p>"),
+        ("<b><strike>a</b>b</strike>", "<p><b><s>a</s></b><s>b</s></p>"),
+    ],
+)
+def test_obsolete_tags_are_written_as_their_html_successors(source, html):
+    assert render_comment(source) == html
+
+
 def test_the_render_version_was_bumped_for_the_new_link_rules():
     assert COMMENT_RENDER_VERSION >= 2
