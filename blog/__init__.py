@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         sessions,
         signing,
         templating,
+        uploads,
         urls,
     )
 
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     params.init_app(app)  # before the blueprints: rules pick their converters when added
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    uploads.init_app(app)  # before CSRFProtect: it raises an upload view's body limit first
     csrf.init_app(app)
     # Templates make the token Flask-WTF's way, at a fraction of the cost (blog/web/signing.py).
     app.jinja_env.globals["csrf_token"] = signing.csrf_token

@@ -24,12 +24,13 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from ..accounts import roles
-from ..extensions import csrf, db
+from ..extensions import db
 from ..media import library, processing, urls
 from ..models import MediaItem, MediaKind
 from ..web.forms import BaseForm, EmptyForm, strip
 from ..web.htmx import is_htmx, render_page_or_fragment
 from ..web.params import MAX_PAGE, int_arg, parse_id, text_arg
+from ..web.uploads import takes_files
 from . import bp
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -257,16 +258,12 @@ def upload_answer(results: list[dict], status: int, message: str = ""):
 
 
 @bp.route("/media/upload", methods=["GET", "POST"])
-@csrf.exempt  # checked below, once the body may be as large as an upload
+@takes_files("MEDIA_MAX_BYTES")  # the site-wide 1 MB is for forms (blog.web.uploads)
 @roles.require("upload_files")
 def media_upload():
     if request.method == "GET":
         return upload_answer([], 200)
-    # Before anything reads the body: the site-wide limit (1 MB) is for forms, not files.
-    request.max_content_length = upload_limit()
     try:
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
-            csrf.protect()
         uploads = [f for f in request.files.getlist("file") if f and f.filename]
         alt_text = (request.form.get("alt_text") or "").strip()[:1000]
     except RequestEntityTooLarge:
