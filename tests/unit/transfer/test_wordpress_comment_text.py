@@ -74,7 +74,8 @@ def reading(markup: str) -> tuple[str, list[str]]:
         if node.tag in ("p", "br", "blockquote"):
             text.append(" ")
         if isinstance(node.tag, str) and node.tag not in ("p", "br", "DOCUMENT_FRAGMENT"):
-            elements.append(node.tag)
+            # <strike> and <acronym> are shown as <s> and <abbr>, the names HTML has for them now.
+            elements.append({"strike": "s", "acronym": "abbr"}.get(node.tag, node.tag))
         text.append(node.text or "")
         for child in node:
             walk(child)
