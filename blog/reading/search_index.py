@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 import click
-from sqlalchemy import DDL, MetaData, bindparam, event, text
+from sqlalchemy import DDL, Index, MetaData, bindparam, event, text
 
 from ..extensions import db
 from ..models import Comment, Post, UTCDateTime, now_utc
@@ -206,9 +206,13 @@ def parse(raw: str) -> Query:
     return query
 
 
+# Shorter words match whole words only: a prefix of one or two letters matches most of the index.
+MIN_PREFIX = 3
+
+
 def _fts5_term(term: Term) -> str:
     # Only letters and digits reach here; quoted anyway, so no word is ever an operator.
-    if term.phrase:
+    if term.phrase or len(term.words[0]) < MIN_PREFIX:
         return '"' + " ".join(term.words) + '"'
     return f'"{term.words[0]}"*'
 
@@ -222,6 +226,8 @@ def fts5_query(query: Query) -> str:
 
 
 def _ts_term(term: Term) -> str:
+    if not term.phrase and len(term.words[0]) < MIN_PREFIX:
+        return f"'{term.words[0]}'"
     if term.phrase:
         return "(" + " <-> ".join(f"'{word}'" for word in term.words) + ")"
     return f"'{term.words[0]}':*"
@@ -259,46 +265,84 @@ LIMIT :limit OFFSET :offset"""
 _PG_COUNT = """WITH q AS (SELECT to_tsquery('simple', :match) AS query),
 docs AS (
     SELECT p.id AS post_id, NULL::integer AS comment_id, p.published_at,
-        setweight(to_tsvector('simple', p.title), 'A')
-        || setweight(to_tsvector('simple', coalesce((SELECT string_agg(t.name, ' ')
+        setweight(to_tsvector('simple'::regconfig, p.title), 'A')
+        || setweight(to_tsvector('simple'::regconfig, CASE WHEN p.password = ''
+            THEN regexp_replace(p.body_md, '<[^>]*>', ' ', 'g') ELSE '' END), 'D')
+        || setweight(to_tsvector('simple'::regconfig, coalesce((SELECT string_agg(t.name, ' ')
             FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id), '')), 'B')
-        || setweight(to_tsvector('simple', CASE WHEN p.password = ''
-            THEN regexp_replace(p.body_md, '<[^>]*>', ' ', 'g') ELSE '' END), 'D') AS document
+        AS document
     FROM posts p
-    WHERE p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
-    AND p.published_at <= :now AND p.kind IN ('post', 'page')
+    -- Candidates through the GIN index (ix_posts_search): any of the words in the title or
+    -- text, or in a tag; the whole query is checked against title, text and tags below.
+    WHERE p.id IN (
+        SELECT id FROM posts WHERE setweight(to_tsvector('simple'::regconfig, title), 'A')
+            || setweight(to_tsvector('simple'::regconfig, CASE WHEN password = ''
+                THEN regexp_replace(body_md, '<[^>]*>', ' ', 'g') ELSE '' END), 'D')
+            @@ to_tsquery('simple', :any)
+        UNION
+        SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+            WHERE to_tsvector('simple'::regconfig, t.name) @@ to_tsquery('simple', :any)
+    )
+        AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
+        AND p.published_at <= :now AND p.kind IN ('post', 'page')
     UNION ALL
     SELECT p.id, c.id, c.created_at,
-        setweight(to_tsvector('simple', regexp_replace(c.body, '<[^>]*>', ' ', 'g')), 'D')
+        to_tsvector('simple'::regconfig, regexp_replace(c.body, '<[^>]*>', ' ', 'g'))
     FROM comments c JOIN posts p ON p.id = c.post_id
-    WHERE c.status = 'approved' AND p.password = ''
-    AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
-    AND p.published_at <= :now AND p.kind IN ('post', 'page')
+    WHERE to_tsvector('simple'::regconfig, regexp_replace(c.body, '<[^>]*>', ' ', 'g'))
+        @@ to_tsquery('simple', :match)
+        AND c.status = 'approved' AND p.password = ''
+        AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
+        AND p.published_at <= :now AND p.kind IN ('post', 'page')
 )
 SELECT count(*) FROM docs, q WHERE docs.document @@ q.query"""
 
 _PG_PAGE = """WITH q AS (SELECT to_tsquery('simple', :match) AS query),
 docs AS (
     SELECT p.id AS post_id, NULL::integer AS comment_id, p.published_at,
-        setweight(to_tsvector('simple', p.title), 'A')
-        || setweight(to_tsvector('simple', coalesce((SELECT string_agg(t.name, ' ')
+        setweight(to_tsvector('simple'::regconfig, p.title), 'A')
+        || setweight(to_tsvector('simple'::regconfig, CASE WHEN p.password = ''
+            THEN regexp_replace(p.body_md, '<[^>]*>', ' ', 'g') ELSE '' END), 'D')
+        || setweight(to_tsvector('simple'::regconfig, coalesce((SELECT string_agg(t.name, ' ')
             FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id), '')), 'B')
-        || setweight(to_tsvector('simple', CASE WHEN p.password = ''
-            THEN regexp_replace(p.body_md, '<[^>]*>', ' ', 'g') ELSE '' END), 'D') AS document
+        AS document
     FROM posts p
-    WHERE p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
-    AND p.published_at <= :now AND p.kind IN ('post', 'page')
+    -- Candidates through the GIN index (ix_posts_search): any of the words in the title or
+    -- text, or in a tag; the whole query is checked against title, text and tags below.
+    WHERE (setweight(to_tsvector('simple'::regconfig, p.title), 'A')
+        || setweight(to_tsvector('simple'::regconfig, CASE WHEN p.password = ''
+            THEN regexp_replace(p.body_md, '<[^>]*>', ' ', 'g') ELSE '' END), 'D')
+        @@ to_tsquery('simple', :any)
+        OR p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+            WHERE to_tsvector('simple'::regconfig, t.name) @@ to_tsquery('simple', :any)))
+        AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
+        AND p.published_at <= :now AND p.kind IN ('post', 'page')
     UNION ALL
     SELECT p.id, c.id, c.created_at,
-        setweight(to_tsvector('simple', regexp_replace(c.body, '<[^>]*>', ' ', 'g')), 'D')
+        to_tsvector('simple'::regconfig, regexp_replace(c.body, '<[^>]*>', ' ', 'g'))
     FROM comments c JOIN posts p ON p.id = c.post_id
-    WHERE c.status = 'approved' AND p.password = ''
-    AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
-    AND p.published_at <= :now AND p.kind IN ('post', 'page')
+    WHERE to_tsvector('simple'::regconfig, regexp_replace(c.body, '<[^>]*>', ' ', 'g'))
+        @@ to_tsquery('simple', :match)
+        AND c.status = 'approved' AND p.password = ''
+        AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
+        AND p.published_at <= :now AND p.kind IN ('post', 'page')
 )
-SELECT docs.post_id, docs.comment_id FROM docs, q WHERE docs.document @@ q.query
+SELECT docs.post_id, docs.comment_id, count(*) OVER () AS total
+FROM docs, q WHERE docs.document @@ q.query
 ORDER BY ts_rank(docs.document, q.query) DESC, docs.published_at DESC, docs.comment_id DESC
 LIMIT :limit OFFSET :offset"""
+
+# The indexes the searches above use: the same expressions, so the planner can match them.
+POSTGRESQL_INDEXES = (
+    """CREATE INDEX IF NOT EXISTS ix_posts_search ON posts USING gin ((
+    setweight(to_tsvector('simple'::regconfig, title), 'A')
+    || setweight(to_tsvector('simple'::regconfig, CASE WHEN password = ''
+        THEN regexp_replace(body_md, '<[^>]*>', ' ', 'g') ELSE '' END), 'D')
+))""",
+    """CREATE INDEX IF NOT EXISTS ix_comments_search ON comments USING gin ((
+    to_tsvector('simple'::regconfig, regexp_replace(body, '<[^>]*>', ' ', 'g'))
+))""",
+)
 
 
 @dataclass
@@ -322,9 +366,19 @@ def count_and_page(query: Query, limit: int, offset: int) -> tuple[int, list[Hit
         count_sql, page_sql = _SQLITE_COUNT, _SQLITE_PAGE
     else:
         params["match"] = tsquery(query)
+        params["any"] = " | ".join(_ts_term(term) for group in query.groups for term in group)
         count_sql, page_sql = _PG_COUNT, _PG_PAGE
-    total = db.session.execute(_statement(count_sql), params).scalar_one()
-    rows = db.session.execute(_statement(page_sql), params).all() if total > offset else []
+    # PostgreSQL finds the page and the number of results in one pass (bm25 cannot be used in
+    # a window query: SQLite counts apart); only a page past the end counts again.
+    rows = db.session.execute(_statement(page_sql), params).all()
+    if sqlite:
+        total = db.session.execute(_statement(count_sql), params).scalar_one()
+    elif rows:
+        total = rows[0].total
+    elif offset:
+        total = db.session.execute(_statement(count_sql), params).scalar_one()
+    else:
+        total = 0
     posts = {
         post.id: post
         for post in db.session.scalars(
@@ -384,4 +438,27 @@ def highlight(text: str, words: list[str], limit: int = EXCERPT_CHARS) -> list[t
     return pieces
 
 
+# The expressions of the two GIN indexes (PostgreSQL only), as the models' metadata knows them:
+# create_all makes them, and comparing the migrations with the models finds them on both sides.
+POSTGRESQL_INDEX_EXPRESSIONS = {
+    # Laid out as PostgreSQL shows it back (line breaks around CASE), so that alembic, comparing
+    # the two, finds them equal.
+    ("posts", "ix_posts_search"): (
+        "(setweight(to_tsvector('simple'::regconfig, title), 'A')"
+        " || setweight(to_tsvector('simple'::regconfig,\nCASE\n"
+        "    WHEN password = '' THEN regexp_replace(body_md, '<[^>]*>', ' ', 'g')\n"
+        "    ELSE ''\nEND), 'D'))"
+    ),
+    ("comments", "ix_comments_search"): (
+        "(to_tsvector('simple'::regconfig, regexp_replace(body, '<[^>]*>', ' ', 'g')))"
+    ),
+}
+
 attach(db.metadata)
+for (table_name, index_name), expression in POSTGRESQL_INDEX_EXPRESSIONS.items():
+    Index(
+        index_name,
+        text(expression),
+        postgresql_using="gin",
+        _table=db.metadata.tables[table_name],
+    ).ddl_if(dialect="postgresql")

@@ -4,7 +4,8 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-05 08:00:00.000000
 
-PostgreSQL searches the rows themselves (blog/reading/search_index.py): nothing to create there.
+PostgreSQL searches the rows themselves (blog/reading/search_index.py), through GIN indexes on
+the expressions its query uses.
 """
 
 from alembic import op
@@ -83,8 +84,24 @@ FROM posts""",
 SELECT -id, '', body, '', post_id FROM comments""",
 )
 
+# PostgreSQL: GIN indexes on the expressions the search query uses.
+POSTGRESQL_INDEXES = (
+    """CREATE INDEX IF NOT EXISTS ix_posts_search ON posts USING gin ((
+    setweight(to_tsvector('simple'::regconfig, title), 'A')
+    || setweight(to_tsvector('simple'::regconfig, CASE WHEN password = ''
+        THEN regexp_replace(body_md, '<[^>]*>', ' ', 'g') ELSE '' END), 'D')
+))""",
+    """CREATE INDEX IF NOT EXISTS ix_comments_search ON comments USING gin ((
+    to_tsvector('simple'::regconfig, regexp_replace(body, '<[^>]*>', ' ', 'g'))
+))""",
+)
+
 
 def upgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in POSTGRESQL_INDEXES:
+            op.execute(statement)
+        return
     if op.get_bind().dialect.name != "sqlite":
         return
     op.execute(SQLITE_TABLE)
@@ -93,6 +110,10 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_posts_search")
+        op.execute("DROP INDEX IF EXISTS ix_comments_search")
+        return
     if op.get_bind().dialect.name != "sqlite":
         return
     for statement in SQLITE_TRIGGERS:

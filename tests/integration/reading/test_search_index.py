@@ -295,3 +295,4 @@ def test_the_migration_creates_what_the_module_creates():
     assert migration.SQLITE_TABLE == search_index.SQLITE_TABLE
     assert migration.SQLITE_TRIGGERS == search_index.SQLITE_TRIGGERS
     assert migration.SQLITE_FILL == search_index.SQLITE_FILL
+    assert migration.POSTGRESQL_INDEXES == search_index.POSTGRESQL_INDEXES
