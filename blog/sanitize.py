@@ -456,6 +456,12 @@ WEB_ADDRESS_CREDENTIALS = (
 WEB_ADDRESS_TOO_LONG = f"Use at most {WEB_ADDRESS_MAX} characters for the website."
 
 _FORBIDDEN_URL_CHARACTERS = frozenset('<>"{}|\\^`')
+# A DNS name of letters, digits and hyphens: labels of 1-63, no hyphen at either end, none
+# starting "xn--" (those are checked as punycode by IDNA).
+_PLAIN_HOST_RE = re.compile(
+    r"(?![xX][nN]--)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?![xX][nN]--)(?!-)[A-Za-z0-9-]{1,63}(?<!-))*",
+    re.ASCII,
+)
 _URL_VALIDATOR = (
     rfc3986.validators.Validator()
     .require_presence_of("scheme", "host")
@@ -550,6 +556,11 @@ def _ascii_host(host: str) -> str:
         except ValueError:
             raise WebAddressError(WEB_ADDRESS_HOST) from None
     name = host[:-1] if host.endswith(".") else host  # a fully qualified "example.org."
+    if _PLAIN_HOST_RE.fullmatch(name) and len(name) <= 253:
+        # Letters, digits and hyphens only: what IDNA would give back, lower-cased, without its
+        # cost (a comment of a few thousand links checks each one). Punycode ("xn--") and any
+        # other character go through IDNA.
+        return name.lower()
     try:
         return idna.encode(name, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
