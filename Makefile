@@ -10,7 +10,7 @@ HTMX_SRC := node_modules/htmx.org/dist/htmx.min.js
 # The version is in the served file name, so a new htmx is never mixed up with a cached old one.
 HTMX_VERSION = $(shell node -p "require('./node_modules/htmx.org/package.json').version")
 
-.PHONY: run test lint format assets db install clean bench screenshot
+.PHONY: run test lint format assets translations messages db install clean bench screenshot
 
 run: install assets db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -35,7 +35,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-assets: static/vendor/.htmx-copied
+assets: static/vendor/.htmx-copied translations
+
+# The interface's translations (blog/web/i18n.py): each catalogue compiled for Flask-Babel.
+PO_FILES := $(wildcard blog/translations/*/LC_MESSAGES/messages.po)
+translations: $(PO_FILES:.po=.mo)
+
+blog/translations/%/LC_MESSAGES/messages.mo: blog/translations/%/LC_MESSAGES/messages.po | install
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After marking new text with _(): collect it and add it to every catalogue, to be translated.
+messages: install
+	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k ngettext -o blog/translations/messages.pot blog templates
+	$(BIN)/pybabel update --no-fuzzy-matching -i blog/translations/messages.pot -d blog/translations
 
 # npm ci also installs the devDependency vnu-jar: the Nu Html Checker the test suite runs (on Java;
 # its postinstall finds the system Java that .ci/run installs first, and downloads nothing then).

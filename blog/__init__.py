@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         health,
         htmx,
+        i18n,
         logs,
         params,
         security,
@@ -88,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     security.init_app(app)
     sessions.init_app(app)
+    i18n.init_app(app)  # before templating: it installs _() and friends in Jinja
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -1,5 +1,6 @@
 """Extension objects, created once and bound to an app in create_app()."""
 
+from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,3 +31,5 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 # Rendered pages and listings, keyed by the content version (blog.pagecache); CACHE_* settings.
 cache = Cache()
+# The interface's language (setting SITE_LANGUAGE) and its dates; blog/web/i18n.py selects them.
+babel = Babel()
