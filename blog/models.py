@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from . import comment_counts
 from .extensions import db
+from .search_text import SearchVector
 
 
 def now_utc() -> datetime:
@@ -270,6 +271,9 @@ class Post(db.Model):
     # changed holds old values.
     approved_comments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     approved_top_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # PostgreSQL's search document (title, terms, text), kept by its triggers
+    # (blog/reading/search_index.py); empty on SQLite. Migration 0015.
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
 
 
 class Comment(db.Model):
@@ -336,6 +340,8 @@ class Comment(db.Model):
     secret: Mapped[str] = mapped_column(String(16), default=new_row_secret, server_default="")
     # The WordPress comment id of an imported comment (usually equal to id, see blog/wordpress).
     wp_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    # PostgreSQL's search document, kept by its triggers; empty on SQLite. Migration 0015.
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
 
     post: Mapped[Post] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
@@ -544,3 +550,40 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SubscriptionStatus(enum.StrEnum):
+    PENDING = "pending"  # asked for, confirmation email sent, nothing else sent yet
+    CONFIRMED = "confirmed"  # the link in the confirmation email was followed
+
+
+class Subscription(db.Model):
+    """A reader who follows an article's new comments by email (blog/comments/subscriptions.py).
+
+    The address is stored in lower case: one row per address and article, and a commenter's own
+    comments are recognised whatever case they typed. Unsubscribing deletes the row; links name
+    its ``secret``, so a link made for a deleted row never acts on a later one with the same id."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed')", name="status_known"),
+        # One row per address and article; its first column also serves "who follows this post".
+        Index("ix_subscriptions_post_id_email", "post_id", "email", unique=True),
+        # The rate limit's question: confirmations sent to this address lately, site-wide.
+        Index("ix_subscriptions_email_confirm_sent_at", "email", "confirm_sent_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default=SubscriptionStatus.PENDING.value)
+    secret: Mapped[str] = mapped_column(String(16), default=new_row_secret)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Comments approved while the last notice was too recent: told about in the next one.
+    unannounced: Mapped[int] = mapped_column(Integer, default=0)
+
+    post: Mapped[Post] = relationship()

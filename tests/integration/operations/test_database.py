@@ -367,7 +367,17 @@ def test_init_db_and_the_migrations_agree_on_autoincrement(tmp_path, monkeypatch
     assert (
         migrated
         == created
-        == {"authors", "tags", "posts", "comments", "outbox", "revisions", "menu_items", "media"}
+        == {
+            "authors",
+            "tags",
+            "posts",
+            "comments",
+            "outbox",
+            "revisions",
+            "menu_items",
+            "media",
+            "subscriptions",
+        }
     )
 
 
