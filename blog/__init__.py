@@ -54,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .comments import email_actions
     from .extensions import cache, csrf, db, limiter, migrate
     from .mail import outbox
-    from .reading import comment_views, views
+    from .reading import comment_views, follow_views, views
     from .transfer.wordpress import redirects as wordpress_redirects
     from .web import (
         assets,
@@ -100,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(email_actions.bp)
+    app.register_blueprint(follow_views.bp)
     app.register_blueprint(wordpress_redirects.bp)
     media.init_app(app)
     return app

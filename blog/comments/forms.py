@@ -3,6 +3,7 @@ author) and the poster's own edit."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -74,6 +75,8 @@ class CommentForm(BaseForm):
             web_address,
         ],
     )
+    # WordPress's wording ("Subscribe to Comments"): a confirmation email comes first.
+    notify = BooleanField(_l("Notify me of follow-up comments by email."))
     remember = BooleanField(
         "Save my name, email, and website in this browser for the next time I comment."
     )

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import Comment, CommentStatus, Post, now_utc
 from ..sanitize import refresh_comment_html
 from ..web.params import parse_id
-from . import moderation
+from . import moderation, subscriptions
 
 APPROVED = CommentStatus.APPROVED.value
 PENDING = CommentStatus.PENDING.value
@@ -111,6 +111,8 @@ def moderate(comment: Comment, action: str, actor: Actor) -> bool:
     status, reason = ACTIONS[action]
     if comment.status != status:
         _set_status(comment, status, reason.format(by=actor.by))
+        if status == APPROVED:  # the article's followers hear of it now (never while held)
+            subscriptions.comment_approved_by_moderator(comment)
     return True
 
 

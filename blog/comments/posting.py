@@ -40,7 +40,7 @@ from ..mail.notify import prepare_notification, queue_notification
 from ..models import Author, Comment, CommentStatus, Post, body_digest, new_row_secret, now_utc
 from ..sanitize import COMMENT_RENDER_VERSION, render_comment
 from ..settings import site_config
-from . import lifecycle, moderation
+from . import lifecycle, moderation, subscriptions
 from .moderation import moderation_rules
 
 TOO_QUICK = "You are posting comments too quickly. Slow down."
@@ -183,6 +183,8 @@ def _save_checked(row, post, parent, sent, author, parent_statuses, draft) -> tu
         comment = lifecycle.saved_comment(row)
         # The notification commits with the comment: a crash after this loses neither.
         queued = draft is not None and queue_notification(draft, comment)
+        # The article's followers, for a comment published at once (a held one: on approval).
+        queued = subscriptions.comment_published(comment, post) > 0 or queued
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -33,7 +33,7 @@ from ..settings import site_config
 from ..web import errors
 from ..web.htmx import is_htmx, render_fragment, render_page_or_fragment
 from ..web.params import int_arg
-from . import access
+from . import access, follow_views
 from .views import render_article
 
 bp = Blueprint("comments", __name__)
@@ -214,8 +214,14 @@ def create(slug: str):
             visitor.remember_commenter(form.author.data, form.email.data, form.url.data or "")
         else:
             visitor.forget_commenter()
+    # "Notify me of follow-up comments": the follow form's request, answered with the comment.
+    follows = isinstance(form, CommentForm) and form.notify.data
     if is_htmx():
         response = posted_answer(post, comment)
+        if follows:
+            follow_views.followed_with_comment(post, form.email.data, response)
+    elif follows:
+        response = follow_views.followed_page(post, form.email.data, permalink(comment))
     else:
         response = redirect(permalink(comment), 303)
     visitor.add_own_comment(response, comment)
