@@ -13,6 +13,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import Connection, Engine, event, exc
 from sqlalchemy.pool import Pool
 
+from . import search_text
+
 log = logging.getLogger(__name__)
 
 # Sent with the session after content was written with Core statements, which no ORM flush sees
@@ -55,6 +57,7 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    search_text.register(dbapi_connection)  # the search index's triggers call it
 
 
 @event.listens_for(Engine, "connect")

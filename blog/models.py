@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from . import comment_counts
 from .extensions import db
+from .search_text import SearchVector
 
 
 def now_utc() -> datetime:
@@ -270,6 +271,9 @@ class Post(db.Model):
     # changed holds old values.
     approved_comments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     approved_top_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # PostgreSQL's search document (title, terms, text), kept by its triggers
+    # (blog/reading/search_index.py); empty on SQLite. Migration 0015.
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
 
 
 class Comment(db.Model):
@@ -336,6 +340,8 @@ class Comment(db.Model):
     secret: Mapped[str] = mapped_column(String(16), default=new_row_secret, server_default="")
     # The WordPress comment id of an imported comment (usually equal to id, see blog/wordpress).
     wp_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    # PostgreSQL's search document, kept by its triggers; empty on SQLite. Migration 0015.
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
 
     post: Mapped[Post] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side=[id])

@@ -287,12 +287,24 @@ def test_rebuild_command_answers_on_every_database(app, make):
     assert app.test_cli_runner().invoke(args=["search-index"]).exit_code == 2
 
 
-def test_the_migration_creates_what_the_module_creates():
-    path = Path(__file__).parents[3] / "blog/migrations/versions/0014_search.py"
-    spec = importlib.util.spec_from_file_location("migration_0014", path)
+def _migration(name: str):
+    path = Path(__file__).parents[3] / "blog/migrations/versions" / name
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert migration.SQLITE_TABLE == search_index.SQLITE_TABLE
-    assert migration.SQLITE_TRIGGERS == search_index.SQLITE_TRIGGERS
-    assert migration.SQLITE_FILL == search_index.SQLITE_FILL
-    assert migration.POSTGRESQL_INDEXES == search_index.POSTGRESQL_INDEXES
+    return migration
+
+
+def test_the_migrations_create_what_the_module_creates():
+    first, vectors = _migration("0014_search.py"), _migration("0015_search_vectors.py")
+    assert first.SQLITE_TABLE == search_index.SQLITE_TABLE
+    # 0015 replaced the triggers that index text, and fills the index again with them.
+    assert vectors.SQLITE_TRIGGERS == search_index.SQLITE_TRIGGERS
+    assert vectors.SQLITE_FILL == search_index.SQLITE_FILL
+    assert set(vectors.OLD_SQLITE_TRIGGERS) | {
+        statement.split()[5] for statement in first.SQLITE_TRIGGERS
+    } == {statement.split()[5] for statement in search_index.SQLITE_TRIGGERS}
+    assert vectors.POSTGRESQL_FUNCTIONS == search_index.POSTGRESQL_FUNCTIONS
+    assert vectors.POSTGRESQL_TRIGGERS == search_index.POSTGRESQL_TRIGGERS
+    assert vectors.POSTGRESQL_FOLD_UNACCENT == search_index.POSTGRESQL_FOLD_UNACCENT
+    assert vectors.POSTGRESQL_FOLD_PLAIN == search_index.POSTGRESQL_FOLD_PLAIN
