@@ -15,6 +15,11 @@ SITE_LANGUAGE = "en"
 # The site's time zone: "UTC", an IANA name ("Europe/Berlin") or a fixed offset ("+05:00"). Dates
 # are stored in UTC and shown in this zone; month archives are this zone's months.
 TIMEZONE = "UTC"
+# How dates and times are shown: a key of blog.settings.DATE_FORMATS / TIME_FORMATS ("long" is the
+# language's own long form: "December 5, 2026", "5. Dezember 2026"). Feeds, the sitemap and
+# datetime attributes always use ISO 8601 with the offset.
+DATE_FORMAT = "long"
+TIME_FORMAT = "24h"
 
 POSTS_PER_PAGE = 10
 MAX_POSTS_PER_PAGE = 50

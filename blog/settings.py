@@ -39,7 +39,26 @@ EDITABLE = (
     "COMMENT_ORDER",
     "COMMENT_EDIT_MINUTES",
     "TIMEZONE",
+    "DATE_FORMAT",
+    "TIME_FORMAT",
+    "SITE_LANGUAGE",
 )
+
+# The date and time formats the settings page offers (settings DATE_FORMAT, TIME_FORMAT), as
+# Babel patterns: "long"/"medium"/"short" are the language's own forms ("December 5, 2026",
+# "5. Dezember 2026"); the others are fixed, with the language's month names where they have any.
+DATE_FORMATS = {
+    "long": "long",
+    "medium": "medium",
+    "iso": "yyyy-MM-dd",
+    "mdy": "MM/dd/yyyy",
+    "dmy": "dd/MM/yyyy",
+}
+TIME_FORMATS = {
+    "24h": "HH:mm",
+    "12h": "h:mm a",
+    "locale": "short",
+}
 
 
 # Built once: every request runs it (two columns, no ORM objects: it is on every page's path).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -23,8 +24,10 @@ from wtforms.validators import (
 
 from ..comments.forms import CommentForm
 from ..reading.slugs import is_kept_slug, is_slug
-from ..settings import parse_timezone
+from ..settings import DATE_FORMATS, TIME_FORMATS, parse_timezone, site_config
 from ..web.forms import BaseForm, strip, visible_name
+from ..web.i18n import LANGUAGES
+from ..web.templating import format_examples
 
 SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
 
@@ -218,8 +221,33 @@ class SettingsForm(BaseForm):
         validators=[Length(max=64), site_timezone_name],
         description='"UTC", a city\'s zone such as "Europe/Berlin", or an offset such as "+05:00".',
     )
+    # The choices' labels show today's date in each format (set per request in __init__);
+    # the keys are what is stored (blog.settings.DATE_FORMATS, TIME_FORMATS).
+    date_format = SelectField(_l("Date format"), choices=[SelectChoice(k, k) for k in DATE_FORMATS])
+    time_format = SelectField(_l("Time format"), choices=[SelectChoice(k, k) for k in TIME_FORMATS])
+    site_language = SelectField(
+        _l("Site language"), choices=[SelectChoice(*language) for language in LANGUAGES.items()]
+    )
 
     WORD_FIELDS = ("comment_moderation_words", "comment_disallowed_words")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        config = site_config()
+        for field in (self.date_format, self.time_format, self.site_language):
+            if field.data is None:  # not sent (an older form, a script): it stays as it is
+                field.data = config[field.name.upper()]
+        dates, times = format_examples()
+        own_form = {"long": _l("the language's long form"), "medium": _l("its medium form")}
+        self.date_format.choices = [
+            SelectChoice(key, f"{example} ({own_form[key]})" if key in own_form else example)
+            for key, example in dates
+        ]
+        own_time = _l("the language's own form")
+        self.time_format.choices = [
+            SelectChoice(key, f"{example} ({own_time})" if key == "locale" else example)
+            for key, example in times
+        ]
 
     def load(self, config) -> None:
         for field in self:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from ..models import Comment, Post
 from ..settings import site_config
@@ -19,7 +20,7 @@ from ..web.urls import article_url
 from . import lifecycle, threads, visitor
 from .forms import AuthorCommentForm, CommentForm
 
-AWAITING = "Your comment is awaiting moderation."
+AWAITING = _l("Your comment is awaiting moderation.")
 
 
 def signed_in_author():

@@ -3,7 +3,10 @@ author) and the poster's own edit."""
 
 from __future__ import annotations
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -32,32 +35,44 @@ from ..web.forms import (
     web_address,
 )
 
+# "65,525" in English, "65.525" in German: formatted when the message is shown.
+_COMMENT_MAX_SHOWN = LazyString(lambda: format_decimal(COMMENT_MAX, locale=get_locale() or "en"))
+
 
 class CommentForm(BaseForm):
     comment = TextAreaField(
-        "Comment",
+        _l("Comment"),
         validators=[
-            not_blank("Please type your comment."),
-            Length(max=COMMENT_MAX, message=f"Keep your comment under {COMMENT_MAX:,} characters."),
+            not_blank(_l("Please type your comment.")),
+            Length(
+                max=COMMENT_MAX,
+                message=_l("Keep your comment under %(num)s characters.", num=_COMMENT_MAX_SHOWN),
+            ),
         ],
     )
     author = StringField(
-        "Name",
+        _l("Name"),
         filters=[strip],
         validators=[
-            InputRequired("Please enter your name."),
-            visible_name("Please enter your name (it cannot be only spaces)."),
-            Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters for your name."),
+            InputRequired(_l("Please enter your name.")),
+            visible_name(_l("Please enter your name (it cannot be only spaces).")),
+            Length(
+                max=NAME_MAX,
+                message=_l("Use at most %(num)s characters for your name.", num=NAME_MAX),
+            ),
         ],
     )
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[strip],
         validators=[
-            InputRequired("Please enter your email address."),
-            Length(max=EMAIL_MAX, message=f"Use at most {EMAIL_MAX} characters for the email."),
+            InputRequired(_l("Please enter your email address.")),
+            Length(
+                max=EMAIL_MAX,
+                message=_l("Use at most %(num)s characters for the email.", num=EMAIL_MAX),
+            ),
             Email(
-                "Please enter a valid email address, like name@example.org.",
+                _l("Please enter a valid email address, like name@example.org."),
                 check_deliverability=False,
             ),
         ],
@@ -66,23 +81,26 @@ class CommentForm(BaseForm):
     # value of an <input type="url"> makes the page invalid HTML. inputmode still brings the
     # keyboard with "/" and ".com"; the server's check (web_address) is the one that counts.
     url = StringField(
-        "Website",
+        _l("Website"),
         render_kw={"inputmode": "url", "spellcheck": "false", "autocapitalize": "none"},
         filters=[strip, add_scheme],
         validators=[
             Optional(),
-            Length(max=URL_MAX, message=f"Use at most {URL_MAX} characters for the website."),
+            Length(
+                max=URL_MAX,
+                message=_l("Use at most %(num)s characters for the website.", num=URL_MAX),
+            ),
             web_address,
         ],
     )
     # WordPress's wording ("Subscribe to Comments"): a confirmation email comes first.
     notify = BooleanField(_l("Notify me of follow-up comments by email."))
     remember = BooleanField(
-        "Save my name, email, and website in this browser for the next time I comment."
+        _l("Save my name, email, and website in this browser for the next time I comment.")
     )
     parent = HiddenField(filters=[plain_id])
     # Bots fill every field; people never see this one (see the template).
-    homepage = StringField("Leave this field empty")
+    homepage = StringField(_l("Leave this field empty"))
     stamp = HiddenField()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -162,8 +163,8 @@ def delete_all_with_status(status: str, actor: Actor) -> int:
 
 # --- replies ------------------------------------------------------------------------------------
 
-PARENT_MISSING = "The comment you are replying to does not exist."
-PARENT_NOT_PUBLIC = (
+PARENT_MISSING = _l("The comment you are replying to does not exist.")
+PARENT_NOT_PUBLIC = _l(
     "The comment you are replying to is no longer published; your text is still here."
 )
 
@@ -224,9 +225,11 @@ def poster_seconds_left(comment: Comment, own_ids, edit_minutes: int) -> int:
 
 def check_poster_may_change(comment: Comment, article_open: bool, seconds_left: int) -> None:
     if not article_open:
-        raise Refused("Comments on this article are closed, so the comment can no longer change.")
+        raise Refused(
+            _l("Comments on this article are closed, so the comment can no longer change.")
+        )
     if not seconds_left:
-        raise Refused("The time for changing this comment has passed.")
+        raise Refused(_l("The time for changing this comment has passed."))
 
 
 def poster_edit(comment: Comment, text: str, rules: moderation.Rules) -> None:

@@ -31,6 +31,7 @@ except ImportError:  # Windows: SQLite's own lock waiting serialises posts there
     fcntl = None
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, insert, select, text, update
 
 from ..database import LockWaitTimeout, core_content_written, limit_wait, write_wait_seconds
@@ -43,8 +44,8 @@ from ..settings import site_config
 from . import lifecycle, moderation, subscriptions
 from .moderation import moderation_rules
 
-TOO_QUICK = "You are posting comments too quickly. Slow down."
-DUPLICATE = "Duplicate comment detected; it looks as though you\u2019ve already said that!"
+TOO_QUICK = _l("You are posting comments too quickly. Slow down.")
+DUPLICATE = _l("Duplicate comment detected; it looks as though you\u2019ve already said that!")
 # Any constant works: it only has to be the same number in every worker.
 POSTING_LOCK_KEY = 7_031_946
 APPROVED = CommentStatus.APPROVED.value

@@ -20,6 +20,7 @@ from flask import (
     request,
     session,
 )
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
@@ -47,14 +48,14 @@ def personal(response: Response) -> Response:
     return response
 
 
-SESSION_EXPIRED = "Your session expired \u2014 press Post Comment again."
-STALE_FORM = "This page was open a long time \u2014 press Post Comment again."
-CLOSED = "Comments are closed."
-GONE = "This article is no longer open for comments, so your comment was not posted."
-CHECK_FIELDS = "Your comment was not posted: please check the marked fields."
-POSTED = "Comment posted."
-LOCKED = "This post is password protected: enter the password to comment."
-ARRIVED = "Your first post did arrive, so it was not posted twice; it is with the comments."
+SESSION_EXPIRED = _l("Your session expired \u2014 press Post Comment again.")
+STALE_FORM = _l("This page was open a long time \u2014 press Post Comment again.")
+CLOSED = _l("Comments are closed.")
+GONE = _l("This article is no longer open for comments, so your comment was not posted.")
+CHECK_FIELDS = _l("Your comment was not posted: please check the marked fields.")
+POSTED = _l("Comment posted.")
+LOCKED = _l("This post is password protected: enter the password to comment.")
+ARRIVED = _l("Your first post did arrive, so it was not posted twice; it is with the comments.")
 
 
 def commentable_post(slug: str) -> Post | None:

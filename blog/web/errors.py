@@ -16,6 +16,8 @@ import time
 from typing import NamedTuple
 
 from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -26,20 +28,28 @@ from .htmx import render_page_or_fragment
 from .logs import current_request_id
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood."),
-    403: ("Forbidden", "You are not allowed to do that."),
-    404: ("Page not found", "There is nothing here. It may have moved, or never existed."),
-    405: ("Method not allowed", "That address does not accept this kind of request."),
-    413: ("Too large", "What you sent is larger than this site accepts."),
-    429: ("Too many requests", "You are doing that too often. Please wait a moment."),
-    500: ("Something went wrong", "The error has been logged. Please try again in a moment."),
-    503: ("Please try again", "The site cannot do that just now. Please try again in a moment."),
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Forbidden"), _l("You are not allowed to do that.")),
+    404: (_l("Page not found"), _l("There is nothing here. It may have moved, or never existed.")),
+    405: (_l("Method not allowed"), _l("That address does not accept this kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than this site accepts.")),
+    429: (_l("Too many requests"), _l("You are doing that too often. Please wait a moment.")),
+    500: (
+        _l("Something went wrong"),
+        _l("The error has been logged. Please try again in a moment."),
+    ),
+    503: (
+        _l("Please try again"),
+        _l("The site cannot do that just now. Please try again in a moment."),
+    ),
 }
 
-BUSY = "Nothing was saved: the site is busy with other changes. Please try again in a few seconds."
-STORAGE = "Nothing was saved: the site cannot store anything just now. Please try again later."
-UNAVAILABLE = "The site's database is not answering just now. Please try again in a minute."
-CANNOT_READ = (
+BUSY = _l(
+    "Nothing was saved: the site is busy with other changes. Please try again in a few seconds."
+)
+STORAGE = _l("Nothing was saved: the site cannot store anything just now. Please try again later.")
+UNAVAILABLE = _l("The site's database is not answering just now. Please try again in a minute.")
+CANNOT_READ = _l(
     "This page cannot be shown just now: the site cannot open its database. Please try again later."
 )
 # Once a cause was logged, the same cause is logged again after this long at the earliest.
@@ -133,7 +143,7 @@ def fault_answer(fault: Fault) -> Response:
         response = render_error(503, fault.message)
     except FAULT_ERRORS:
         db.session.rollback()
-        response = Response(fault.message + "\n", 503, mimetype="text/plain")
+        response = Response(f"{fault.message}\n", 503, mimetype="text/plain")
         response.headers["Cache-Control"] = "no-store"
     response.headers["Retry-After"] = str(fault.retry_after)
     return response
@@ -152,7 +162,9 @@ def handle_storage_fault(error: Exception):
 
 
 def render_error(code: int, detail: str | None = None):
-    title, message = MESSAGES.get(code, (f"Error {code}", "The request could not be completed."))
+    title, message = MESSAGES.get(
+        code, (_("Error %(code)s", code=code), _("The request could not be completed."))
+    )
     return render_page_or_fragment(
         "errors/error.html",
         "errors/_error.html",
@@ -177,9 +189,14 @@ def too_large_message() -> str:
     sent = request.content_length
     if not limit or (sent is not None and sent <= limit):
         # Within the body limit: one form field was over MAX_FORM_MEMORY_SIZE.
-        return "A field of what you sent is longer than this site accepts."
-    what = "This file is" if request.mimetype == "multipart/form-data" else "What you sent is"
-    return f"{what} larger than {_size_text(limit)}, the most this site takes."
+        return _("A field of what you sent is longer than this site accepts.")
+    if request.mimetype == "multipart/form-data":
+        return _(
+            "This file is larger than %(limit)s, the most this site takes.", limit=_size_text(limit)
+        )
+    return _(
+        "What you sent is larger than %(limit)s, the most this site takes.", limit=_size_text(limit)
+    )
 
 
 def handle_http_error(error: HTTPException):
@@ -198,7 +215,9 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_csrf_error(error: CSRFError):
-    return render_error(400, "Your session expired or the form was incomplete. Please try again.")
+    return render_error(
+        400, _("Your session expired or the form was incomplete. Please try again.")
+    )
 
 
 def handle_unexpected(error: Exception):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     PasswordField,
@@ -17,6 +19,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import sanitize
 from ..sanitize import BAD_WEB_ADDRESS as BAD_WEB_ADDRESS  # what the importers report
 from ..sanitize import WebAddressError, check_web_address
 from .params import parse_id
@@ -28,6 +31,31 @@ EMAIL_MAX = 100
 URL_MAX = 200
 COMMENT_MAX = 65_525
 USERNAME_MAX = 64  # Author.username
+
+# blog.sanitize says what is wrong with a web address in English (it imports no area, hence no
+# Flask-Babel); these are the same texts marked for translation (tests/unit/web/test_catalogue.py
+# checks that they stay the same).
+WEB_ADDRESS_MESSAGES = {
+    sanitize.BAD_WEB_ADDRESS: _l("Enter a web address starting with http:// or https://."),
+    sanitize.WEB_ADDRESS_SPACES: _l("A web address cannot contain spaces."),
+    sanitize.WEB_ADDRESS_CHARACTERS: _l(
+        "A web address cannot contain invisible characters or a backslash, nor any of "
+        '< > " { } | ^ ` in the site name.'
+    ),
+    sanitize.WEB_ADDRESS_HOST: _l(
+        "Check the site name after http:// or https://: it is not a valid host name "
+        "(letters, digits and hyphens, no hyphen at the start or end of a part, parts of at most "
+        "63 characters)."
+    ),
+    sanitize.WEB_ADDRESS_PORT: _l("The port after the site name must be a number from 1 to 65535."),
+    sanitize.WEB_ADDRESS_CREDENTIALS: _l(
+        "Leave out the user name and password (the part before @): "
+        "the address is shown to everyone."
+    ),
+    sanitize.WEB_ADDRESS_TOO_LONG: _l(
+        "Use at most %(num)s characters for the website.", num=sanitize.WEB_ADDRESS_MAX
+    ),
+}
 
 
 def strip(value):
@@ -49,7 +77,8 @@ def web_address(form, field) -> None:
     try:
         field.data = check_web_address(field.data or "", URL_MAX)
     except WebAddressError as error:
-        raise ValidationError(str(error)) from None
+        said = str(error)
+        raise ValidationError(str(WEB_ADDRESS_MESSAGES.get(said) or gettext(said))) from None
 
 
 def plain_id(value):

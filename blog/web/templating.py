@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
 from flask import Flask, current_app, url_for
+from flask_babel import get_locale, gettext
 
 from ..models import now_utc
 from ..sanitize import comment_body, shown_website
-from ..settings import site_config, site_timezone
+from ..settings import DATE_FORMATS, TIME_FORMATS, site_config, site_timezone
 from .text import one_line, xml_safe
 
 WORD = re.compile(r"\w+")
@@ -32,33 +34,81 @@ def site_time(value: datetime | None) -> datetime | None:
     return value.astimezone(site_timezone())
 
 
+def site_locale() -> Locale:
+    """The site's language (setting SITE_LANGUAGE, through Flask-Babel); English outside one."""
+    return get_locale() or Locale("en")
+
+
+def _chosen(formats: dict, setting: str) -> str:
+    # A stored value no longer offered (the form validates new ones) falls back to the default.
+    chosen = site_config().get(setting)
+    return formats.get(chosen) or formats[current_app.config[setting]]
+
+
 def long_date(value: datetime | None) -> str:
+    """A date as readers see it: the setting DATE_FORMAT, in the site's language and zone."""
     value = site_time(value)
-    return f"{value:%B} {value.day}, {value:%Y}" if value else ""
+    return (
+        format_date(value, _chosen(DATE_FORMATS, "DATE_FORMAT"), locale=site_locale())
+        if value
+        else ""
+    )
 
 
 def short_date(value: datetime | None) -> str:
-    """2012-01-03, in site time (the admin's lists)."""
+    """The admin's lists: the chosen format when it is a numeric one, else 2012-01-03 (compact
+    and sortable in a table column, as WordPress's own lists keep one fixed form)."""
     value = site_time(value)
-    return f"{value:%Y-%m-%d}" if value else ""
+    if not value:
+        return ""
+    pattern = _chosen(DATE_FORMATS, "DATE_FORMAT")
+    return format_date(value, pattern if "/" in pattern else "yyyy-MM-dd", locale=site_locale())
 
 
 def clock(value: datetime | None) -> str:
+    """A time of day: the setting TIME_FORMAT, in the site's language and zone."""
     value = site_time(value)
-    return f"{value:%H:%M}" if value else ""
+    return (
+        format_time(value, _chosen(TIME_FORMATS, "TIME_FORMAT"), locale=site_locale())
+        if value
+        else ""
+    )
+
+
+def date_and_time(value: datetime | None) -> str:
+    """ "December 5, 2026 at 14:05", as WordPress dates a comment."""
+    if value is None:
+        return ""
+    return gettext("%(date)s at %(time)s", date=long_date(value), time=clock(value))
+
+
+def format_examples() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Each date and time format as now looks in it (the settings page's choices, as WordPress
+    shows them): [(key, "December 5, 2026"), ...], [(key, "14:05"), ...]."""
+    now, locale = site_time(now_utc()), site_locale()
+    dates = [
+        (key, format_date(now, pattern, locale=locale)) for key, pattern in DATE_FORMATS.items()
+    ]
+    times = [
+        (key, format_time(now, pattern, locale=locale)) for key, pattern in TIME_FORMATS.items()
+    ]
+    return dates, times
+
+
+def month_name(month: int) -> str:
+    """A month's name standing alone ("December", "Dezember"), in the site's language."""
+    return format_date(date(2000, month, 1), "LLLL", locale=site_locale())
+
+
+def month_year(year: int, month: int) -> str:
+    """An archive month: "December 2026", "Dezember 2026" (the language's own order)."""
+    return format_skeleton("yMMMM", date(year, month, 1), locale=site_locale())
 
 
 def iso_datetime(value: datetime | None) -> str:
     """For datetime attributes and feeds: site time with its offset ("Z" for UTC)."""
     value = site_time(value)
     return value.isoformat(timespec="seconds").replace("+00:00", "Z") if value else ""
-
-
-def count_label(count: int, zero: str, one: str, many: str) -> str:
-    """WordPress wording: "No Comments", "1 Comment", "5 Comments"."""
-    if count == 0:
-        return zero
-    return one if count == 1 else many.replace("%", str(count))
 
 
 def vendor_script(app: Flask) -> str | None:
@@ -73,6 +123,7 @@ def init_app(app: Flask) -> None:
         iso_datetime=iso_datetime,
         clock=clock,
         short_date=short_date,
+        date_and_time=date_and_time,
         site_time=site_time,
         reading_minutes=reading_minutes,
         one_line=one_line,  # plain-text emails: a stored value can never start a new line
@@ -80,8 +131,8 @@ def init_app(app: Flask) -> None:
         website=shown_website,  # a commenter's website as a link shows it, or ""
     )
     app.jinja_env.globals.update(
-        count_label=count_label,
-        month_name=lambda month: calendar.month_name[month],
+        month_name=month_name,
+        month_year=month_year,
         now=now_utc,
         comment_body=comment_body,  # the sanitized body; templates never mark markup safe
     )
