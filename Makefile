@@ -46,7 +46,7 @@ blog/translations/%/LC_MESSAGES/messages.mo: blog/translations/%/LC_MESSAGES/mes
 
 # After marking new text with _(): collect it and add it to every catalogue, to be translated.
 messages: install
-	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k ngettext -o blog/translations/messages.pot blog templates
+	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -o blog/translations/messages.pot blog templates
 	$(BIN)/pybabel update --no-fuzzy-matching -i blog/translations/messages.pot -d blog/translations
 
 # npm ci also installs the devDependency vnu-jar: the Nu Html Checker the test suite runs (on Java;
