@@ -225,3 +225,39 @@ def test_unsubscribe_links_need_their_token_and_csrf_except_the_one_click_body(a
         url, data={"List-Unsubscribe": "One-Click"}, content_type="multipart/form-data"
     )
     assert again.status_code == 200
+
+
+def test_admin_lists_filters_and_removes_subscriptions(app, client, admin, post, make):
+    other = make.post("Another article")
+    db.session.add_all(
+        [
+            Subscription(post_id=post.id, email="fan@example.org", status="confirmed"),
+            Subscription(post_id=post.id, email="maybe@example.org", status="pending"),
+            Subscription(post_id=other.id, email="elsewhere@example.org", status="confirmed"),
+        ]
+    )
+    db.session.commit()
+    # Readers never see an address on the article.
+    article = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    assert "fan@example.org" not in article and 'id="follow"' in article
+    admin.login()
+    listing = client.get("/admin/subscriptions").get_data(as_text=True)
+    assert 'href="/admin/subscriptions"' in listing  # in the admin menu
+    assert all(
+        address in listing
+        for address in ("fan@example.org", "maybe@example.org", "elsewhere@example.org")
+    )
+    confirmed_here = client.get(f"/admin/subscriptions?post={post.id}&status=confirmed")
+    text = confirmed_here.get_data(as_text=True)
+    assert "fan@example.org" in text
+    assert "maybe@example.org" not in text and "elsewhere@example.org" not in text
+    fan = db.session.scalar(select(Subscription.id).where(Subscription.email == "fan@example.org"))
+    removed = client.post(
+        f"/admin/subscriptions/{fan}/remove", data={"post": str(post.id), "status": "confirmed"}
+    )
+    assert removed.status_code == 303
+    assert removed.location.endswith(f"/admin/subscriptions?post={post.id}&status=confirmed")
+    assert db.session.scalars(select(Subscription.email).order_by(Subscription.email)).all() == [
+        "elsewhere@example.org",
+        "maybe@example.org",
+    ]
