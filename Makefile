@@ -17,15 +17,25 @@ run: install assets db
 
 test: install assets lint
 	$(BIN)/ruff format --check blog tests bench
-	$(BIN)/pytest --cov=blog --cov-report=term $(PYTEST_ARGS)
 	@# Where a PostgreSQL server is named (CI sets it), the integration suite runs a second time
 	@# with every test app on PostgreSQL. Tests that start their own servers, or that are about
-	@# SQLite itself, ran in the first pass already.
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== the integration suite again, on PostgreSQL"; \
-	  BLOG_TEST_DATABASE=postgresql $(BIN)/pytest tests/integration -p no:cacheprovider \
-	    -m "not sqlite_only and not slow" $(PYTEST_ARGS); \
-	fi
+	@# SQLite itself, run in the first pass only. The two passes run side by side (each is one
+	@# process; the machine has two cores), each in its own temporary folder; the second one's
+	@# output is shown when both have ended, and either failing fails the target.
+	@pg=""; if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  pg=$$(mktemp -d); \
+	  ( BLOG_TEST_DATABASE=postgresql $(BIN)/pytest tests/integration -p no:cacheprovider \
+	      --basetemp=$$pg/tmp -m "not sqlite_only and not slow" $(PYTEST_ARGS) \
+	      > $$pg/log 2>&1; echo $$? > $$pg/status ) & \
+	fi; \
+	$(BIN)/pytest --cov=blog --cov-report=term $(PYTEST_ARGS); first=$$?; \
+	if [ -n "$$pg" ]; then \
+	  wait; echo "== the integration suite again, on PostgreSQL"; cat $$pg/log; \
+	  second=$$(cat $$pg/status); rm -rf $$pg; \
+	  echo "== first pass: exit $$first; PostgreSQL pass: exit $$second"; \
+	  [ "$$second" = 0 ] || exit 1; \
+	fi; \
+	exit $$first
 
 install: $(VENV)/.installed
 
