@@ -336,6 +336,7 @@ def test_post_with_the_keyboard_only(page, live_app):
     tab_to(page, "remember", visited, limit=1)  # straight past the honeypot
     page.keyboard.press("Space")
     expect(page.locator("#remember")).to_be_checked()
+    tab_to(page, "notify", visited, limit=1)  # "Notify me of follow-up comments", left unticked
     tab_to(page, "submit", visited, limit=1)
     page.keyboard.press("Enter")
 
