@@ -18,6 +18,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -31,8 +33,8 @@ from .passwords import hash_password, verify_password
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
-BAD_LOGIN = "Invalid username or password."
-THROTTLED = "Too many failed sign-in attempts. Try again in {minutes} minutes."
+BAD_LOGIN = _l("Invalid username or password.")
+THROTTLED = _l("Too many failed sign-in attempts. Try again in %(minutes)s minutes.")
 _dummy_hash: str | None = None
 
 
@@ -202,7 +204,7 @@ def login():
             current_app.logger.warning(
                 "Sign-in locked for %s from %s", for_log(username), for_log(request.remote_addr)
             )
-            status, message = 429, THROTTLED.format(minutes=max(1, math.ceil(wait / 60)))
+            status, message = 429, THROTTLED % {"minutes": max(1, math.ceil(wait / 60))}
             headers["Retry-After"] = str(wait)
         else:
             author = db.session.scalar(
@@ -247,9 +249,9 @@ def change_password():
             g.author.session_epoch += 1  # other sessions end; this one continues below
             db.session.commit()
             session["epoch"] = g.author.session_epoch
-            flash("Your password was changed. Other sessions were signed out.")
+            flash(_("Your password was changed. Other sessions were signed out."))
             return redirect(url_for("admin.dashboard"), 303)
-        form.current.errors = [*form.current.errors, "That is not your current password."]
+        form.current.errors = [*form.current.errors, _("That is not your current password.")]
         status = 422
     elif request.method == "POST":
         status = 422
@@ -273,7 +275,7 @@ def accept_invite(token: str):
         session["author_id"] = author.id
         session["epoch"] = author.session_epoch
         session.permanent = True
-        flash(f"Welcome, {author.display_name}. Your password is set.")
+        flash(_("Welcome, %(name)s. Your password is set.", name=author.display_name))
         return redirect(url_for("admin.dashboard"), 303)
     if request.method == "POST":
         status = 422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     PasswordField,
     StringField,
@@ -19,27 +20,29 @@ from .passwords import password_problem
 
 class LoginForm(BaseForm):
     username = StringField(
-        "Username",
+        _l("Username"),
         filters=[strip],
         validators=[
-            InputRequired("Enter your username."),
-            visible_name("Enter your username."),
-            Length(max=USERNAME_MAX, message=f"Usernames have at most {USERNAME_MAX} characters."),
+            InputRequired(_l("Enter your username.")),
+            visible_name(_l("Enter your username.")),
+            Length(max=USERNAME_MAX, message=_l("Usernames have at most %(max)d characters.")),
         ],
     )
-    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
 
 
 class PasswordChangeForm(BaseForm):
     current = PasswordField(
-        "Current password", validators=[InputRequired("Enter your current password.")]
+        _l("Current password"), validators=[InputRequired(_l("Enter your current password."))]
     )
-    new = PasswordField("New password", validators=[InputRequired("Choose a new password.")])
+    new = PasswordField(
+        _l("New password"), validators=[InputRequired(_l("Choose a new password."))]
+    )
     confirm = PasswordField(
-        "Repeat the new password",
+        _l("Repeat the new password"),
         validators=[
-            InputRequired("Repeat the new password."),
-            EqualTo("new", "The two new passwords differ."),
+            InputRequired(_l("Repeat the new password.")),
+            EqualTo("new", _l("The two new passwords differ.")),
         ],
     )
 
@@ -52,12 +55,14 @@ class PasswordChangeForm(BaseForm):
 class AcceptInviteForm(BaseForm):
     """An invited author chooses their password (the site's rules: length, not a common one)."""
 
-    new = PasswordField("Choose a password", validators=[InputRequired("Choose a password.")])
+    new = PasswordField(
+        _l("Choose a password"), validators=[InputRequired(_l("Choose a password."))]
+    )
     confirm = PasswordField(
-        "Repeat the password",
+        _l("Repeat the password"),
         validators=[
-            InputRequired("Repeat the password."),
-            EqualTo("new", "The two passwords differ."),
+            InputRequired(_l("Repeat the password.")),
+            EqualTo("new", _l("The two passwords differ.")),
         ],
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, g
+from flask_babel import lazy_gettext as _l
 
 from ..models import Author, Post, PostStatus, Role
 
@@ -51,10 +52,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CONTRIBUTOR.value: frozenset(CONTRIBUTOR),
 }
 ROLE_LABELS = {
-    Role.ADMINISTRATOR.value: "Administrator",
-    Role.EDITOR.value: "Editor",
-    Role.AUTHOR.value: "Author",
-    Role.CONTRIBUTOR.value: "Contributor",
+    Role.ADMINISTRATOR.value: _l("Administrator"),
+    Role.EDITOR.value: _l("Editor"),
+    Role.AUTHOR.value: _l("Author"),
+    Role.CONTRIBUTOR.value: _l("Contributor"),
 }
 # Statuses a post has once readers could see it (or it was set to appear on its own).
 PUBLIC_STATUSES = frozenset(

@@ -7,6 +7,7 @@ cannot forget it.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..accounts import roles
@@ -52,19 +53,19 @@ def admin_context() -> dict:
 # (endpoint, label, capability) of the admin's navigation, in WordPress's order; each entry is
 # shown only to the roles that may use it.
 NAVIGATION = (
-    ("admin.dashboard", "Dashboard", "read"),
-    ("admin.posts", "Posts", "edit_posts"),
-    ("admin.media_library", "Media", "upload_files"),
-    ("admin.pages", "Pages", "edit_pages"),
-    ("admin.comments", "Comments", "moderate_comments"),
-    ("admin.subscriptions", "Subscriptions", "moderate_comments"),
-    ("admin.categories", "Categories", "manage_categories"),
-    ("admin.tags", "Tags", "manage_categories"),
-    ("admin.menus", "Menus", "edit_theme_options"),
-    ("admin.users", "Users", "list_users"),
-    ("admin.trash", "Trash", "edit_posts"),
-    ("admin.mail", "Mail", "manage_options"),
-    ("admin.settings", "Settings", "manage_options"),
+    ("admin.dashboard", _l("Dashboard"), "read"),
+    ("admin.posts", _l("Posts"), "edit_posts"),
+    ("admin.media_library", _l("Media"), "upload_files"),
+    ("admin.pages", _l("Pages"), "edit_pages"),
+    ("admin.comments", _l("Comments"), "moderate_comments"),
+    ("admin.subscriptions", _l("Subscriptions"), "moderate_comments"),
+    ("admin.categories", _l("Categories"), "manage_categories"),
+    ("admin.tags", _l("Tags"), "manage_categories"),
+    ("admin.menus", _l("Menus"), "edit_theme_options"),
+    ("admin.users", _l("Users"), "list_users"),
+    ("admin.trash", _l("Trash"), "edit_posts"),
+    ("admin.mail", _l("Mail"), "manage_options"),
+    ("admin.settings", _l("Settings"), "manage_options"),
 )
 
 

@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 
 from flask import abort, g, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
@@ -106,7 +107,7 @@ def autosave_new():
         abort(403)
     fields = typed()
     if fields is None:
-        return status_response("Too long to autosave: save the draft to see what to shorten.")
+        return status_response(_("Too long to autosave: save the draft to see what to shorten."))
     title, body, summary = fields
     if not has_visible_text(title) and not body.strip():
         return status_response("")
@@ -128,7 +129,7 @@ def autosave_new():
     db.session.flush()
     record_revision(post, g.author, None)
     db.session.commit()
-    response = status_response(f"Draft saved at {clock()}.")
+    response = status_response(_("Draft saved at %(time)s.", time=clock()))
     urls = {
         "editUrl": edit_url(post),
         "autosaveUrl": url_for("admin.autosave", post_id=post.id),
@@ -144,10 +145,10 @@ def autosave(post_id: int):
     """Keep what is typed as this author's one autosave of the post (replacing the last)."""
     post = editable(post_id)
     if post.status == PostStatus.TRASH.value:
-        return status_response("This post is in the Trash: nothing was autosaved.", 409)
+        return status_response(_("This post is in the Trash: nothing was autosaved."), 409)
     fields = typed()
     if fields is None:
-        return status_response("Too long to autosave: save the draft to see what to shorten.")
+        return status_response(_("Too long to autosave: save the draft to see what to shorten."))
     title, body, summary = fields
     discard_autosave(post, g.author)
     if (title, body, summary) != (post.title, post.body_md, post.summary):
@@ -162,4 +163,4 @@ def autosave(post_id: int):
             )
         )
     db.session.commit()
-    return status_response(f"Draft saved at {clock()}.")
+    return status_response(_("Draft saved at %(time)s.", time=clock()))

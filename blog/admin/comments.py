@@ -7,6 +7,9 @@ JavaScript posts it and comes back to the same list.
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 
 from ..accounts import roles
@@ -23,13 +26,13 @@ from .forms import AdminCommentEditForm, AdminReplyForm
 VIEWS = ("all", "pending", "approved", "spam", "trash")
 PER_PAGE = 20
 ACTION_LABELS = {
-    "approve": "Approve",
-    "unapprove": "Unapprove",
-    "spam": "Spam",
-    "notspam": "Not spam",
-    "trash": "Trash",
-    "restore": "Restore",
-    "delete": "Delete permanently",
+    "approve": _l("Approve"),
+    "unapprove": _l("Unapprove"),
+    "spam": _l("Spam"),
+    "notspam": _l("Not spam"),
+    "trash": _l("Trash"),
+    "restore": _l("Restore"),
+    "delete": _l("Delete permanently"),
 }
 
 
@@ -150,9 +153,9 @@ def comment_action(comment_id: int, action: str):
             return render_template("admin/_comment_deleted.html", comment_id=comment_id)
         return render_row(comment)
     if action == lifecycle.DELETE:
-        flash("The comment was deleted permanently.")
+        flash(_("The comment was deleted permanently."))
     else:
-        flash(f"{ACTION_LABELS[action]}: done.")
+        flash(_("%(action)s: done.", action=ACTION_LABELS[action]))
     return back_to_list()
 
 
@@ -173,9 +176,9 @@ def comment_bulk():
     action = request.form.get("action", "")
     ids = [i for value in request.form.getlist("ids") if (i := parse_id(value)) is not None]
     if action not in ACTION_LABELS:
-        flash("Choose an action to apply.")
+        flash(_("Choose an action to apply."))
     elif not ids:
-        flash("Select at least one comment.")
+        flash(_("Select at least one comment."))
     else:
         chosen = db.session.scalars(
             select(Comment)
@@ -185,7 +188,14 @@ def comment_bulk():
         for comment in chosen:
             moderate(comment, action)
         db.session.commit()
-        flash(f"{ACTION_LABELS[action]}: {len(chosen)} comment{'s' if len(chosen) != 1 else ''}.")
+        flash(
+            ngettext(
+                "%(action)s: %(num)d comment.",
+                "%(action)s: %(num)d comments.",
+                len(chosen),
+                action=ACTION_LABELS[action],
+            )
+        )
     return back_to_list()
 
 
@@ -196,7 +206,9 @@ def comment_empty(status: str):
         abort(404)
     count = lifecycle.delete_all_with_status(status, lifecycle.moderator(g.author))
     db.session.commit()
-    flash(f"Deleted {count} comment{'s' if count != 1 else ''} for good.")
+    flash(
+        ngettext("Deleted %(num)d comment for good.", "Deleted %(num)d comments for good.", count)
+    )
     return back_to_list()
 
 
@@ -237,9 +249,9 @@ def comment_reply(comment_id: int):
             if is_htmx():
                 return render_row(parent, replied=reply, approved_parent=approved)
             flash(
-                "The comment was approved and your reply published."
+                _("The comment was approved and your reply published.")
                 if approved
-                else "Your reply was published."
+                else _("Your reply was published.")
             )
             return back_to_list()
     status = 422 if request.method == "POST" else 200
@@ -269,7 +281,7 @@ def comment_edit(comment_id: int):
         db.session.commit()
         if is_htmx():
             return render_row(comment)
-        flash("The comment was saved.")
+        flash(_("The comment was saved."))
         return back_to_list()
     status = 422 if request.method == "POST" else 200
     return render_page_or_fragment(

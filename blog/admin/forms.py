@@ -29,7 +29,7 @@ from ..web.forms import BaseForm, strip, visible_name
 from ..web.i18n import LANGUAGES
 from ..web.templating import format_examples
 
-SLUG_MESSAGE = "Use lower-case letters, digits and single hyphens."
+SLUG_MESSAGE = _l("Use lower-case letters, digits and single hyphens.")
 
 
 def slug_shape(form, field) -> None:
@@ -63,16 +63,16 @@ class PostForm(BaseForm):
     """A post's or a page's editor (pages leave out excerpt-less bits: sticky, terms)."""
 
     title = StringField(
-        "Title",
+        _l("Title"),
         filters=[strip],
         validators=[
-            InputRequired("Give the article a title."),
-            visible_name("Give the article a title (it cannot be only spaces)."),
+            InputRequired(_l("Give the article a title.")),
+            visible_name(_l("Give the article a title (it cannot be only spaces).")),
             Length(max=200),
         ],
     )
     slug = StringField(
-        "Slug",
+        _l("Slug"),
         filters=[strip],
         validators=[
             Optional(),
@@ -80,43 +80,43 @@ class PostForm(BaseForm):
             slug_shape,
         ],
     )
-    body = TextAreaField("Body (Markdown)", validators=[Length(max=500_000)])
-    summary = TextAreaField("Excerpt", filters=[strip], validators=[Length(max=1000)])
-    tags = StringField("Tags", filters=[strip], validators=[Length(max=500)])
+    body = TextAreaField(_l("Body (Markdown)"), validators=[Length(max=500_000)])
+    summary = TextAreaField(_l("Excerpt"), filters=[strip], validators=[Length(max=1000)])
+    tags = StringField(_l("Tags"), filters=[strip], validators=[Length(max=500)])
     # Checked categories by id (the view keeps only ids of existing categories).
     category_ids = SelectMultipleField(
-        "Categories", coerce=str, validate_choice=False, filters=[whole_ids]
+        _l("Categories"), coerce=str, validate_choice=False, filters=[whole_ids]
     )
-    new_category = StringField("New category", filters=[strip], validators=[Length(max=64)])
-    sticky = BooleanField("Stick to the top of the blog")
+    new_category = StringField(_l("New category"), filters=[strip], validators=[Length(max=64)])
+    sticky = BooleanField(_l("Stick to the top of the blog"))
     visibility = RadioField(
-        "Visibility",
+        _l("Visibility"),
         choices=[
-            SelectChoice("public", "Public"),
-            SelectChoice("password", "Password protected"),
-            SelectChoice("private", "Private"),
+            SelectChoice("public", _l("Public")),
+            SelectChoice("password", _l("Password protected")),
+            SelectChoice("private", _l("Private")),
         ],
         default="public",
         validate_choice=False,
     )
-    password = StringField("Password", filters=[strip], validators=[Length(max=255)])
+    password = StringField(_l("Password"), filters=[strip], validators=[Length(max=255)])
     # Pages: the parent page's id ("" for none) and the order among siblings.
-    parent_page = StringField("Parent page", filters=[strip], validators=[Length(max=12)])
+    parent_page = StringField(_l("Parent page"), filters=[strip], validators=[Length(max=12)])
     menu_order = IntegerField(
-        "Order",
+        _l("Order"),
         validators=[
             Optional(),
-            NumberRange(-100_000, 100_000, "Use a number from -100000 to 100000."),
+            NumberRange(-100_000, 100_000, _l("Use a number from -100000 to 100000.")),
         ],
     )
-    comments_open = BooleanField("Allow comments", default=True)
+    comments_open = BooleanField(_l("Allow comments"), default=True)
     # A picture of the media library by id ("" for none); the view checks it exists and is one.
     featured_media_id = StringField(
-        "Featured image", filters=[id_text, strip], validators=[Length(max=12)]
+        _l("Featured image"), filters=[id_text, strip], validators=[Length(max=12)]
     )
     # The editor shows a text field in ISO form ("2026-05-01 09:30"); the "T" forms still count.
     publish_at = DateTimeLocalField(
-        "Publish at",
+        _l("Publish at"),
         format=["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[Optional()],
     )
@@ -127,7 +127,7 @@ class PostForm(BaseForm):
 
     def validate_password(self, field) -> None:
         if self.visibility.data == "password" and not field.data:
-            raise ValidationError("Type the password readers will need.")
+            raise ValidationError(_l("Type the password readers will need."))
 
     def tag_names(self) -> list[str]:
         data = self.tags.data

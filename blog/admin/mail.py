@@ -8,6 +8,8 @@ retry period ahead; `flask send-mail --retry-failed` does the same for all of th
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..accounts import roles
 from ..extensions import db
@@ -49,8 +51,12 @@ def requeue(ids: list[int] | None):
     if requeued:
         outbox.wake()
     flash(
-        f"Queued {requeued} {'message' if requeued == 1 else 'messages'} to be sent again."
+        ngettext(
+            "Queued %(num)d message to be sent again.",
+            "Queued %(num)d messages to be sent again.",
+            requeued,
+        )
         if requeued
-        else "Nothing to retry: no failed message was left."
+        else _("Nothing to retry: no failed message was left.")
     )
     return redirect(url_for("admin.mail"), 303)

@@ -17,6 +17,8 @@ import html
 from pathlib import PurePosixPath
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -34,7 +36,12 @@ from ..web.uploads import takes_files
 from . import bp
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-KINDS = {"image": "Images", "audio": "Audio", "video": "Video", "file": "Other files"}
+KINDS = {
+    "image": _l("Images"),
+    "audio": _l("Audio"),
+    "video": _l("Video"),
+    "file": _l("Other files"),
+}
 ALIGNMENTS = ("aligncenter", "alignleft", "alignright", "alignwide", "alignfull", "alignnone")
 SIZES = ("large", "medium", "thumbnail", "full")
 ALT_REQUIRED = (
@@ -47,15 +54,15 @@ PICKER_SIZE = 30
 
 
 class MediaDetailsForm(BaseForm):
-    title = StringField("Title", filters=[strip], validators=[Length(max=255)])
-    alt_text = TextAreaField("Alternative text", filters=[strip], validators=[Length(max=1000)])
-    caption = TextAreaField("Caption", filters=[strip], validators=[Length(max=5000)])
-    description = TextAreaField("Description", filters=[strip], validators=[Length(max=20000)])
+    title = StringField(_l("Title"), filters=[strip], validators=[Length(max=255)])
+    alt_text = TextAreaField(_l("Alternative text"), filters=[strip], validators=[Length(max=1000)])
+    caption = TextAreaField(_l("Caption"), filters=[strip], validators=[Length(max=5000)])
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[Length(max=20000)])
 
 
 class InsertForm(BaseForm):
-    alt_text = TextAreaField("Alternative text", filters=[strip], validators=[Length(max=1000)])
-    caption = TextAreaField("Caption", filters=[strip], validators=[Length(max=5000)])
+    alt_text = TextAreaField(_l("Alternative text"), filters=[strip], validators=[Length(max=1000)])
+    caption = TextAreaField(_l("Caption"), filters=[strip], validators=[Length(max=5000)])
 
 
 # --- who may do what ----------------------------------------------------------------------------
@@ -163,7 +170,7 @@ def media_edit(media_id: int):
                 description=form.description.data or "",
             )
             db.session.commit()
-            flash(f"Saved \u201c{item.title or item.file_name}\u201d.")
+            flash(_("Saved \u201c%(name)s\u201d.", name=item.title or item.file_name))
             return redirect(url_for("admin.media_edit", media_id=item.id), 303)
         status = 422
     else:
@@ -201,7 +208,7 @@ def media_delete(media_id: int):
             refused = True
         else:
             db.session.commit()
-            flash(f"Deleted \u201c{name}\u201d.")
+            flash(_("Deleted \u201c%(name)s\u201d.", name=name))
             return redirect(url_for("admin.media_library"), 303)
     return (
         render_template(
@@ -225,9 +232,10 @@ def upload_limit() -> int:
 
 def too_large_message() -> str:
     megabytes = upload_limit() // (1024 * 1024)
-    return (
-        f"That is more than this site accepts in one upload ({megabytes} MB). "
-        "Upload fewer files at once, or make the file smaller."
+    return _(
+        "That is more than this site accepts in one upload (%(megabytes)s MB). "
+        "Upload fewer files at once, or make the file smaller.",
+        megabytes=megabytes,
     )
 
 
@@ -269,7 +277,7 @@ def media_upload():
     except RequestEntityTooLarge:
         return upload_answer([], 413, too_large_message())
     if not uploads:
-        return upload_answer([], 422, "Choose one or more files to upload.")
+        return upload_answer([], 422, _("Choose one or more files to upload."))
     # Alt text typed at upload describes one picture; several files get theirs in the library.
     alt_text = alt_text if len(uploads) == 1 else ""
     results = [store_upload(upload, alt_text) for upload in uploads]
@@ -388,7 +396,7 @@ def media_gallery():
     pictures = [by_id[i] for i in ids if i in by_id and by_id[i].kind == MediaKind.IMAGE.value]
     message, snippet = "", ""
     if len(pictures) < 2:
-        message = "Choose two or more pictures for a gallery (tick them in the list)."
+        message = _("Choose two or more pictures for a gallery (tick them in the list).")
     else:
         lacking = [item.title or item.file_name for item in pictures if not item.alt_text]
         if lacking:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts import roles
@@ -23,17 +25,20 @@ from ..web.params import parse_id
 from ..web.text import one_line
 from . import bp
 
-MENUS = {MenuLocation.HEADER.value: "Header menu", MenuLocation.FOOTER.value: "Footer menu"}
+MENUS = {
+    MenuLocation.HEADER.value: _l("Header menu"),
+    MenuLocation.FOOTER.value: _l("Footer menu"),
+}
 KINDS = {
-    MenuItemKind.PAGE.value: "Page",
-    MenuItemKind.CATEGORY.value: "Category",
-    MenuItemKind.TAG.value: "Tag",
-    MenuItemKind.LINK.value: "Custom link",
+    MenuItemKind.PAGE.value: _l("Page"),
+    MenuItemKind.CATEGORY.value: _l("Category"),
+    MenuItemKind.TAG.value: _l("Tag"),
+    MenuItemKind.LINK.value: _l("Custom link"),
 }
 MOVES = ("up", "down", "indent", "outdent", "remove")
 LABEL_MAX = 200
 URL_MAX = 2000
-BAD_URL = (
+BAD_URL = _l(
     "Enter an address starting with http:// or https://, or a path on this site such as /about/."
 )
 
@@ -165,12 +170,16 @@ def menu_add():
         if problem:
             errors["url"] = problem
         if not has_visible_text(label):
-            errors["label"] = "Give the link a label."
+            errors["label"] = _("Give the link a label.")
         item.url = url
     else:
         target_id = parse_id(request.form.get("target"))
         if target_id is None or target_id not in targets()[kind]:
-            errors["target"] = f"Choose a {KINDS[kind].lower()} from the list."
+            errors["target"] = {
+                MenuItemKind.PAGE.value: _("Choose a page from the list."),
+                MenuItemKind.CATEGORY.value: _("Choose a category from the list."),
+                MenuItemKind.TAG.value: _("Choose a tag from the list."),
+            }.get(kind, _("Choose an entry from the list."))
         item.target_id = target_id
     if errors:
         typed = {"kind": kind, "errors": errors, "values": request.form}
@@ -179,9 +188,10 @@ def menu_add():
     item.position = (max((i.position for i in last), default=-1)) + 1
     db.session.add(item)
     db.session.commit()
-    return answer(
-        menu, f"Added \u201c{shown_label(item, targets())}\u201d to the {MENUS[menu].lower()}."
-    )
+    label = shown_label(item, targets())
+    if menu == MenuLocation.HEADER.value:
+        return answer(menu, _("Added \u201c%(label)s\u201d to the header menu.", label=label))
+    return answer(menu, _("Added \u201c%(label)s\u201d to the footer menu.", label=label))
 
 
 # --- changing an entry ------------------------------------------------------------------------
@@ -208,14 +218,14 @@ def move(item: MenuItem, how: str) -> str | None:
     if how in ("up", "down"):
         other = index - 1 if how == "up" else index + 1
         if other < 0 or other >= len(group):
-            return f"It is already {'first' if how == 'up' else 'last'}."
+            return _("It is already first.") if how == "up" else _("It is already last.")
         group[index], group[other] = group[other], group[index]
         renumber(group)
     elif how == "indent":
         if item.parent_id is not None:
-            return "Menus nest one level only."
+            return _("Menus nest one level only.")
         if index == 0:
-            return "The first entry has nothing to go under."
+            return _("The first entry has nothing to go under.")
         new_parent = group[index - 1]
         children = [i for i in items if i.parent_id == new_parent.id]
         moved = [item] + [i for i in items if i.parent_id == item.id]  # its children come along
@@ -225,7 +235,7 @@ def move(item: MenuItem, how: str) -> str | None:
         renumber([i for i in group if i is not item])
     elif how == "outdent":
         if item.parent_id is None:
-            return "It is already at the top level."
+            return _("It is already at the top level.")
         parent = next(i for i in items if i.id == item.parent_id)
         tops = [i for i in items if i.parent_id is None]
         item.parent_id = None
@@ -253,7 +263,7 @@ def menu_item_action(item_id: int, how: str):
         db.session.flush()
         renumber([i for i in ordered(menu) if i.parent_id is None])
         db.session.commit()
-        return answer(menu, f"Removed \u201c{label}\u201d.")
+        return answer(menu, _("Removed \u201c%(label)s\u201d.", label=label))
     problem = move(item, how)
     if problem:
         db.session.rollback()
@@ -270,18 +280,20 @@ def menu_item_label(item_id: int):
         abort(400)
     label = one_line(request.form.get("label", "")).strip()
     if len(label) > LABEL_MAX:
+        too_long = _("Use at most %(max)d characters.", max=LABEL_MAX)
         return answer(
-            item.menu, None, 422, label_errors={item.id: f"Use at most {LABEL_MAX} characters."},
-            typed_labels={item.id: label},
+            item.menu, None, 422, label_errors={item.id: too_long}, typed_labels={item.id: label},
         )  # fmt: skip
     if item.kind == MenuItemKind.LINK.value and not has_visible_text(label):
         return answer(
-            item.menu, None, 422, label_errors={item.id: "A link needs a label."},
+            item.menu, None, 422, label_errors={item.id: _("A link needs a label.")},
             typed_labels={item.id: label},
         )  # fmt: skip
     item.label = label if has_visible_text(label) else ""
     db.session.commit()
-    return answer(item.menu, f"Saved the label \u201c{shown_label(item, targets())}\u201d.")
+    return answer(
+        item.menu, _("Saved the label \u201c%(label)s\u201d.", label=shown_label(item, targets()))
+    )
 
 
 def forget_target(kind: str, target_id: int) -> None:

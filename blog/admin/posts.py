@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from ..accounts import roles
@@ -257,13 +259,13 @@ def choose_parent(form: PostForm, post: Post | None) -> tuple[bool, Post | None]
     parent = db.session.get(Post, parent_id) if parent_id else None
     allowed = {page.id for page, _ in page_tree(exclude=post)}
     if parent is None or parent.id not in allowed:
-        form.parent_page.errors = [*form.parent_page.errors, "Choose a page from the list."]
+        form.parent_page.errors = [*form.parent_page.errors, _("Choose a page from the list.")]
         return False, None
     return True, parent
 
 
 FEATURED_CHOICES = 50
-FEATURED_REFUSED = (
+FEATURED_REFUSED = _l(
     "Choose a picture of the media library (this one is not there, or is not a picture)."
 )
 
@@ -308,17 +310,17 @@ def apply_form(post: Post, form: PostForm, action: str, kind: str) -> str | None
     wants_private = form.visibility.data == "private"
     ok, parent = choose_parent(form, post) if is_page else (True, None)
     if not ok:
-        return "Please correct the marked fields."
+        return _("Please correct the marked fields.")
     ok, featured = (True, None) if is_page else choose_featured(form)
     if not ok:
-        return "Please correct the marked fields."
+        return _("Please correct the marked fields.")
     new_category = "" if is_page else (form.new_category.data or "")
     if new_category and not roles.can(g.author, "manage_categories"):
         form.new_category.errors = [
             *form.new_category.errors,
-            "Only editors add categories; choose one from the list.",
+            _("Only editors add categories; choose one from the list."),
         ]
-        return "Please correct the marked fields."
+        return _("Please correct the marked fields.")
     typed = form.publish_at.data
     when = typed.replace(tzinfo=site_timezone()).astimezone(UTC) if typed else None
     now = now_utc()
@@ -327,15 +329,15 @@ def apply_form(post: Post, form: PostForm, action: str, kind: str) -> str | None
     if action == "schedule" and wants_private:
         form.visibility.errors = [
             *form.visibility.errors,
-            "A private post is published at once: choose Publish, or another visibility.",
+            _("A private post is published at once: choose Publish, or another visibility."),
         ]
-        return "Please correct the marked fields."
+        return _("Please correct the marked fields.")
     if action == "schedule" and (when is None or when <= now_utc()):
         form.publish_at.errors = [
             *form.publish_at.errors,
-            "Choose a time in the future to schedule.",
+            _("Choose a time in the future to schedule."),
         ]
-        return "Please choose when to publish."
+        return _("Please choose when to publish.")
 
     def is_taken(candidate: str) -> bool:
         if is_page and parent is None and candidate in RESERVED_PAGE_SLUGS:
@@ -511,7 +513,9 @@ def save_post(form: PostForm, post: Post | None, kind: str):
     if wants_publishing and not roles.may_publish(g.author, probe):
         abort(403)
     if action not in ACTIONS or not form.validate():
-        return post_form_response(form, post, 422, "Please correct the marked fields.", kind=kind)
+        return post_form_response(
+            form, post, 422, _("Please correct the marked fields."), kind=kind
+        )
     target = post or Post(author=g.author, status=PostStatus.DRAFT.value, kind=kind)
     before = (post.title, post.body_md, post.summary) if post is not None else None
     # No autoflush: a half-filled new post must not reach the database during the slug check.
@@ -531,14 +535,14 @@ def save_post(form: PostForm, post: Post | None, kind: str):
 
 def saved_message(post: Post) -> str:
     if post.status == PostStatus.SCHEDULED.value:
-        return f"Scheduled for {post.published_at:%Y-%m-%d %H:%M} UTC."
+        return _("Scheduled for %(when)s UTC.", when=f"{post.published_at:%Y-%m-%d %H:%M}")
     if post.status == PostStatus.PUBLISHED.value:
-        return "Published."
+        return _("Published.")
     if post.status == PostStatus.PRIVATE.value:
-        return "Published privately: only signed-in editors and its author see it."
+        return _("Published privately: only signed-in editors and its author see it.")
     if post.status == PostStatus.PENDING.value:
-        return "Submitted for review: an editor will publish it."
-    return "Draft saved."
+        return _("Submitted for review: an editor will publish it.")
+    return _("Draft saved.")
 
 
 @bp.post("/posts/preview")
@@ -575,7 +579,7 @@ def post_delete(post_id: int):
             back = url_for("admin.trash")
         delete_for_good(post)
         db.session.commit()
-        flash(f"Deleted \u201c{title}\u201d for good.")
+        flash(_("Deleted \u201c%(title)s\u201d for good.", title=title))
         if is_htmx():
             return "", 200
         return redirect(back, 303)

@@ -8,6 +8,7 @@ import re
 from typing import NamedTuple
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -121,9 +122,9 @@ def revisions(post_id: int):
     diffs = None
     if compared is not None:
         diffs = [
-            ("Title", diff_pieces(compared.title, post.title)),
-            ("Excerpt", diff_pieces(compared.summary, post.summary)),
-            ("Body", diff_pieces(compared.body_md, post.body_md)),
+            (_("Title"), diff_pieces(compared.title, post.title)),
+            (_("Excerpt"), diff_pieces(compared.summary, post.summary)),
+            (_("Body"), diff_pieces(compared.body_md, post.body_md)),
         ]
     return render_template(
         "admin/revisions.html",
@@ -149,5 +150,10 @@ def revision_restore(post_id: int, revision_id: int):
     refresh_post_html(post)
     record_revision(post, g.author, before)
     db.session.commit()
-    flash(f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M} UTC.")
+    flash(
+        _(
+            "Restored the revision of %(when)s UTC.",
+            when=f"{revision.created_at:%Y-%m-%d %H:%M}",
+        )
+    )
     return redirect(edit_url(post), 303)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -41,31 +43,31 @@ NO_PARENT = "0"
 
 class TermForm(BaseForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[strip],
         validators=[
-            InputRequired("Give it a name."),
-            visible_name("Give it a name (it cannot be only spaces)."),
-            Length(max=64, message="Names have at most 64 characters."),
+            InputRequired(_l("Give it a name.")),
+            visible_name(_l("Give it a name (it cannot be only spaces).")),
+            Length(max=64, message=_l("Names have at most %(max)d characters.")),
         ],
     )
     slug = StringField(
-        "Slug",
+        _l("Slug"),
         filters=[strip],
         validators=[
             Optional(),
-            Length(max=TERM_SLUG_MAX, message="Slugs have at most 64 characters."),
+            Length(max=TERM_SLUG_MAX, message=_l("Slugs have at most %(max)d characters.")),
         ],
     )
-    parent = SelectField("Parent category", default=NO_PARENT, validate_choice=False)
-    description = TextAreaField("Description", filters=[strip], validators=[Length(max=2000)])
+    parent = SelectField(_l("Parent category"), default=NO_PARENT, validate_choice=False)
+    description = TextAreaField(_l("Description"), filters=[strip], validators=[Length(max=2000)])
 
     def __init__(self, *args, term: Tag | None = None, taxonomy: str = TAG, **kwargs):
         super().__init__(*args, **kwargs)
         self.term = term
         self.taxonomy = taxonomy
         if taxonomy == CATEGORY:
-            self.parent.choices = [(NO_PARENT, "None")] + [
+            self.parent.choices = [(NO_PARENT, _("None"))] + [
                 (str(c.id), "\u2014 " * depth + c.name)
                 for c, depth in category_tree()
                 if term is None or c.id not in descendants(term)
@@ -78,11 +80,14 @@ class TermForm(BaseForm):
         if not slug:
             return
         if not (is_slug(slug) or is_kept_slug(slug, TERM_SLUG_MAX)):
-            raise ValidationError("Use lower-case letters, digits and single hyphens.")
+            raise ValidationError(_("Use lower-case letters, digits and single hyphens."))
         other = db.session.scalar(select(Tag).where(Tag.slug == slug))
         if other is not None and (self.term is None or other.id != self.term.id):
-            kind = NAMES[other.taxonomy][0]
-            raise ValidationError(f"That slug belongs to the {kind} \u201c{other.name}\u201d.")
+            raise ValidationError(
+                _("That slug belongs to the category \u201c%(name)s\u201d.", name=other.name)
+                if other.taxonomy == CATEGORY
+                else _("That slug belongs to the tag \u201c%(name)s\u201d.", name=other.name)
+            )
 
     def validate_parent(self, field) -> None:
         if field.data in (None, "", NO_PARENT):
@@ -90,7 +95,7 @@ class TermForm(BaseForm):
         parent_id = parse_id(field.data)
         allowed = {value for value, _ in field.choices}
         if parent_id is None or field.data not in allowed:
-            raise ValidationError("Choose a category from the list.")
+            raise ValidationError(_("Choose a category from the list."))
 
     def parent_id(self) -> int | None:
         if self.taxonomy != CATEGORY or self.parent.data in (None, "", NO_PARENT):
@@ -228,7 +233,11 @@ def term_list(taxonomy: str):
             )
             term.description = form.description.data or ""
             db.session.commit()
-            flash(f"Added the {NAMES[taxonomy][0]} \u201c{term.name}\u201d.")
+            flash(
+                _("Added the category \u201c%(name)s\u201d.", name=term.name)
+                if taxonomy == CATEGORY
+                else _("Added the tag \u201c%(name)s\u201d.", name=term.name)
+            )
             return redirect(url_for(LIST_ENDPOINT[taxonomy]), 303)
         return render_template("admin/terms.html", **list_context(taxonomy, form)), 422
     return render_template("admin/terms.html", **list_context(taxonomy, form))
@@ -281,7 +290,11 @@ def term_edit(term_id: int):
             db.session.commit()
             if is_htmx():
                 return render_template("admin/_term_row.html", **row_context(term))
-            flash(f"Saved the {NAMES[term.taxonomy][0]} \u201c{term.name}\u201d.")
+            flash(
+                _("Saved the category \u201c%(name)s\u201d.", name=term.name)
+                if term.taxonomy == CATEGORY
+                else _("Saved the tag \u201c%(name)s\u201d.", name=term.name)
+            )
             return back_to_list(term.taxonomy)
         status = 422
     else:
@@ -352,7 +365,7 @@ def term_delete(term_id: int):
         abort(400)
     taxonomy, name = term.taxonomy, term.name
     if is_default(term):
-        message = "The default category cannot be deleted; rename it if you like."
+        message = _("The default category cannot be deleted; rename it if you like.")
         if is_htmx():
             return render_template("admin/_term_row.html", notice=message, **row_context(term)), 409
         flash(message)
@@ -361,7 +374,11 @@ def term_delete(term_id: int):
     db.session.commit()
     if is_htmx():
         return render_template("admin/_term_deleted.html", name=name, names=NAMES[taxonomy])
-    flash(f"Deleted the {NAMES[taxonomy][0]} \u201c{name}\u201d; its posts were kept.")
+    flash(
+        _("Deleted the category \u201c%(name)s\u201d; its posts were kept.", name=name)
+        if taxonomy == CATEGORY
+        else _("Deleted the tag \u201c%(name)s\u201d; its posts were kept.", name=name)
+    )
     return back_to_list(taxonomy)
 
 
@@ -376,9 +393,13 @@ def term_merge(term_id: int):
     target = db.session.get(Tag, target_id) if target_id else None
     problem = None
     if target is None or target.taxonomy != term.taxonomy or target.id == term.id:
-        problem = f"Choose another {NAMES[term.taxonomy][0]} to merge \u201c{term.name}\u201d into."
+        problem = (
+            _("Choose another category to merge \u201c%(name)s\u201d into.", name=term.name)
+            if term.taxonomy == CATEGORY
+            else _("Choose another tag to merge \u201c%(name)s\u201d into.", name=term.name)
+        )
     elif is_default(term):
-        problem = "The default category cannot be merged away; merge others into it."
+        problem = _("The default category cannot be merged away; merge others into it.")
     if problem:
         if is_htmx():
             return render_template("admin/_term_row.html", notice=problem, **row_context(term)), 422
@@ -387,7 +408,9 @@ def term_merge(term_id: int):
     taxonomy, name = term.taxonomy, term.name
     remove_term(term, replacement=target)
     db.session.commit()
-    flash(f"Merged \u201c{name}\u201d into \u201c{target.name}\u201d.")
+    flash(
+        _("Merged \u201c%(name)s\u201d into \u201c%(target)s\u201d.", name=name, target=target.name)
+    )
     if is_htmx():
         # Counts and rows change elsewhere in the list: the whole page comes again.
         return redirect(url_for(LIST_ENDPOINT[taxonomy]), 303)

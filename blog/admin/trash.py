@@ -12,6 +12,8 @@ from datetime import timedelta
 
 import click
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..accounts import roles
@@ -77,7 +79,7 @@ def post_trash(post_id: int):
     post = deletable(post_id)
     move_to_trash(post)
     db.session.commit()
-    flash(f"Moved \u201c{post.title}\u201d to the Trash.")
+    flash(_("Moved \u201c%(title)s\u201d to the Trash.", title=post.title))
     if is_htmx():
         return "", 200
     back = request.form.get("back")
@@ -89,7 +91,7 @@ def post_restore(post_id: int):
     post = deletable(post_id)
     restore(post)
     db.session.commit()
-    flash(f"Restored \u201c{post.title}\u201d.")
+    flash(_("Restored \u201c%(title)s\u201d.", title=post.title))
     return redirect(url_for("admin.trash"), 303)
 
 
@@ -102,7 +104,13 @@ def trash_empty():
             delete_for_good(post)
             gone += 1
     db.session.commit()
-    flash(f"Emptied the Trash ({gone} {'item' if gone == 1 else 'items'} deleted for good).")
+    flash(
+        ngettext(
+            "Emptied the Trash (%(num)d item deleted for good).",
+            "Emptied the Trash (%(num)d items deleted for good).",
+            gone,
+        )
+    )
     return redirect(url_for("admin.trash"), 303)
 
 

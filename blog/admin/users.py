@@ -13,6 +13,9 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -31,6 +34,13 @@ from ..web.urls import absolute_url
 from . import bp
 
 ROLE_CHOICES = [SelectChoice(role, label) for role, label in roles.ROLE_LABELS.items()]
+# The role inside a sentence of the invitation ("... as an author"): lower-case in English only.
+ROLE_IN_SENTENCE = {
+    Role.ADMINISTRATOR.value: _l("administrator"),
+    Role.EDITOR.value: _l("editor"),
+    Role.AUTHOR.value: _l("author"),
+    Role.CONTRIBUTOR.value: _l("contributor"),
+}
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
 
@@ -40,25 +50,27 @@ def lower(value):
 
 class UserForm(BaseForm):
     display_name = StringField(
-        "Display name",
+        _l("Display name"),
         filters=[strip],
         validators=[
-            InputRequired("Enter the name readers see."),
-            visible_name("Enter the name readers see."),
+            InputRequired(_l("Enter the name readers see.")),
+            visible_name(_l("Enter the name readers see.")),
             Length(max=128),
         ],
     )
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[strip, lower],
         validators=[
-            InputRequired("Enter an email address."),
+            InputRequired(_l("Enter an email address.")),
             Length(max=254),
-            Email("Enter an email address such as name@example.org.", check_deliverability=False),
+            Email(
+                _l("Enter an email address such as name@example.org."), check_deliverability=False
+            ),
         ],
     )
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.AUTHOR.value)
-    bio = TextAreaField("Biographical info", filters=[strip], validators=[Length(max=5000)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.AUTHOR.value)
+    bio = TextAreaField(_l("Biographical info"), filters=[strip], validators=[Length(max=5000)])
 
     def __init__(self, *args, account: Author | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,26 +81,28 @@ class UserForm(BaseForm):
             select(Author).where(func.lower(Author.email) == (field.data or "").lower())
         )
         if other is not None and (self.account is None or other.id != self.account.id):
-            raise ValidationError(f"The account \u201c{other.username}\u201d has this address.")
+            raise ValidationError(
+                _("The account \u201c%(name)s\u201d has this address.", name=other.username)
+            )
 
 
 class InviteForm(UserForm):
     username = StringField(
-        "Username",
+        _l("Username"),
         filters=[strip, lower],
         validators=[
-            InputRequired("Choose a username."),
-            Length(max=USERNAME_MAX, message=f"Usernames have at most {USERNAME_MAX} characters."),
+            InputRequired(_l("Choose a username.")),
+            Length(max=USERNAME_MAX, message=_l("Usernames have at most %(max)d characters.")),
         ],
     )
 
     def validate_username(self, field) -> None:
         name = field.data or ""
         if not set(name) <= USERNAME_CHARS:
-            raise ValidationError("Use lower-case letters, digits, dots, hyphens, _ and @.")
+            raise ValidationError(_("Use lower-case letters, digits, dots, hyphens, _ and @."))
         taken = db.session.scalar(select(Author.id).where(func.lower(Author.username) == name))
         if taken is not None:
-            raise ValidationError("That username is taken.")
+            raise ValidationError(_("That username is taken."))
 
 
 def administrators() -> int:
@@ -131,13 +145,15 @@ def invite_message(account: Author) -> EmailMessage:
         author=account,
         inviter=g.author.display_name,
         site_title=site_title,
-        role_label=roles.ROLE_LABELS.get(account.role, account.role).lower(),
+        role_label=ROLE_IN_SENTENCE.get(account.role, account.role),
         days=link_days(),
         # From SITE_URL, never from this request's Host header.
         link=absolute_url("auth.accept_invite", token=invite_token(account)),
     )
     message = EmailMessage()
-    message["Subject"] = f"You are invited to write for {site_title}".replace("\n", " ")
+    message["Subject"] = _("You are invited to write for %(site)s", site=site_title).replace(
+        "\n", " "
+    )
     message["From"] = config["MAIL_SENDER"]
     message["To"] = account.email
     message["Date"] = formatdate(localtime=False)
@@ -167,8 +183,12 @@ def user_invite():
             "%s invited %r as %s", g.author.username, account.username, account.role
         )
         flash(
-            f"Invited {account.display_name}: an email with a link to choose a password"
-            f" is on its way to {account.email}."
+            _(
+                "Invited %(name)s: an email with a link to choose a password"
+                " is on its way to %(email)s.",
+                name=account.display_name,
+                email=account.email,
+            )
         )
         return redirect(url_for("admin.users"), 303)
     status = 422 if form.is_submitted() else 200
@@ -183,14 +203,19 @@ def user_reinvite(user_id: int):
     if not EmptyForm().validate():
         abort(400)
     if account.password_hash != NO_PASSWORD or not account.email:
-        flash(f"{account.display_name} has chosen a password already.")
+        flash(_("%(name)s has chosen a password already.", name=account.display_name))
         return redirect(url_for("admin.users"), 303)
     account.session_epoch += 1
     db.session.flush()
     outbox.enqueue(invite_message(account))
     db.session.commit()
     outbox.wake()
-    flash(f"Sent a new invitation to {account.email}; the earlier link no longer works.")
+    flash(
+        _(
+            "Sent a new invitation to %(email)s; the earlier link no longer works.",
+            email=account.email,
+        )
+    )
     return redirect(url_for("admin.users"), 303)
 
 
@@ -201,9 +226,9 @@ def role_problem(account: Author, new_role: str) -> str | None:
     if new_role == account.role:
         return None
     if account.id == g.author.id:
-        return "You cannot change your own role; another administrator can."
+        return _("You cannot change your own role; another administrator can.")
     if account.role == Role.ADMINISTRATOR.value and administrators() <= 1:
-        return "The site needs an administrator: this is the last one."
+        return _("The site needs an administrator: this is the last one.")
     return None
 
 
@@ -223,7 +248,7 @@ def user_edit(user_id: int):
             account.role = form.role.data  # read on every request: it applies at once
             account.bio = form.bio.data or ""
             db.session.commit()
-            flash(f"Saved {account.display_name}'s profile.")
+            flash(_("Saved %(name)s's profile.", name=account.display_name))
             return redirect(url_for("admin.users"), 303)
     if form.is_submitted():
         status = 422
@@ -245,9 +270,9 @@ def user_delete(user_id: int):
     ).all()
     problem = error = None
     if account.id == g.author.id:
-        problem = "You cannot remove your own account."
+        problem = _("You cannot remove your own account.")
     elif account.role == Role.ADMINISTRATOR.value and administrators() <= 1:
-        problem = "The site needs an administrator: this is the last one."
+        problem = _("The site needs an administrator: this is the last one.")
     chosen = request.form.get("heir", "")
     if request.method == "POST" and problem is None:
         if not EmptyForm().validate():
@@ -255,8 +280,12 @@ def user_delete(user_id: int):
         heir_id = parse_id(chosen)
         heir = next((a for a in others if a.id == heir_id), None)
         if posts and heir is None:
-            plural = "s" if posts != 1 else ""
-            error = f"Choose who receives {account.display_name}'s {posts} post{plural}."
+            error = ngettext(
+                "Choose who receives %(name)s's %(num)d post.",
+                "Choose who receives %(name)s's %(num)d posts.",
+                posts,
+                name=account.display_name,
+            )
         else:
             name = account.display_name
             if heir is not None:
@@ -269,8 +298,16 @@ def user_delete(user_id: int):
             current_app.logger.info(
                 "%s removed the account %r", g.author.username, account.username
             )
-            given = f"; their posts now belong to {heir.display_name}" if heir and posts else ""
-            flash(f"Removed {name}{given}.")
+            if heir and posts:
+                flash(
+                    _(
+                        "Removed %(name)s; their posts now belong to %(heir)s.",
+                        name=name,
+                        heir=heir.display_name,
+                    )
+                )
+            else:
+                flash(_("Removed %(name)s.", name=name))
             return redirect(url_for("admin.users"), 303)
     status = 200
     if request.method == "POST":

@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 PICTURE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
@@ -115,16 +116,25 @@ def _megapixels(pixels: int) -> str:
 
 def _too_many_pixels(width: int, height: int, limit: int) -> UploadRefused:
     return UploadRefused(
-        f"This picture is {width} × {height} pixels "  # noqa: RUF001 - the sign people read
-        f"({_megapixels(width * height)} megapixels); "
-        f"the most this site takes is {_megapixels(limit)} megapixels."
+        _(
+            "This picture is %(width)s × %(height)s pixels "  # noqa: RUF001 - the sign people read
+            "(%(megapixels)s megapixels); "
+            "the most this site takes is %(limit)s megapixels.",
+            width=width,
+            height=height,
+            megapixels=_megapixels(width * height),
+            limit=_megapixels(limit),
+        )
     )
 
 
 def _not_readable(shown: str) -> UploadRefused:
     return UploadRefused(
-        f"“{shown}” could not be read: the picture is damaged or incomplete. "
-        "Please save it again and upload the new file."
+        _(
+            "“%(name)s” could not be read: the picture is damaged or incomplete. "
+            "Please save it again and upload the new file.",
+            name=shown,
+        )
     )
 
 
@@ -146,9 +156,14 @@ def open_picture(data: bytes, shown: str, max_pixels: int) -> Image.Image | None
                 frames = getattr(probe, "n_frames", 1)
                 if width * height * frames > max_pixels * 4:
                     raise UploadRefused(
-                        f"This animation has {frames} pictures of {width} × {height} "  # noqa: RUF001
-                        "pixels; "
-                        "that is more than this site takes. Please upload a shorter or smaller one."
+                        _(
+                            "This animation has %(frames)s pictures of %(width)s × %(height)s "  # noqa: RUF001
+                            "pixels; that is more than this site takes. "
+                            "Please upload a shorter or smaller one.",
+                            frames=frames,
+                            width=width,
+                            height=height,
+                        )
                     )
                 probe.verify()
             picture = Image.open(io.BytesIO(data), formats=formats)
@@ -163,8 +178,12 @@ def open_picture(data: bytes, shown: str, max_pixels: int) -> Image.Image | None
             size = _header_size(data, formats)
             if size is None:
                 raise UploadRefused(
-                    f"“{shown}” is far larger in pixels than this site takes "
-                    f"({_megapixels(max_pixels)} megapixels at most)."
+                    _(
+                        "“%(name)s” is far larger in pixels than this site takes "
+                        "(%(limit)s megapixels at most).",
+                        name=shown,
+                        limit=_megapixels(max_pixels),
+                    )
                 ) from None
             raise _too_many_pixels(*size, max_pixels) from None
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error):
@@ -381,10 +400,14 @@ def process(data: bytes, shown_name: str, *, allow_files: bool = False) -> Proce
     config = current_app.config
     limit = config["MEDIA_MAX_BYTES"]
     if not data:
-        raise UploadRefused(f"“{shown_name}” is empty.")
+        raise UploadRefused(_("“%(name)s” is empty.", name=shown_name))
     if len(data) > limit:
         raise UploadRefused(
-            f"“{shown_name}” is larger than {size_limit_text(limit)}, the most this site takes."
+            _(
+                "“%(name)s” is larger than %(limit)s, the most this site takes.",
+                name=shown_name,
+                limit=size_limit_text(limit),
+            )
         )
     picture = open_picture(data, shown_name, config["MEDIA_MAX_PIXELS"])
     if picture is not None:
@@ -404,6 +427,10 @@ def process(data: bytes, shown_name: str, *, allow_files: bool = False) -> Proce
         name = f"{digest[:2]}/{digest}.{extension}"
         return Processed(kind, mime_type, name, len(data), files={name: data})
     raise UploadRefused(
-        f"“{shown_name}” is not a picture, sound or video this site can show (it is not a "
-        f"{NAMES_SHOWN} image inside)."
+        _(
+            "“%(name)s” is not a picture, sound or video this site can show (it is not a "
+            "%(formats)s image inside).",
+            name=shown_name,
+            formats=NAMES_SHOWN,
+        )
     )
