@@ -14,7 +14,17 @@
 
   // --- uploads ---------------------------------------------------------------------------------
 
-  function fileRow(list, file) {
+  // Words the server wrote in the site's language (data-text-* on the upload form), with
+  // "{name}"-style slots; English when the form has none.
+  function say(form, key, fallback, values) {
+    var text = (form && form.dataset["text" + key]) || fallback;
+    Object.keys(values || {}).forEach(function (slot) {
+      text = text.split("{" + slot + "}").join(values[slot]);
+    });
+    return text;
+  }
+
+  function fileRow(form, list, file) {
     var row = document.createElement("li");
     row.className = "upload-result upload-pending";
     var name = document.createElement("span");
@@ -23,7 +33,7 @@
     var bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Uploading " + file.name);
+    bar.setAttribute("aria-label", say(form, "Uploading", "Uploading {name}", { name: file.name }));
     row.appendChild(name);
     row.appendChild(document.createTextNode(" "));
     row.appendChild(bar);
@@ -32,14 +42,14 @@
   }
 
   // Why a file got no result row of its own (an error page instead, or no answer at all).
-  function failure(status) {
-    if (status === 400) return "the page is too old to upload from (its security token expired): reload it and try again.";
-    if (status === 403) return "this account may not upload files.";
-    if (status === 0) return "the upload did not reach the site; check the connection and try again.";
-    return "the upload failed (the site answered " + status + "); try again.";
+  function failure(form, status) {
+    if (status === 400) return say(form, "Expired", "the page is too old to upload from (its security token expired): reload it and try again.");
+    if (status === 403) return say(form, "Forbidden", "this account may not upload files.");
+    if (status === 0) return say(form, "Unreached", "the upload did not reach the site; check the connection and try again.");
+    return say(form, "Failed", "the upload failed (the site answered {status}); try again.", { status: status });
   }
 
-  function replaceRow(row, html, status) {
+  function replaceRow(form, row, html, status) {
     var holder = document.createElement("template");
     holder.innerHTML = html; // the server's own escaped fragment (templates/admin/_media_results.html)
     var items = holder.content.querySelectorAll("li.upload-result");
@@ -49,7 +59,7 @@
       var message = document.createElement("span");
       message.className = "field-error";
       message.setAttribute("role", "alert");
-      message.textContent = failure(status);
+      message.textContent = failure(form, status);
       row.lastChild.replaceWith(message);
       return;
     }
@@ -58,7 +68,7 @@
 
   function sendFile(form, file, altText, list) {
     return new Promise(function (resolve) {
-      var shown = fileRow(list, file);
+      var shown = fileRow(form, list, file);
       var data = new FormData();
       data.append("csrf_token", form.querySelector("[name=csrf_token]").value);
       data.append("alt_text", altText);
@@ -71,11 +81,11 @@
       });
       request.addEventListener("load", function () {
         shown.bar.value = 100;
-        replaceRow(shown.row, request.responseText, request.status);
+        replaceRow(form, shown.row, request.responseText, request.status);
         resolve(request.status === 200);
       });
       request.addEventListener("error", function () {
-        replaceRow(shown.row, "", 0);
+        replaceRow(form, shown.row, "", 0);
         resolve(false);
       });
       request.send(data);
@@ -220,7 +230,7 @@
         if (src) {
           var img = document.createElement("img");
           img.src = src;
-          img.alt = "The featured image: " + option.textContent.trim();
+          img.alt = (select.dataset.textFeatured || "The featured image: {name}").split("{name}").join(option.textContent.trim());
           img.width = 150;
           img.height = 150;
           img.className = "featured-thumb";
