@@ -139,6 +139,9 @@ def save_settings(values: dict) -> None:
         row.value = json.dumps(value)
     db.session.commit()
     g.pop("saved_settings", None)
+    # Flask-Babel keeps the language it chose in g: what is rendered next in this context (a
+    # CLI command, a test) speaks the one just saved.
+    g.pop("_flask_babel", None)
 
 
 # --- the site's time zone -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import NamedTuple
 
 from flask import Response, abort, current_app, redirect, render_template, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import sanitize, settings
@@ -120,7 +121,7 @@ def category_feed(path: str):
     posts = feed_posts(posts_in_categories(descendant_ids(term)))
     return feed_response(
         posts,
-        f"Category: {term.name}",
+        _("Category: %(name)s", name=term.name),
         absolute_url("public.category_feed", path=path),
         absolute_url("public.category", path=path),
     )
@@ -169,7 +170,7 @@ def tag_feed(slug: str):
     posts = feed_posts(queries.posts_tagged(term))
     return feed_response(
         posts,
-        f"Tag: {term.name}",
+        _("Tag: %(name)s", name=term.name),
         absolute_url("public.tag_feed", slug=term.slug),
         absolute_url("public.tag", slug=term.slug),
     )

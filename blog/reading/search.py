@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
 from ..sanitize import comment_body, post_text_excerpt
@@ -57,7 +58,10 @@ def result(hit: search_index.Hit, words: list[str]) -> Result:
     if comment is not None:
         return Result(
             url=url_for("comments.goto", comment_id=comment.id),
-            title=search_index.highlight(f"Comment by {comment.author_name} on {post.title}", []),
+            title=search_index.highlight(
+                _("Comment by %(name)s on %(title)s", name=comment.author_name, title=post.title),
+                [],
+            ),
             excerpt=search_index.highlight(comment_body(comment).striptags(), words),
             post=post,
             comment=comment,

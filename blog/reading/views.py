@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 
 from ..caching import article_cache, pagecache
 from ..comments import discussion, lifecycle, threads, visitor
@@ -239,9 +240,9 @@ def unlock(slug: str):
 def display_title(post: Post) -> str:
     """The title as WordPress shows it: "Private: " or "Protected: " in front when it is one."""
     if access.is_private(post):
-        return f"Private: {post.title}"
+        return _("Private: %(title)s", title=post.title)
     if access.is_protected(post):
-        return f"Protected: {post.title}"
+        return _("Protected: %(title)s", title=post.title)
     return post.title
 
 

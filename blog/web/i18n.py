@@ -16,7 +16,7 @@ from ..extensions import babel
 from ..settings import site_config
 
 # The languages with a complete catalogue (English is the source text).
-LANGUAGES = {"en": "English"}
+LANGUAGES = {"en": "English", "de": "Deutsch"}
 
 
 def site_locale() -> str:
