@@ -8,7 +8,7 @@ import pytest
 
 from blog.accounts import roles
 from blog.extensions import db
-from blog.models import MenuItem, Tag
+from blog.models import MenuItem, Subscription, Tag
 from tests.helpers import PASSWORD
 
 # endpoint -> the capability it needs ("read": everyone signed in)
@@ -20,6 +20,8 @@ NEEDS = {
     "admin.comment_edit": "moderate_comments",
     "admin.comment_empty": "moderate_comments",
     "admin.comment_reply": "moderate_comments",
+    "admin.subscriptions": "moderate_comments",
+    "admin.subscription_remove": "moderate_comments",
     "admin.categories": "manage_categories",
     "admin.tags": "manage_categories",
     "admin.term_edit": "manage_categories",
@@ -74,7 +76,8 @@ def rows(make):
     db.session.add(term)
     db.session.commit()
     item = MenuItem(menu="header", kind="link", url="/x/", label="X", position=0)
-    db.session.add(item)
+    subscription = Subscription(post_id=post.id, email="fan@example.org", status="confirmed")
+    db.session.add_all([item, subscription])
     db.session.commit()
     return {
         "comment_id": comment.id,
@@ -85,6 +88,7 @@ def rows(make):
         "how": "up",
         "user_id": other.id,
         "media_id": make.media("theirs.jpg", author_id=other.id).id,
+        "subscription_id": subscription.id,
     }
 
 
