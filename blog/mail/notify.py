@@ -14,6 +14,7 @@ from email.header import Header
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..models import Comment, CommentStatus, Post
@@ -103,7 +104,10 @@ def comment_draft(post: Post, row: dict) -> Draft | None:
     if row["status"] not in (CommentStatus.APPROVED.value, CommentStatus.PENDING.value):
         return None  # spam and trash are not worth an email
     held = row["status"] == CommentStatus.PENDING.value
-    subject = f"Please moderate: {post.title}" if held else f"New comment on {post.title}"
+    if held:
+        subject = _("Please moderate: %(title)s", title=post.title)
+    else:
+        subject = _("New comment on %(title)s", title=post.title)
     subject = subject.replace("\n", " ").replace("\r", " ")
     recipient = post.author.email or current_app.config["MAIL_SENDER"]
     headers = "\n".join(

@@ -9,10 +9,11 @@ import re
 import pytest
 
 from blog.extensions import db
+from blog.mail.outbox import sender
 from blog.models import MediaItem, Revision
 from blog.settings import save_settings
 from blog.web import i18n
-from tests.helpers import post_form
+from tests.helpers import fields, post_form
 
 TAGS = re.compile(r"<[^>]+>")
 # Attributes people read or hear: their English would slip past a check of the text alone.
@@ -74,7 +75,12 @@ def site(make, german):
 SCREENS = [
     (
         "/admin/",
-        ["Auf einen Blick", "Neueste Kommentare", "Neuen Beitrag schreiben", "Greta Berger abmelden"],
+        [
+            "Auf einen Blick",
+            "Neueste Kommentare",
+            "Neuen Beitrag schreiben",
+            "Greta Berger abmelden",
+        ],
         [
             "At a glance",
             "Latest comments",
@@ -192,7 +198,7 @@ SCREENS = [
         [
             "Categories",
             "Add a new category",
-                        "Description",
+            "Description",
             "Posts",
             "Edit",
             "Parent category",
@@ -298,3 +304,22 @@ def test_sign_in_and_flash_messages_speak_german(client, make, german):
     page = response.get_data(as_text=True)
     assert "Freigeben: erledigt." in page
     assert ": done." not in page
+
+
+def test_the_authors_notification_email_speaks_german(app, client, make, german, inbox):
+    author = make.author("greta", display_name="Greta Berger", email="greta@example.org")
+    post = make.post("Sonnenfähre legt an", author=author)
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+    assert sender(app).wait_idle()
+    (message,) = inbox.messages
+    assert message["Subject"] == "Bitte moderieren: Sonnenfähre legt an"
+    body = message.get_content()
+    for german_words in (
+        "wartet auf deine Freigabe",
+        "Beitrag:",
+        "Freigeben:",
+        "Als Spam markieren:",
+    ):
+        assert german_words in body
+    for english in ("waiting for your approval", "Approve it", "Mark it as spam", "Article:"):
+        assert english not in body
