@@ -258,39 +258,47 @@ def tsquery(query: Query) -> str:
 
 # Visible posts and pages (queries.visible_condition), and approved comments on those that have
 # no password. The SQL is written out whole: nothing in it comes from a request but bound values.
+# SQLite: the matches and their bm25 rank from the index alone (its rowids: reading a column
+# would read each match's stored text), then one lookup each for visibility, counted and paged
+# in one pass.
+_SQLITE_PAGE = """WITH m AS MATERIALIZED (
+    SELECT rowid AS id, bm25(search_fts, 10.0, 1.0, 4.0) AS rank
+    FROM search_fts WHERE search_fts MATCH :match
+)
+SELECT p.id AS post_id, CASE WHEN m.id < 0 THEN -m.id END AS comment_id,
+    count(*) OVER () AS total
+FROM m LEFT JOIN comments c ON m.id < 0 AND c.id = -m.id
+JOIN posts p ON p.id = CASE WHEN m.id > 0 THEN m.id ELSE c.post_id END
+WHERE p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
+    AND p.published_at <= :now AND p.kind IN ('post', 'page')
+    AND (m.id > 0 OR (c.status = 'approved' AND p.password = ''))
+ORDER BY m.rank, p.published_at DESC, m.id DESC
+LIMIT :limit OFFSET :offset"""
+
 _SQLITE_COUNT = """SELECT count(*)
-FROM search_fts JOIN posts p ON p.id = search_fts.post_id
-LEFT JOIN comments c ON search_fts.rowid < 0 AND c.id = -search_fts.rowid
+FROM search_fts LEFT JOIN comments c ON search_fts.rowid < 0 AND c.id = -search_fts.rowid
+JOIN posts p ON p.id = CASE WHEN search_fts.rowid > 0 THEN search_fts.rowid ELSE c.post_id END
 WHERE search_fts MATCH :match
     AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
     AND p.published_at <= :now AND p.kind IN ('post', 'page')
     AND (search_fts.rowid > 0 OR (c.status = 'approved' AND p.password = ''))"""
 
-_SQLITE_PAGE = """SELECT p.id AS post_id,
-    CASE WHEN search_fts.rowid < 0 THEN -search_fts.rowid END AS comment_id
-FROM search_fts JOIN posts p ON p.id = search_fts.post_id
-LEFT JOIN comments c ON search_fts.rowid < 0 AND c.id = -search_fts.rowid
-WHERE search_fts MATCH :match
-    AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
-    AND p.published_at <= :now AND p.kind IN ('post', 'page')
-    AND (search_fts.rowid > 0 OR (c.status = 'approved' AND p.password = ''))
-ORDER BY bm25(search_fts, 10.0, 1.0, 4.0), p.published_at DESC, search_fts.rowid DESC
-LIMIT :limit OFFSET :offset"""
-
 # PostgreSQL: the stored vectors (posts.search_vector, comments.search_vector) through their GIN
 # indexes; ranked on the stored vectors too, so nothing is parsed again per match.
-_PG_HITS = """WITH q AS (SELECT to_tsquery('simple', search_fold(:match)) AS query),
-hits AS (
+_PG_HITS = """WITH hits AS (
     SELECT p.id AS post_id, NULL::integer AS comment_id, p.published_at AS at,
-        ts_rank_cd(p.search_vector, q.query, 1) AS rank
-    FROM posts p, q
-    WHERE p.search_vector @@ q.query
+        ts_rank_cd(p.search_vector, to_tsquery('simple', search_fold(:match)), 1) AS rank
+    FROM posts p
+    WHERE p.search_vector @@ to_tsquery('simple', search_fold(:match))
         AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
         AND p.published_at <= :now AND p.kind IN ('post', 'page')
     UNION ALL
-    SELECT p.id, c.id, c.created_at, ts_rank_cd(c.search_vector, q.query, 1)
-    FROM comments c JOIN posts p ON p.id = c.post_id, q
-    WHERE c.search_vector @@ q.query
+    -- The visible posts come from ix_posts_search_visible alone (a hash of a few thousand ids),
+    -- not from one visit of a wide posts row per matching comment.
+    SELECT p.id, c.id, c.created_at,
+        ts_rank_cd(c.search_vector, to_tsquery('simple', search_fold(:match)), 1)
+    FROM comments c JOIN posts p ON p.id = c.post_id
+    WHERE c.search_vector @@ to_tsquery('simple', search_fold(:match))
         AND c.status = 'approved' AND p.password = ''
         AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
         AND p.published_at <= :now AND p.kind IN ('post', 'page')
@@ -428,12 +436,9 @@ def count_and_page(query: Query, limit: int, offset: int) -> tuple[int, list[Hit
     else:
         params["match"] = tsquery(query)
         count_sql, page_sql = _PG_COUNT, _PG_PAGE
-    # PostgreSQL finds the page and the number of results in one pass (bm25 cannot be used in
-    # a window query: SQLite counts apart); only a page past the end counts again.
+    # The page and the number of results in one pass; only a page past the end counts again.
     rows = db.session.execute(_statement(page_sql), params).all()
-    if sqlite:
-        total = db.session.execute(_statement(count_sql), params).scalar_one()
-    elif rows:
+    if rows:
         total = rows[0].total
     elif offset:
         total = db.session.execute(_statement(count_sql), params).scalar_one()
@@ -499,12 +504,20 @@ def highlight(text: str, words: list[str], limit: int = EXCERPT_CHARS) -> list[t
 
 
 attach(db.metadata)
-# The stored vectors' GIN indexes. The models have one schema on both engines; on SQLite, where
-# the column stays empty, the index is a partial one of no rows.
+# PostgreSQL's indexes for searching: the stored vectors' GIN indexes, and the visible posts'
+# ids for the comments' search. The models have one schema on both engines; on SQLite, where the
+# column stays empty, each is a partial index of no rows.
+_EMPTY_ON_SQLITE = text("search_vector IS NOT NULL")
 for _table in ("posts", "comments"):
     Index(
         f"ix_{_table}_search_vector",
         db.metadata.tables[_table].c.search_vector,
         postgresql_using="gin",
-        sqlite_where=text("search_vector IS NOT NULL"),
+        sqlite_where=_EMPTY_ON_SQLITE,
     )
+Index(
+    "ix_posts_search_visible",
+    *(db.metadata.tables["posts"].c[name] for name in ("status", "published_at")),
+    postgresql_include=["kind", "password", "id"],
+    sqlite_where=_EMPTY_ON_SQLITE,
+)

@@ -183,6 +183,12 @@ def upgrade():
                 ["search_vector"],
                 sqlite_where=sa.text("search_vector IS NOT NULL"),
             )
+        op.create_index(
+            "ix_posts_search_visible",
+            "posts",
+            ["status", "published_at"],
+            sqlite_where=sa.text("search_vector IS NOT NULL"),
+        )
 
 
 def _upgrade_postgresql(bind):
@@ -203,6 +209,12 @@ def _upgrade_postgresql(bind):
     op.create_index(
         "ix_comments_search_vector", "comments", ["search_vector"], postgresql_using="gin"
     )
+    op.create_index(
+        "ix_posts_search_visible",
+        "posts",
+        ["status", "published_at"],
+        postgresql_include=["kind", "password", "id"],
+    )
 
 
 def downgrade():
@@ -220,6 +232,7 @@ def downgrade():
         op.execute("DROP FUNCTION IF EXISTS search_fold(text)")
         op.drop_index("ix_posts_search_vector", table_name="posts")
         op.drop_index("ix_comments_search_vector", table_name="comments")
+        op.drop_index("ix_posts_search_visible", table_name="posts")
         for table in ("posts", "comments"):
             op.drop_column(table, "search_vector")
         # 0014's expression indexes come back with 0014's downgrade-then-upgrade; searches
@@ -228,6 +241,7 @@ def downgrade():
     if bind.dialect.name == "sqlite":
         # ALTER TABLE keeps the tables' triggers (a batch copy would drop them). The search
         # triggers stay as they are: they still work, and 0014's downgrade drops them.
+        op.drop_index("ix_posts_search_visible", table_name="posts")
         for table in ("posts", "comments"):
             op.drop_index(f"ix_{table}_search_vector", table_name=table)
             op.execute(f"ALTER TABLE {table} DROP COLUMN search_vector")
