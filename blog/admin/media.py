@@ -44,7 +44,7 @@ KINDS = {
 }
 ALIGNMENTS = ("aligncenter", "alignleft", "alignright", "alignwide", "alignfull", "alignnone")
 SIZES = ("large", "medium", "thumbnail", "full")
-ALT_REQUIRED = (
+ALT_REQUIRED = _l(
     "Describe the picture for people who cannot see it; "
     "it is required before the picture goes into a post."
 )
@@ -400,10 +400,10 @@ def media_gallery():
     else:
         lacking = [item.title or item.file_name for item in pictures if not item.alt_text]
         if lacking:
-            message = (
-                "Each picture of a gallery needs its alt text first. Missing for: "
-                + ", ".join(lacking)
-                + ". Choose each of them to describe it."
+            message = _(
+                "Each picture of a gallery needs its alt text first. Missing for: %(names)s."
+                " Choose each of them to describe it.",
+                names=", ".join(lacking),
             )
         else:
             chosen = ",".join(str(item.id) for item in pictures)

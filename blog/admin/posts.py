@@ -472,7 +472,7 @@ def editor(post: Post):
     if not roles.may_edit(g.author, post):
         abort(403)
     if post.status == PostStatus.TRASH.value:
-        flash(f"\u201c{post.title}\u201d is in the Trash: restore it to edit it.")
+        flash(_("\u201c%(title)s\u201d is in the Trash: restore it to edit it.", title=post.title))
         return redirect(url_for("admin.trash"), 303)
     form = PostForm(obj=post)
     if request.method == "POST":

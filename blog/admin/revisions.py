@@ -142,7 +142,7 @@ def revision_restore(post_id: int, revision_id: int):
     revision of its own."""
     post = editable(post_id)
     if post.status == PostStatus.TRASH.value:
-        flash(f"\u201c{post.title}\u201d is in the Trash: restore it first.")
+        flash(_("\u201c%(title)s\u201d is in the Trash: restore it first.", title=post.title))
         return redirect(url_for("admin.trash"), 303)
     revision = revision_of(post, revision_id)
     before = state(post)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
 PICTURE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
@@ -36,7 +37,7 @@ AVIF_QUALITY = 60
 AVIF_SPEED = 8
 WEBP_MAX_SIDE = 16383  # the WebP format's limit
 HASH_LENGTH = 32  # hex characters of sha256 kept in a stored name (128 bits)
-NAMES_SHOWN = "JPEG, PNG, GIF or WebP"
+NAMES_SHOWN = _l("JPEG, PNG, GIF or WebP")
 
 
 class UploadRefused(Exception):
