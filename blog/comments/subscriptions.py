@@ -133,6 +133,7 @@ def ask(post: Post, email: str) -> bool:
         email,
         post.title,
         absolute_url("follow.confirm", token=token(subscription, "confirm")),
+        setting("FOLLOW_CONFIRM_DAYS"),
         links(subscription, post),
     )
     return True

@@ -32,7 +32,9 @@ class Links:
     one_click: str
 
 
-def queue_confirmation(recipient: str, title: str, confirm_url: str, links: Links) -> None:
+def queue_confirmation(
+    recipient: str, title: str, confirm_url: str, days: int, links: Links
+) -> None:
     """Into the outbox, in the caller's transaction (it commits with the row it reports)."""
     subject = _("Confirm that you want to follow \u201c%(title)s\u201d", title=_one_line(title))
     body = _render(
@@ -40,7 +42,7 @@ def queue_confirmation(recipient: str, title: str, confirm_url: str, links: Link
         title=title,
         confirm_url=confirm_url,
         links=links,
-        days=current_app.config.get("FOLLOW_CONFIRM_DAYS", 7),
+        days=days,
     )
     outbox.enqueue(_message(recipient, subject, body, links), recipient, subject)
 
