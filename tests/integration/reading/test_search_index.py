@@ -308,3 +308,73 @@ def test_the_migrations_create_what_the_module_creates():
     assert vectors.POSTGRESQL_TRIGGERS == search_index.POSTGRESQL_TRIGGERS
     assert vectors.POSTGRESQL_FOLD_UNACCENT == search_index.POSTGRESQL_FOLD_UNACCENT
     assert vectors.POSTGRESQL_FOLD_PLAIN == search_index.POSTGRESQL_FOLD_PLAIN
+
+
+# --- what is indexed (migration 0015) ----------------------------------------------------------
+
+
+def test_markup_is_not_text_and_accents_fold(client, make):
+    """The index holds what a reader sees: a word that is only markup (a tag, an attribute, a
+    link's address) finds nothing, in posts or comments; the words around it still match."""
+    post = make.post(
+        "Workshop",
+        body_md='**Bold** plans, a <strong>kiln</strong>, a <a href="https://example.org/x">map'
+        "</a>, [the route](https://itinerary.example/href) and a café &amp; bakery.",
+    )
+    make.comment(post, body='<a href="https://hrefhost.example/strong">pottery</a> <em>glaze</em>')
+    for markup in ("strong", "href", "itinerary", "hrefhost", "em"):
+        assert links(client, markup) == [], markup
+    for word in ("bold", "kiln", "map", "route", "bakery", "cafe", "café"):
+        assert results(client, word) == ["Workshop"], word
+    assert len(links(client, "pottery glaze")) == 1
+
+
+def test_unpublished_trashed_and_spammed_drop_out_at_once(client, make):
+    post = make.post("Allotment", body_md="Marrows.")
+    comment = make.comment(post, body="prize marrows")
+    assert len(links(client, "marrows")) == 2
+    comment.status = CommentStatus.SPAM.value
+    db.session.commit()
+    assert results(client, "marrows") == ["Allotment"]  # the post alone
+    comment.status = CommentStatus.APPROVED.value
+    post.status = PostStatus.TRASH.value
+    db.session.commit()
+    assert links(client, "marrows") == []  # the post and the comments under it
+    post.status = PostStatus.PUBLISHED.value
+    db.session.commit()
+    assert len(links(client, "marrows")) == 2
+
+
+def stored_document(table: str, row_id: int) -> str:
+    """What the engine holds for a row: PostgreSQL's vector, SQLite's index row."""
+    if db.engine.dialect.name == "postgresql":
+        sql = f"SELECT search_vector::text FROM {table} WHERE id = :id"
+        return db.session.execute(text(sql), {"id": row_id}).scalar_one()
+    rowid = row_id if table == "posts" else -row_id
+    row = db.session.execute(
+        text("SELECT title, body, terms FROM search_fts WHERE rowid = :id"), {"id": rowid}
+    ).one()
+    return " | ".join(row)
+
+
+def test_the_stored_documents_follow_every_edit(client, make):
+    post = make.post("Quarry", body_md="<b>Granite</b> blocks.")
+    comment = make.comment(post, body="<i>Basalt</i> too")
+    assert "granite" in stored_document("posts", post.id).lower()
+    assert "<b>" not in stored_document("posts", post.id)
+    post.title, post.body_md = "Mine", "Slate roofs."
+    post.terms = [make.tag("Geology")]
+    comment.body = "Marble"
+    db.session.commit()
+    document = stored_document("posts", post.id).lower()
+    assert "slate" in document and "geology" in document and "mine" in document
+    assert "granite" not in document and "quarry" not in document
+    if db.engine.dialect.name == "postgresql":
+        # Weighted as ranked: title A, terms B, text C.
+        assert "'mine':1a" in document.replace(" ", "")
+        assert "geology':2b" in document.replace(" ", "")
+    assert "marble" in stored_document("comments", comment.id).lower()
+    assert "basalt" not in stored_document("comments", comment.id).lower()
+    post.password = "pw"
+    db.session.commit()
+    assert "slate" not in stored_document("posts", post.id).lower()
