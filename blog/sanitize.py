@@ -20,9 +20,10 @@ import markdown
 import rfc3986
 import rfc3986.exceptions
 import rfc3986.validators
-from bleach.html5lib_shim import Filter
+from bleach.html5lib_shim import HTML_TAGS_BLOCK_LEVEL, Filter
 from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import Cleaner
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 # Bump when the allow-lists or the Markdown set-up change: cached HTML with an older version is
@@ -331,19 +332,23 @@ def refresh_post_html(post) -> None:
 
 # --- Reader comments -----------------------------------------------------------------------------
 #
-# A comment is stored as the plain text the reader typed (with optional inline HTML, as on
-# WordPress); the HTML below is a cache of it. Only a small inline allow-list survives, plus the
-# <p> and <br> that are made here from blank lines and line breaks.
+# A comment is stored as the text the reader typed: a small Markdown subset (emphasis, links,
+# code, quotes, lists) with optional inline HTML, as on WordPress; the HTML below is a cache of it.
+# Only a small inline allow-list of typed tags survives, plus the blocks the Markdown makes.
 
-# Bump when the allow-lists, the link rules or the paragraph rules change.
+# Bump when the allow-lists, the link rules, the paragraph rules or the Markdown subset change.
 # 2: links whose address was dropped or is not a valid URL are unwrapped (their text kept),
 # href/cite must be valid URLs (check_link_url), not only begin with a safe scheme, and
 # <acronym> and <strike> (obsolete in HTML) are written as <abbr> and <s>.
-COMMENT_RENDER_VERSION = 2
+# 3: comments are Markdown (markdown-it-py, COMMENT_MARKDOWN_RULES): *emphasis*, **strong**,
+# [links](https://...), `code` and fenced code, > quotes and lists; paragraphs and line breaks are
+# made by the Markdown parser instead of an html5lib filter; typed <ul>, <ol>, <li> and <pre> are
+# dropped like other tags outside COMMENT_TAGS.
+COMMENT_RENDER_VERSION = 3
 
 # Tags a reader may type. <p> and <br> are not among them: a typed <p> counts as a blank line and
-# a typed <br> as a line break, other block tags are stripped (bleach leaves a line break for most),
-# and the <p> and <br> in the output are made by _ParagraphFilter alone.
+# a typed <br> as a line break, other tags are dropped (block-level ones leave a line break, as
+# bleach would), and the <p>, <br>, lists and code blocks in the output are made by Markdown alone.
 COMMENT_TAGS = frozenset(
     {
         "a", "abbr", "acronym", "b", "blockquote", "cite", "code", "del", "em", "i", "q", "s",
@@ -360,6 +365,21 @@ COMMENT_ATTRIBUTES = {
 }
 COMMENT_PROTOCOLS = frozenset({"http", "https", "mailto"})
 COMMENT_LINK_REL = "nofollow ugc noopener"
+# What the Markdown subset makes besides the typed tags: the sanitizer lets these through, but
+# _prepare_comment_text drops them when typed, so a reader cannot write <ul> or <pre> directly.
+_MARKDOWN_TAGS = frozenset(
+    {"p", "br", "ul", "ol", "li", "pre", "code", "blockquote", "em", "strong"}
+)
+_RENDERED_COMMENT_TAGS = COMMENT_TAGS | _MARKDOWN_TAGS
+_RENDERED_COMMENT_ATTRIBUTES = {**COMMENT_ATTRIBUTES, "ol": frozenset({"start"})}
+# The markdown-it rules on top of the "zero" preset (paragraphs and text). Not headings (a line
+# starting "#" stays text), images, tables, horizontal rules, indented code, reference
+# definitions, autolinks (<https://...>), entities (an "&" shows as typed) nor HTML blocks: the
+# typed inline HTML goes through html_inline and then the allow-list.
+COMMENT_MARKDOWN_RULES = (
+    "blockquote", "list", "fence", "newline", "escape", "backticks", "emphasis", "link",
+    "html_inline",
+)  # fmt: skip
 
 # html5lib (inside bleach) is pure Python and has two costs that grow with the square of the input:
 # the tree builder with the nesting of tags (and it re-creates "formatting elements" such as <b>
@@ -368,6 +388,12 @@ COMMENT_LINK_REL = "nofollow ugc noopener"
 # _prepare_comment_text drops the rest of the tags (their text stays).
 MAX_COMMENT_TAGS = 400
 MAX_COMMENT_TAG_ATTRIBUTES = 32
+# The same holds for the elements Markdown makes, and a list item, a code block or a link costs
+# html5lib far more than its text (a comment of 9,000 list items took 250 times as long as plain
+# text of its size), and markdown-it-py's link rule is slow over thousands of "[". A comment
+# with more Markdown elements than this, or more "[", is shown as text with its paragraphs,
+# line breaks and typed tags, without Markdown (a real comment has far fewer).
+MAX_COMMENT_MARKDOWN_ELEMENTS = 500
 
 # Beyond bleach's own protocol check, a URL attribute must *literally* begin with its scheme: no
 # leading space, no entity, control or invisible character in the scheme, no relative URL (which
@@ -380,15 +406,23 @@ _URL_ATTRIBUTES = frozenset({"href", "cite"})
 # may not be sentence punctuation; bleach itself strips a trailing ")" if unbalanced, "," or ".".
 # In text, "<" and "&" reach bleach encoded with _ESCAPE (see _prepare_comment_text): an encoded
 # "<" ends a URL, as "<" does, and an encoded "&" or _ESCAPE does not.
+# "_" and "*" inside a bare URL are encoded too (as _ESCAPE + "3" and "4"), so that Markdown
+# does not read "https://example.org/__init__.py" as strong emphasis.
 _ESCAPE = "\ue000"  # a private-use character
-_ESCAPED = {"0": _ESCAPE, "1": "&lt;", "2": "&amp;"}
-_ESCAPED_RE = re.compile(_ESCAPE + "([012])")
+# _ESCAPE + "5" is nothing: it holds an otherwise empty line open (see _prepare_comment_text).
+_ESCAPED = {"0": _ESCAPE, "1": "&lt;", "2": "&amp;", "3": "_", "4": "*", "5": ""}
+_ESCAPED_RE = re.compile(_ESCAPE + "([0-5])")
 _COMMENT_URL_RE = re.compile(
     r"""\b(?:https?://|www\.)
-    (?:[^\s<>"`{}|\\^\ue000]|\ue000[02])*
-    (?:[^\s<>"`{}|\\^\ue000.,:;!?'*]|\ue000[02])""",
+    (?:[^\s<>"`{}|\\^\ue000]|\ue000[0234])*
+    (?:[^\s<>"`{}|\\^\ue000.,:;!?'*]|\ue000[023])""",
     re.IGNORECASE | re.VERBOSE,
 )
+# What the escapes stand for in a Markdown link's address (text, not yet HTML).
+_UNESCAPED_IN_URL = {**_ESCAPED, "1": "<", "2": "&"}
+
+# One or more empty (or blank) lines: a paragraph break.
+_BLANK_LINES_RE = re.compile(r"\n(?:[ \t\f]*\n)+")
 
 # What follows a "<" for html5lib's tokenizer, as bleach runs it. With strip=True bleach turns a
 # disallowed tag into text before html5lib's tree builder sees it, so the tokenizer never enters
@@ -406,8 +440,8 @@ _MARKUP_START_RE = re.compile(
 _ATTRIBUTE_RE = re.compile(
     r"""[\t\n\f /]*+
     (?: (?P<end>>|\Z)
-      | [^\t\n\f />][^\t\n\f /=>]*+
-        (?:[\t\n\f ]*+=[\t\n\f ]*+(?:"[^"]*+"?|'[^']*+'?|[^\t\n\f >]*+))?+
+      | (?P<name>[^\t\n\f />][^\t\n\f /=>]*+)
+        (?:[\t\n\f ]*+=[\t\n\f ]*+(?P<value>"[^"]*+"?|'[^']*+'?|[^\t\n\f >]*+))?+
     )""",
     re.VERBOSE,
 )
@@ -425,8 +459,6 @@ _INVALID_CODE_POINTS_RE = re.compile(
 # A numeric character reference that long is no character; bleach would take quadratic time over
 # it, and over 4300 decimal digits int() raises ValueError when it decodes one in an attribute.
 _LONG_NUMERIC_REFERENCE_RE = re.compile(r"&(?=#[xX]?[0-9a-fA-F]{16})")
-# One or more empty (or blank) lines: a paragraph break.
-_BLANK_LINES_RE = re.compile(r"\n(?:[ \t\f]*\n)+")
 
 
 # --- Web addresses (a commenter's website, the links in a comment) ---------------------------
@@ -607,8 +639,10 @@ _BAD_PERCENT_RE = re.compile("%(?![0-9A-Fa-f]{2})")
 
 
 def _comment_attribute_allowed(tag: str, name: str, value: str) -> bool:
-    if name not in COMMENT_ATTRIBUTES.get(tag, ()):
+    if name not in _RENDERED_COMMENT_ATTRIBUTES.get(tag, ()):
         return False
+    if name == "start":  # a Markdown list's first number; CommonMark allows nine digits
+        return value.isascii() and value.isdigit() and len(value) <= 9
     if name not in _URL_ATTRIBUTES:
         return True
     # bleach passes the value as typed (entities not decoded); it checks the protocol itself too.
@@ -656,41 +690,61 @@ def _set_link_rel(attrs: dict, new: bool = False) -> dict | None:
 
 
 def _prepare_comment_text(text: str) -> str:
-    """Bound the parser's work, and settle what typed text means, before bleach parses it.
+    """Bound the parser's work, and settle what typed text means, before Markdown and bleach.
 
-    It walks the text as html5lib's tokenizer will (see _MARKUP_START_RE), so that it knows which
+    It walks the text as html5lib's tokenizer would (see _MARKUP_START_RE), so that it knows which
     "<" start tags and how many attributes each has, and then
-    - drops a tag with more than MAX_COMMENT_TAG_ATTRIBUTES attributes, and any allowed tag past
-      the first MAX_COMMENT_TAGS; writes an allowed tag that can have no attributes as a bare
-      ``<b>``/``</b>`` (html5lib only caps copies of *identical* formatting elements);
+    - drops a tag with more than MAX_COMMENT_TAG_ATTRIBUTES attributes, any allowed tag past the
+      first MAX_COMMENT_TAGS, and every tag outside COMMENT_TAGS (a block-level one leaves a line
+      break, as bleach would), so only allowed tags reach the Markdown parser and <ul> or <pre>
+      cannot be typed, only made by Markdown;
+    - writes each allowed tag in one canonical form that Markdown's inline HTML rule always
+      recognizes: ``<b>``/``</b>`` bare, or with its allowed attributes double-quoted (a value's
+      line breaks as references, so that a tag never spans lines and cannot end a paragraph or
+      start a list item); html5lib only caps copies of *identical* formatting elements;
     - writes "\n" for a typed <br> (eating one line break after it) and "\n\n" for <p> or </p>;
-    - drops comments, which bleach would strip anyway (a long run of "-" in one is slow to parse),
-      and shows a tag that the end of the text cuts off as text;
+    - drops comments and declarations, and shows a tag that the end of the text cuts off as text;
     - makes "&" and a literal "<" in text stand for themselves, so that "&lt;" typed as text shows
-      as "&lt;", as typed (and html5lib does not spend a token on each): they are encoded as
+      as "&lt;", as typed (and neither Markdown nor html5lib reads them): they are encoded as
       _ESCAPE + "1" and _ESCAPE + "2" (and _ESCAPE itself as _ESCAPE + "0"), which render_comment
-      decodes to "&lt;", "&amp;" and _ESCAPE after serializing. Inside a tag, where "&amp;" is
-      markup and means "&", only _ESCAPE is touched, written as the reference "&#xe000;", and
-      the "&" of a numeric reference too long to be a character, written as "&amp;".
-    It only ever removes markup or writes line breaks or encoded text, so it cannot make anything
-    the sanitizer after it would not deal with, and no "<" or "&" of the text reaches bleach.
+      decodes to "&lt;", "&amp;" and _ESCAPE after serializing; "_" and "*" inside a bare URL
+      likewise, as _ESCAPE + "3" and "4", so that Markdown does not take them for emphasis.
+      Inside a tag, where "&amp;" is markup and means "&", only _ESCAPE is touched, written as the
+      reference "&#xe000;", and the "&" of a numeric reference too long to be a character, written
+      as "&amp;".
+    It only ever removes markup or writes line breaks, canonical allowed tags or encoded text, so
+    it cannot make anything the sanitizer after it would not deal with, and no "<" or "&" of the
+    text reaches Markdown or bleach.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "")
     text = _CONTROL_CHARACTERS_RE.sub("?", text)
     text = _INVALID_CODE_POINTS_RE.sub("\ufffd", text)
     out: list[str] = []
     allowed_tags = 0
+    open_inline: dict[str, int] = {}  # typed inline elements open here, by name
     pos = 0
 
-    def add_text(data: str) -> None:
+    def add_text(data: str, code: bool = False) -> None:
         data = data.replace(_ESCAPE, _ESCAPE + "0")
-        out.append(data.replace("<", _ESCAPE + "1").replace("&", _ESCAPE + "2"))
+        data = data.replace("<", _ESCAPE + "1").replace("&", _ESCAPE + "2")
+        data = _COMMENT_URL_RE.sub(_protect_url, data)
+        if not code and any(open_inline.values()):
+            # A blank line inside a typed <b> or <a>: two line breaks, the element stays whole
+            # (a new paragraph would make html5lib re-open it there: a link would become two).
+            data = _BLANK_LINES_RE.sub("\n" + _ESCAPE + "5\n", data)
+        out.append(data)
 
-    def add_markup(data: str) -> None:
-        data = _LONG_NUMERIC_REFERENCE_RE.sub("&amp;", data)
-        out.append(data.replace(_ESCAPE, "&#xe000;"))
-
+    code_spans = _COMMENT_CODE_RE.finditer(text)
+    code = next(code_spans, None)
     while (lt := text.find("<", pos)) >= 0:
+        while code is not None and code.end() <= lt:
+            code = next(code_spans, None)
+        if code is not None and code.start() <= lt:
+            # In code, "<" is text: "`<b>`" shows <b>. Where the guess is wrong, that text
+            # shows as typed too.
+            add_text(text[pos : code.end()], code=True)
+            pos = code.end()
+            continue
         add_text(text[pos:lt])
         start = _MARKUP_START_RE.match(text, lt)
         if start is None:  # "<" followed by anything else is text
@@ -711,21 +765,20 @@ def _prepare_comment_text(text: str) -> str:
             shown = start.group("bogus") == "/" and (content or end == len(text))
             if shown and content.strip().lower() not in COMMENT_TAGS:
                 add_text(text[lt:pos])
-            else:
-                add_markup(text[lt:pos])
         else:
             closing = start.group("tag").startswith("/")
             name = start.group("tag").lstrip("/").lower()
-            pos, attributes = start.end(), 0
+            pos, attributes = start.end(), []
             while (attribute := _ATTRIBUTE_RE.match(text, pos)) and attribute.group("end") is None:
-                pos, attributes = attribute.end(), attributes + 1
+                pos = attribute.end()
+                attributes.append((attribute.group("name"), attribute.group("value")))
             pos = attribute.end()
             allowed_tags += name in COMMENT_TAGS
             if not attribute.group("end"):
                 # Cut off by the end of the text: shown as text (bleach shows most such as text,
                 # but with entities decoded, and slowly for a long numeric one).
                 add_text(text[lt:])
-            elif attributes > MAX_COMMENT_TAG_ATTRIBUTES:
+            elif len(attributes) > MAX_COMMENT_TAG_ATTRIBUTES:
                 pass  # dropped
             elif name == "br":
                 out.append("\n")
@@ -734,149 +787,206 @@ def _prepare_comment_text(text: str) -> str:
             elif name == "p":
                 out.append("\n\n")
             elif name not in COMMENT_TAGS:
-                add_markup(text[lt:pos])  # bleach strips it
+                if name in HTML_TAGS_BLOCK_LEVEL:
+                    out.append("\n")
             elif allowed_tags > MAX_COMMENT_TAGS:
                 pass  # dropped
-            elif name not in COMMENT_ATTRIBUTES:
-                out.append(f"</{name}>" if closing else f"<{name}>")
+            elif name == "blockquote":
+                # A typed quote is a block of its own, its text in paragraphs (as before Markdown).
+                tag = "</blockquote>" if closing else _canonical_tag(name, attributes)
+                out.append(f"\n\n{tag}\n\n")
+            elif closing:
+                if open_inline.get(name):
+                    open_inline[name] -= 1
+                out.append(f"</{name}>")
             else:
-                add_markup(text[lt:pos])
+                open_inline[name] = open_inline.get(name, 0) + 1
+                out.append(_canonical_tag(name, attributes))
     add_text(text[pos:])
     return "".join(out)
 
 
-class _ParagraphFilter(Filter):
-    """html5lib filter: blank lines -> ``<p>`` paragraphs, single line breaks -> ``<br>``.
+# Where Markdown will most likely see code: a fenced block (up to its closing fence or the end)
+# or a code span within one line. Only a guess, used to keep tags in code as text; it need not
+# match Markdown exactly, since either way the text is safe. Linear: no span holds a backtick.
+_COMMENT_CODE_RE = re.compile(
+    r"""^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*(?:\n.*?(?:^[ ]{0,3}(?P=fence)[`~]*[ \t]*$|\Z)|\Z)
+    | (?<!`)(?P<ticks>`+)(?!`)[^`\n]+(?<!`)(?P=ticks)(?!`)""",
+    re.MULTILINE | re.DOTALL | re.VERBOSE,
+)
 
-    It runs last, on the token stream that bleach has already sanitized and linkified, so it never
-    sees a tag or attribute outside the allow-list, and the text it handles stays in Characters
-    tokens that the serializer escapes: adding <p> and <br> tokens cannot let the reader's text turn
-    into markup. It keeps the output well-formed: every tag it opens it closes, and a <p> never
-    contains a <blockquote>.
 
-    - Paragraphs are made in the flow of the comment and of each blockquote, at the top level. A
-      blank line inside an open inline element (``<b>a\n\nb</b>``) becomes two <br> instead:
-      splitting the paragraph would mean closing and re-opening every open element, and a
-      deeply nested input would make the output many times larger than the input.
-    - A blockquote inside an open inline element (``<b>x<blockquote>``, e.g. a <b> left unclosed)
-      ends those elements in the output; they are not re-opened inside or after it.
-    - Line breaks at the start or the end of a paragraph are dropped, as is whitespace between
-      paragraphs.
+def _protect_url(match: re.Match) -> str:
+    return match.group().replace("_", _ESCAPE + "3").replace("*", _ESCAPE + "4")
+
+
+_ATTRIBUTE_VALUE_ESCAPES = str.maketrans(
+    {'"': "&quot;", "\n": "&#10;", "\t": "&#9;", "\f": "&#12;", _ESCAPE: "&#xe000;"}
+)
+
+
+def _canonical_tag(name: str, attributes: list[tuple[str, str | None]]) -> str:
+    """An allowed start tag with only its allowed attributes (the first of each name, as
+    html5lib keeps), each double-quoted. A value keeps its HTML meaning ("&amp;" is "&")."""
+    kept: dict[str, str] = {}
+    for attribute, value in attributes:
+        attribute = attribute.lower()
+        if attribute in kept or attribute not in COMMENT_ATTRIBUTES.get(name, ()):
+            continue
+        value = value or ""
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        value = _LONG_NUMERIC_REFERENCE_RE.sub("&amp;", value)
+        kept[attribute] = value.translate(_ATTRIBUTE_VALUE_ESCAPES)
+    return "<" + name + "".join(f' {key}="{value}"' for key, value in kept.items()) + ">"
+
+
+# Markdown's line break after a block tag. It is taken out before parsing: html5lib would wrap
+# it in the inline elements a paragraph left open ("<b>a\n\nb</b>"); _BlockFilter puts it back.
+_BLOCK_NEWLINE_RE = re.compile(r"(</?(?:p|ul|ol|li|blockquote|pre)>)\n")
+_BLOCK_TAGS = frozenset({"p", "ul", "ol", "li", "blockquote", "pre"})
+
+
+class _BlockFilter(Filter):
+    """html5lib filter, run last, on sanitized tokens: line breaks, and tidy blocks.
+
+    - A line break in text (outside <pre>) becomes <br>. Markdown leaves them as text rather
+      than writing <br> (see _comment_markdown), so that thousands of lines do not cost html5lib
+      thousands of tags to parse; the reader's text stays in Characters tokens, which the
+      serializer escapes, so this cannot turn any of it into markup.
+    - A paragraph left empty is dropped (a typed <blockquote> inside a Markdown paragraph
+      splits it when parsed, and the parser leaves an empty <p> on either side), and so is
+      whitespace at the start of a paragraph.
+    - A line break follows each block's end and each list's or quote's start, but the last.
     """
 
     def __iter__(self):
-        out: list[dict] = []
-        open_inline: list[dict] = []  # inline start tags open in the input, innermost last
-        dead = 0  # open_inline[:dead] were ended by a blockquote and are never re-opened
-        emitted = 0  # open_inline[dead:dead + emitted] are open in the output, inside the <p>
-        in_p = False
-        breaks = 0  # line breaks seen inside the paragraph, written once more content follows
-
-        def close_paragraph() -> None:
-            nonlocal in_p, emitted, breaks
-            if in_p:
-                for token in reversed(open_inline[dead : dead + emitted]):
-                    out.append({"type": "EndTag", "name": token["name"], "data": {}})
-                out.append({"type": "EndTag", "name": "p", "data": {}})
-                out.append({"type": "Characters", "data": "\n"})
-            in_p, emitted, breaks = False, 0, 0
-
-        def start_content() -> str:
-            """Open the paragraph, write pending breaks, open the enclosing inline elements.
-
-            Returns the line break that ends the last <br>, to be written before the content.
-            """
-            nonlocal in_p, emitted, breaks
-            if not in_p:
-                out.append({"type": "StartTag", "name": "p", "data": {}})
-                in_p = True
-            newline = ""
-            if breaks:
-                for _ in range(breaks - 1):
-                    out.append({"type": "EmptyTag", "name": "br", "data": {}})
-                    out.append({"type": "Characters", "data": "\n"})
-                out.append({"type": "EmptyTag", "name": "br", "data": {}})
-                newline, breaks = "\n", 0
-            if dead + emitted < len(open_inline):
-                if newline:
-                    out.append({"type": "Characters", "data": newline})
-                    newline = ""
-                for token in open_inline[dead + emitted :]:
-                    out.append({"type": "StartTag", "name": token["name"], "data": token["data"]})
-                emitted = len(open_inline) - dead
-            return newline
-
-        def text(data: str) -> None:
-            nonlocal breaks
-            at_top = len(open_inline) == dead
-            for index, chunk in enumerate(_BLANK_LINES_RE.split(data)):
-                if index:
-                    if at_top:
-                        close_paragraph()
-                    elif in_p:
-                        breaks += 2
-                for number, line in enumerate(chunk.split("\n")):
-                    if number and in_p:
-                        breaks += 1
-                    if line and (in_p or not line.isspace()):
-                        out.append({"type": "Characters", "data": start_content() + line})
-
-        for token in self.source:
-            kind = token["type"]
+        held: dict | None = None  # a <p> start tag, until something shows inside it
+        pending = False
+        in_pre = 0
+        for token in super().__iter__():
+            kind, name = token["type"], token.get("name")
             if kind in ("Characters", "SpaceCharacters"):
-                text(token["data"])
-            elif kind in ("Entity", "EmptyTag"):  # no allowed tag is void, but just in case
-                if newline := start_content():
-                    out.append({"type": "Characters", "data": newline})
-                out.append(token)
-            elif kind == "StartTag" and token["name"] == "blockquote":
-                close_paragraph()
-                dead = len(open_inline)
-                out.append(token)
-                out.append({"type": "Characters", "data": "\n"})
-            elif kind == "EndTag" and token["name"] == "blockquote":
-                close_paragraph()
-                out.append(token)
-                out.append({"type": "Characters", "data": "\n"})
-            elif kind == "StartTag":
-                open_inline.append(token)
-            elif kind == "EndTag":
-                if not open_inline:  # bleach's walk of a parsed tree is balanced; just in case
-                    continue
-                depth = len(open_inline) - 1
-                open_inline.pop()
-                if depth < dead:
-                    dead = depth
-                elif depth < dead + emitted:
-                    out.append({"type": "EndTag", "name": token["name"], "data": {}})
-                    emitted -= 1
-            # Comments are stripped by bleach; a doctype cannot occur in a fragment.
-        close_paragraph()
-        # The separator after the last block is dropped.
-        if out and out[-1] == {"type": "Characters", "data": "\n"}:
-            out.pop()
-        return iter(out)
+                if not token["data"] or (held is not None and token["data"].isspace()):
+                    continue  # bleach ends with an empty one
+            elif held is not None and kind == "EndTag" and name == "p":
+                held = None
+                continue
+            if pending:
+                yield {"type": "Characters", "data": "\n"}
+                pending = False
+            if held is not None:
+                yield held
+                held = None
+            if kind == "StartTag" and name == "p":
+                held = token
+                continue
+            if kind in ("Characters", "SpaceCharacters") and not in_pre and "\n" in token["data"]:
+                lines = token["data"].split("\n")
+                for line in lines[:-1]:
+                    if line:
+                        yield {"type": "Characters", "data": line}
+                    yield {"type": "EmptyTag", "name": "br", "data": {}}
+                    yield {"type": "Characters", "data": "\n"}
+                if lines[-1]:
+                    yield {"type": "Characters", "data": lines[-1]}
+                continue
+            in_pre += (kind == "StartTag" and name == "pre") - (kind == "EndTag" and name == "pre")
+            yield token
+            pending = (kind == "EndTag" and name in _BLOCK_TAGS) or (
+                kind == "StartTag" and name in ("ul", "ol", "blockquote")
+            )
+
+
+def _made_elements(tokens) -> int:
+    """How many elements the Markdown makes, paragraphs and line breaks aside."""
+    made = 0
+    for token in tokens:
+        if token.type == "inline":
+            made += sum(
+                child.nesting == 1 or child.type == "code_inline" for child in token.children
+            )
+        elif (token.nesting == 1 and token.type != "paragraph_open") or token.type == "fence":
+            made += 1
+    return made
+
+
+@lru_cache(maxsize=1)
+def _plain_comment_markdown() -> MarkdownIt:
+    """Paragraphs, line breaks and the typed tags, without Markdown: for a comment past
+    MAX_COMMENT_MARKDOWN_ELEMENTS."""
+    return MarkdownIt("zero", {"html": True}).enable(["html_inline"])
+
+
+@lru_cache(maxsize=1)
+def _comment_markdown() -> MarkdownIt:
+    """The Markdown parser for comments: the "zero" preset and COMMENT_MARKDOWN_RULES. A single
+    line break stays a line break, as in comments written before Markdown (what breaks=True
+    does, but made by _BlockFilter). The parser keeps no state between renders, so threads
+    share it."""
+    md = MarkdownIt("zero", {"html": True}).enable(list(COMMENT_MARKDOWN_RULES))
+    # A line break is written as one, a hard break ("  " or "\\" at the end of a line) too:
+    # _BlockFilter makes both <br> after sanitizing.
+    md.add_render_rule("hardbreak", lambda self, tokens, i, options, env: "\n")
+    normalize_link = md.normalizeLink
+
+    def normalize_encoded_link(url: str) -> str:
+        # The address of [text](address) is text that _prepare_comment_text encoded.
+        return normalize_link(_ESCAPED_RE.sub(lambda match: _UNESCAPED_IN_URL[match[1]], url))
+
+    md.normalizeLink = normalize_encoded_link
+    # Text as html5lib would serialize it: quotes stay quotes ("&quot;" would stay in the output).
+    md.add_render_rule(
+        "text", lambda self, tokens, i, options, env: _escape_text(tokens[i].content)
+    )
+    md.add_render_rule(
+        "code_inline",
+        lambda self, tokens, i, options, env: f"<code>{_escape_text(tokens[i].content)}</code>",
+    )
+    md.add_render_rule(  # the info string ("```python") is dropped: no class is allowed
+        "fence",
+        lambda self, tokens, i, options, env: (
+            f"<pre><code>{_escape_text(tokens[i].content)}</code></pre>\n"
+        ),
+    )
+    return md
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_comment(text: str) -> str:
     """A reader's comment text -> sanitized HTML string (to be cached on the comment).
 
-    After _prepare_comment_text, one parse does it all: bleach parses the text with html5lib, its
-    sanitizer drops every tag and attribute outside the allow-lists and every URL that is not
-    http(s)/mailto, LinkifyFilter links bare URLs and gives every link the same rel, and
-    _ParagraphFilter makes <p> and <br> from the line structure of what is left. Doing the
-    paragraphs last, on sanitized tokens rather than on a string, means that neither the reader's
-    text nor an attribute value can take part in making markup.
+    After _prepare_comment_text, markdown-it-py makes HTML of the Markdown subset, with the
+    (canonical, allowed) typed tags passed through as inline HTML, and then one parse does the
+    rest: bleach parses that HTML with html5lib, its sanitizer drops every tag and attribute
+    outside the allow-lists and every URL that is not http(s)/mailto, _UnwrapFilter unwraps links
+    left without one, LinkifyFilter links bare URLs and gives every link the same rel, and
+    _BlockFilter drops the empty paragraphs that typed blocks leave. Markdown runs
+    before the sanitizer and produces nothing that the sanitizer does not check.
 
-    Text reads back exactly as typed: no Unicode normalization, no URL decoding, and a character
-    reference typed as text is text ("&lt;b&gt;" shows as "&lt;b&gt;"; left to itself bleach would
-    show "<b>"). Inside a tag, attribute values keep their HTML meaning ("&amp;" in an href is "&").
-    The exceptions: NUL is dropped, other C0 control characters but tab, form feed and line breaks
-    show as "?" (as bleach does in text), C1 controls, noncharacters and lone surrogates as U+FFFD,
-    and leading whitespace of a paragraph, which HTML would not show anyway, is dropped.
+    Text reads back exactly as typed, but for the Markdown it holds: no Unicode normalization,
+    no URL decoding, and a character reference typed as text is text ("&lt;b&gt;" shows as
+    "&lt;b&gt;"; left to itself bleach would show "<b>"). Inside a tag, attribute values keep
+    their HTML meaning ("&amp;" in an href is "&"). The exceptions: NUL is dropped, other C0
+    control characters but tab, form feed and line breaks show as "?" (as bleach does in text), C1
+    controls, noncharacters and lone surrogates as U+FFFD, a backslash before ASCII punctuation is
+    Markdown's escape, and leading whitespace of a line, which HTML would not show anyway, is
+    dropped.
     """
-    cleaner = _comment_cleaner()
-    html = cleaner.clean(_prepare_comment_text(text))
+    prepared = _prepare_comment_text(text)
+    md, env = _comment_markdown(), {}
+    tokens = (
+        md.parse(prepared, env) if prepared.count("[") <= MAX_COMMENT_MARKDOWN_ELEMENTS else None
+    )
+    if tokens is None or _made_elements(tokens) > MAX_COMMENT_MARKDOWN_ELEMENTS:
+        md = _plain_comment_markdown()
+        tokens = md.parse(prepared, env)
+    html = md.renderer.render(tokens, md.options, env)
+    html = _BLOCK_NEWLINE_RE.sub(r"\1", html)
+    html = _comment_cleaner().clean(html).rstrip("\n")
     return _ESCAPED_RE.sub(lambda match: _ESCAPED[match.group(1)], html)
 
 
@@ -891,7 +1001,7 @@ def _comment_cleaner() -> Cleaner:
     cleaner = getattr(_per_thread, "comment_cleaner", None)
     if cleaner is None:
         cleaner = _per_thread.comment_cleaner = Cleaner(
-            tags=COMMENT_TAGS,
+            tags=_RENDERED_COMMENT_TAGS,
             attributes=_comment_attribute_allowed,
             protocols=COMMENT_PROTOCOLS,
             strip=True,
@@ -905,7 +1015,7 @@ def _comment_cleaner() -> Cleaner:
                     parse_email=False,
                     url_re=_COMMENT_URL_RE,
                 ),
-                _ParagraphFilter,
+                _BlockFilter,
             ],
         )
     return cleaner

@@ -157,6 +157,11 @@ ALLOWED_IN_COMMENTS = {
     "strong": set(),
     "p": set(),
     "br": set(),
+    # made by the comments' Markdown (issue #23); a reader cannot type them
+    "ul": set(),
+    "ol": {"start"},
+    "li": set(),
+    "pre": set(),
 }
 
 

@@ -151,6 +151,23 @@ _MARKUP_LIKE_RE = re.compile(r"<(?=[A-Za-z/!?])")
 # Written between such a "<" and what follows: it shows as nothing (U+2060 WORD JOINER, which
 # also keeps the two from being split across lines), and the "<" stays text.
 WORD_JOINER = "\u2060"
+# Comments are Markdown (blog.sanitize.COMMENT_MARKDOWN_RULES) since issue #23; WordPress's are
+# not. So the characters Markdown would read get a backslash (its escape): "*", "_", "`", "[",
+# "]" and "\" anywhere, and a quote, list or fence marker at the start of a line.
+_MARKDOWN_INLINE_RE = re.compile(r"[\\`*_\[\]]")
+_MARKDOWN_LINE_START_RE = re.compile(
+    r"^([ \t]*)([>+-]|~~~)|^([ \t]*[0-9]{1,9})([.)])", re.MULTILINE
+)
+
+
+def _markdown_escaped(text: str) -> str:
+    text = _MARKDOWN_INLINE_RE.sub(r"\\\g<0>", text)
+    return _MARKDOWN_LINE_START_RE.sub(
+        lambda match: (
+            f"{match[1]}\\{match[2]}" if match[2] is not None else f"{match[3]}\\{match[4]}"
+        ),
+        text,
+    )
 
 
 class _CommentConverter(HTMLParser):
@@ -162,7 +179,8 @@ class _CommentConverter(HTMLParser):
         self.text: list[str] = []  # text since the last tag (the parser hands it in pieces)
 
     def flush(self) -> None:
-        self.parts.append(_MARKUP_LIKE_RE.sub("<" + WORD_JOINER, "".join(self.text)))
+        text = _markdown_escaped("".join(self.text))
+        self.parts.append(_MARKUP_LIKE_RE.sub("<" + WORD_JOINER, text))
         self.text.clear()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -38,7 +38,7 @@ UNWRAPPED = [
         "<p><b>bold</b> and <i>it</i> after</p>",
     ),
     ('<code><a href="javascript:x">c</a></code>', "<p><code>c</code></p>"),
-    ('<a href="javascript:x">a\n\nb</a>', "<p>a</p>\n<p>b</p>"),
+    ('<a href="javascript:x">a\n\nb</a>', "<p>a<br>\n<br>\nb</p>"),
     # An unwrapped link's text that is a URL is linked as any text is.
     (
         '<a href="javascript:x">https://example.org/</a>',

@@ -97,7 +97,7 @@ EXACT = [
     ),
     (
         "<b>x<blockquote>y</blockquote>z</b>",
-        "<p><b>x</b></p>\n<blockquote>\n<p>y</p>\n</blockquote>\n<p>z</p>",
+        "<p><b>x</b></p>\n<blockquote>\n<p><b>y</b></p>\n</blockquote>\n<p><b>z</b></p>",
     ),
     # A blank line inside an open inline element: two line breaks, the element stays whole.
     ("<b>one\n\ntwo</b>", "<p><b>one<br>\n<br>\ntwo</b></p>"),
@@ -514,16 +514,16 @@ def test_random_markup_soup_stays_within_the_allow_list():
 
 
 def test_comment_body_uses_the_cache_until_the_renderer_changes():
-    comment = Comment(body="*plain* <b>bold</b>")
+    comment = Comment(body="*emphasis* <b>bold</b>")
     refresh_comment_html(comment)
     assert comment.body_render_version == COMMENT_RENDER_VERSION
-    assert comment.body_html == "<p>*plain* <b>bold</b></p>"
+    assert comment.body_html == "<p><em>emphasis</em> <b>bold</b></p>"
     comment.body_html = "<p>cached</p>"
     body = comment_body(comment)
     assert isinstance(body, Markup)
     assert str(body) == "<p>cached</p>"
     comment.body_render_version = COMMENT_RENDER_VERSION - 1
-    assert str(comment_body(comment)) == "<p>*plain* <b>bold</b></p>"
+    assert str(comment_body(comment)) == "<p><em>emphasis</em> <b>bold</b></p>"
 
 
 def test_comment_body_renders_when_nothing_is_cached():
