@@ -1026,6 +1026,11 @@ def comment_body(comment) -> Markup:
     return _cached_or_rendered(comment, comment.body, COMMENT_RENDER_VERSION, render_comment)
 
 
+def render_comment_preview(text: str) -> Markup:
+    """A comment as it will be published (the reader's Preview button), not cached."""
+    return Markup(render_comment(text))  # noqa: S704 - sanitized just now
+
+
 def refresh_comment_html(comment) -> None:
     """Recompute the cached HTML of a comment from its text."""
     comment.body_html = render_comment(comment.body)

@@ -28,6 +28,7 @@ from ..caching import article_cache
 from ..comments import discussion, lifecycle, moderation, posting, threads, visitor
 from ..comments.forms import CommentEditForm, CommentForm
 from ..comments.moderation import moderation_rules
+from ..comments.preview import comment_preview
 from ..extensions import db, limiter
 from ..models import Comment, CommentStatus, Post, body_digest
 from ..settings import site_config
@@ -227,6 +228,32 @@ def create(slug: str):
         response = redirect(permalink(comment), 303)
     visitor.add_own_comment(response, comment)
     return response
+
+
+# Previewing stores nothing and is not posting: it has a limit of its own (rendering a long
+# comment costs some milliseconds), apart from COMMENT_RATE_LIMIT, so that previews never use up
+# the posts a reader may make (and the moderation's flood rules only count stored comments).
+PREVIEW_RATE_LIMIT = "60 per minute"
+
+
+@bp.post("/posts/<slug>/comments/preview")
+@limiter.limit(PREVIEW_RATE_LIMIT)
+def preview(slug: str):
+    """The comment as it will be published, from the form's Preview button: the preview alone
+    for htmx (shown above the form, whose text stays as typed), the article with the preview
+    and the form filled in otherwise. Only the text matters: no field is checked."""
+    form = discussion.comment_form(request.form)
+    post = commentable_post(slug)
+    if post is None:
+        return refused_answer(slug, form)
+    if threads.comments_closed(post):
+        return form_answer(post, form, 403, parent_for_form(post, form), CLOSED)
+    author = discussion.signed_in_author()
+    shown = comment_preview(form.comment.data, author.display_name if author else form.author.data)
+    if is_htmx():
+        return render_fragment("comments/_preview.html", preview=shown)
+    form.preview = shown  # the form template shows it above itself
+    return render_article(post, form=form, reply_to=parent_for_form(post, form))
 
 
 def poster_secret(post: Post, parent: Comment | None, body: str) -> str | None:
@@ -478,6 +505,13 @@ def edit(comment_id: int):
     refusal = poster_refusal(comment)
     if request.method == "GET":
         form = CommentEditForm(data={"comment": comment.body})
+        status = 403 if refusal else 200
+    elif request.form.get("preview"):
+        # The Preview button: nothing saved, the text kept in the form (fragment or page).
+        form = CommentEditForm()
+        form.preview = comment_preview(form.comment.data, comment.author_name)
+        if is_htmx():
+            return render_fragment("comments/_preview.html", preview=form.preview)
         status = 403 if refusal else 200
     else:
         form = CommentEditForm()
