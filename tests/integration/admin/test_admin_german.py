@@ -306,7 +306,7 @@ def test_sign_in_and_flash_messages_speak_german(client, make, german):
     assert ": done." not in page
 
 
-def test_the_authors_notification_email_speaks_german(app, client, make, german, inbox):
+def test_the_emails_to_authors_speak_german(app, client, make, german, inbox):
     author = make.author("greta", display_name="Greta Berger", email="greta@example.org")
     post = make.post("Sonnenfähre legt an", author=author)
     client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
@@ -323,3 +323,24 @@ def test_the_authors_notification_email_speaks_german(app, client, make, german,
         assert german_words in body
     for english in ("waiting for your approval", "Approve it", "Mark it as spam", "Article:"):
         assert english not in body
+
+    # The invitation a new author gets.
+    sign_in(client, author)
+    response = client.post(
+        "/admin/users/invite",
+        data={
+            "username": "jonas",
+            "display_name": "Jonas",
+            "email": "jonas@example.org",
+            "role": "author",
+            "bio": "",
+        },
+    )
+    assert response.status_code == 303
+    assert sender(app).wait_idle()
+    invitation = inbox.messages[-1]
+    assert invitation["Subject"].startswith("Einladung zum Schreiben für ")
+    body = invitation.get_content()
+    assert "Hallo Jonas," in body and "Greta Berger hat dich eingeladen, als Autor für" in body
+    assert "Dein Benutzername: jonas" in body
+    assert "invited you" not in body and "Your username" not in body
