@@ -117,7 +117,14 @@ SCREENS = [
     ),
     (
         "/admin/posts/new",
-        ["Neuen Beitrag schreiben", "Entwurf speichern", "Veröffentlichen", "Sichtbarkeit"],
+        [
+            "Neuen Beitrag schreiben",
+            "Entwurf speichern",
+            "Veröffentlichen",
+            "Sichtbarkeit",
+            # What media.js shows comes from the page, in the site's language.
+            'data-text-featured="Das Beitragsbild: {name}"',
+        ],
         [
             "Save draft",
             "Publish",
@@ -152,7 +159,14 @@ SCREENS = [
     ),
     (
         "/admin/media",
-        ["<h1>Mediathek</h1>", "Hochladen", "Alternativtext", "Bilder"],
+        [
+            "<h1>Mediathek</h1>",
+            "Hochladen",
+            "Alternativtext",
+            "Bilder",
+            'data-text-uploading="{name} wird hochgeladen"',
+            'data-text-forbidden="dieses Konto darf keine Dateien hochladen."',
+        ],
         [
             "Media library",
             "Upload",
