@@ -843,7 +843,7 @@ def _canonical_tag(name: str, attributes: list[tuple[str, str | None]]) -> str:
 
 # Markdown's line break after a block tag. It is taken out before parsing: html5lib would wrap
 # it in the inline elements a paragraph left open ("<b>a\n\nb</b>"); _BlockFilter puts it back.
-_BLOCK_NEWLINE_RE = re.compile(r"(</?(?:p|ul|ol|li|blockquote|pre)>)\n")
+_BLOCK_NEWLINE_RE = re.compile(r"(</?(?:p|ul|ol|li|blockquote|pre)(?: [^>]*)?>)\n")
 _BLOCK_TAGS = frozenset({"p", "ul", "ol", "li", "blockquote", "pre"})
 
 
