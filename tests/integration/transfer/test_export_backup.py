@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from blog import search_text
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Post, SlugRedirect, now_utc
 from blog.sanitize import COMMENT_RENDER_VERSION, render_comment, render_post_body
@@ -197,6 +198,7 @@ def test_backup_copies_a_live_database_while_comments_arrive(app, runner, make, 
     def post_comments():
         """Each transaction adds a comment and a reply to it: a consistent copy has pairs."""
         conn = sqlite3.connect(database, timeout=30)
+        search_text.register(conn)  # another process of the site: the search triggers call it
         try:
             n = 0
             while not stop.is_set() or n < 20:
