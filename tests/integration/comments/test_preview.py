@@ -122,3 +122,43 @@ def test_editing_previews_the_same_way(client, make):
     assert "Now **better**</textarea>" in html
     db.session.refresh(comment)
     assert comment.body == original and comment.edited_at is None
+
+
+MARKDOWN_COMMENTS = [
+    TEXT,
+    "```\n</code></pre><b>x</b>\n```\n\n1. one\n   > quoted *inside*\n"
+    "2. [two](https://exa mple.org)",
+    "<b>x\n\n- y</b>\n> <blockquote cite='javascript:x'>q</blockquote>\n\n3) three\n* *a **b*",
+    "> " * 30 + "deep\n" + "- " * 30 + "deeper",
+    "*a* " * 600 + "<ul><li>typed</li></ul><pre>pre</pre>",
+    "[a](https://example.org/_x_ 'title \" quoted') https://example.org/__init__.py `<code>`",
+]
+
+
+def test_pages_with_markdown_comments_are_valid_html(client, make, tmp_path):
+    """The Nu checker reads the article holding Markdown comments (hostile ones included),
+    both preview answers and the edit form with a preview."""
+    from tests.integration.reading.test_html_validity import check
+
+    post = make.post("Markdown validity news")
+    for body in MARKDOWN_COMMENTS:
+        make.comment(post, body=body, status="approved")
+    approve_reader(make, post)
+    client.post(f"/posts/{post.slug}/comments", data=fields(client, post))
+    own = db.session.scalars(select(Comment).order_by(Comment.id.desc())).first()
+    text = "\n\n".join(MARKDOWN_COMMENTS)
+    pages = {
+        "article": client.get(f"/posts/{post.slug}").get_data(as_text=True),
+        "preview page": client.post(
+            f"/posts/{post.slug}/comments/preview", data=fields(client, post, comment=text)
+        ).get_data(as_text=True),
+        "preview fragment": "<!doctype html><html lang=en><title>f</title>"
+        + "<h1>f</h1><h2>f</h2><h3>f</h3>"
+        + client.post(
+            f"/posts/{post.slug}/comments/preview", data={"comment": text}, headers=HX
+        ).get_data(as_text=True),
+        "edit preview": client.post(
+            f"/comments/{own.id}/edit", data={"comment": text, "preview": "1"}
+        ).get_data(as_text=True),
+    }
+    assert check(pages, tmp_path) == []
