@@ -703,6 +703,9 @@ def _prepare_comment_text(text: str) -> str:
       line breaks as references, so that a tag never spans lines and cannot end a paragraph or
       start a list item); html5lib only caps copies of *identical* formatting elements;
     - writes "\n" for a typed <br> (eating one line break after it) and "\n\n" for <p> or </p>;
+      puts a typed <blockquote> between blank lines (a block of its own), and writes a blank line
+      inside a typed inline element as a line holding only _ESCAPE + "5" (nothing, once
+      rendered), so that it makes two line breaks rather than a new paragraph;
     - drops comments and declarations, and shows a tag that the end of the text cuts off as text;
     - makes "&" and a literal "<" in text stand for themselves, so that "&lt;" typed as text shows
       as "&lt;", as typed (and neither Markdown nor html5lib reads them): they are encoded as
