@@ -131,6 +131,7 @@ def test_invalid_keeps_everything_typed(client, post, overrides, field, message,
     assert (
         f'aria-describedby="{field}-error"' in html
         or f'aria-describedby="email-notes {field}-error"' in html
+        or f'aria-describedby="comment-format-note {field}-error"' in html
     )
     assert f'href="#{field}"' in html  # the summary links to the field
     for name in ("comment", "author", "email", "url"):
