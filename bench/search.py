@@ -219,9 +219,9 @@ def run(engine: str, posts: int, repeat: int, keep: str | None = None) -> None:
                 f"{'query':<14} {'typed':<22} {'results':>8} {'page 1':>8} {'page 10':>8} "
                 f"{'/search':>8}"
             )
-            for name, raw, total, first, tenth, page in measure(app, repeat):
+            for label, raw, total, first, tenth, page in measure(app, repeat):
                 print(
-                    f"{name:<14} {raw[:22]:<22} {total:>8} {first:>8.1f} {tenth:>8.1f} {page:>8.1f}"
+                    f"{label:<14} {raw[:22]:<22} {total:>8} {first:>8.1f} {tenth:>8.1f} {page:>8.1f}"
                 )
         finally:
             with app.app_context():
