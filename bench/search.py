@@ -221,7 +221,8 @@ def run(engine: str, posts: int, repeat: int, keep: str | None = None) -> None:
             )
             for label, raw, total, first, tenth, page in measure(app, repeat):
                 print(
-                    f"{label:<14} {raw[:22]:<22} {total:>8} {first:>8.1f} {tenth:>8.1f} {page:>8.1f}"
+                    f"{label:<14} {raw[:22]:<22} {total:>8}"
+                    f" {first:>8.1f} {tenth:>8.1f} {page:>8.1f}"
                 )
         finally:
             with app.app_context():
