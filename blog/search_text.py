@@ -30,6 +30,10 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _LINK_TARGET = re.compile(r"\]\(\s*<?[^)\s>]*>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
 # [label]: address "title" (a reference definition) shows nothing.
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*$", re.MULTILINE)
+# No character has a number this long, and html.unescape would turn thousands of digits into an
+# int, which Python refuses (ValueError): left as text. SQLite turns any exception raised here
+# into a failed INSERT, so this function must never raise.
+_LONG_NUMERIC_REFERENCE = re.compile(r"&(?=#[xX]?[0-9a-fA-F]{16})")
 
 
 def visible_text(source: str | None) -> str:
@@ -39,7 +43,7 @@ def visible_text(source: str | None) -> str:
     text = _TAG.sub(" ", text)
     text = _LINK_TARGET.sub("] ", text)
     text = _REFERENCE.sub(" ", text)
-    return unescape(text)
+    return unescape(_LONG_NUMERIC_REFERENCE.sub(" ", text))
 
 
 def register(connection: sqlite3.Connection) -> None:

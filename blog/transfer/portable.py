@@ -115,12 +115,13 @@ SELF_REFERENCES = {
 }
 # Never exported: a hash is a secret, and a restored site must not accept old passwords unasked.
 # A comment's body_digest is derived from its text: a restore computes it again. A post's
-# approved_comments is counted by the database's triggers as the comments go in.
+# approved_comments is counted by the database's triggers as the comments go in, and the
+# search_vector columns (PostgreSQL's search documents) are made by its search triggers.
 OMITTED = {
     "authors": {"password_hash"},
-    "posts": {"approved_comments", "approved_top_level"},
+    "posts": {"approved_comments", "approved_top_level", "search_vector"},
     # What an own-comments cookie or a moderation link names: a restore makes new ones.
-    "comments": {"body_digest", "secret"},
+    "comments": {"body_digest", "secret", "search_vector"},
 }
 # The size of the email columns (Author.email, Comment.author_email).
 EMAIL_MAX_STORED = {"authors": 254, "comments": 100}

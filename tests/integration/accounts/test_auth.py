@@ -22,7 +22,7 @@ def admin_endpoints(app, **ids):
     """
     samples = {"post_id": 1, "comment_id": 1, "action": "approve", "status": "spam"}
     samples |= {"term_id": 1, "item_id": 1, "how": "up", "user_id": 1, "revision_id": 1}
-    samples |= {"media_id": 1}
+    samples |= {"media_id": 1, "subscription_id": 1}
     samples |= ids
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("admin."):

@@ -238,7 +238,7 @@ def test_poll_reports_new_comments(app, client, make, post):
     top(make, post, status="pending")
     news = client.get(f"/posts/{post.slug}/comments/new?after={first.id}", headers=HX)
     body = news.get_data(as_text=True)
-    assert "2 new comments &mdash; show" in body
+    assert "2 new comments — show" in body
     assert f'hx-get="/posts/{post.slug}/comments"' in body
     assert news.headers["Cache-Control"] == "no-store"
     thread = client.get(f"/posts/{post.slug}/comments", headers=HX)
