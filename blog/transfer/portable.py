@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import sqlite3
 from collections import ChainMap
 from datetime import datetime
@@ -59,6 +60,8 @@ from ..models import (
     Role,
     Setting,
     SlugRedirect,
+    Subscription,
+    SubscriptionStatus,
     Tag,
     Taxonomy,
     UTCDateTime,
@@ -103,6 +106,9 @@ TABLES: list[tuple[str, Table]] = [
     ("slug_redirects", SlugRedirect.__table__),
     ("revisions", Revision.__table__),
     ("menu_items", MenuItem.__table__),
+    # Readers following an article's comments by email: a restore keeps them, and their
+    # secret, so the confirm and unsubscribe links of emails already sent still work.
+    ("subscriptions", Subscription.__table__),
 ]
 # Rows that point at a row of their own table (a reply, a child page or category, a nested menu
 # entry): inserted without the link, which is set once every row is in, so a child may come
@@ -124,9 +130,13 @@ OMITTED = {
     "comments": {"body_digest", "secret", "search_vector"},
 }
 # The size of the email columns (Author.email, Comment.author_email).
-EMAIL_MAX_STORED = {"authors": 254, "comments": 100}
+EMAIL_MAX_STORED = {"authors": 254, "comments": 100, "subscriptions": 254}
 # Tables with an integer id whose PostgreSQL sequence must move past restored ids.
-ID_MODELS = (Author, Tag, MediaItem, Post, Comment, Revision, MenuItem)
+ID_MODELS = (Author, Tag, MediaItem, Post, Comment, Revision, MenuItem, Subscription)
+
+
+# What new_row_secret() makes.
+_SECRET_RE = re.compile(r"[0-9a-f]{16}")
 
 
 class RestoreError(click.ClickException):
@@ -300,6 +310,7 @@ class RowChecker:
         self.taxonomy: dict[int, str] = {}
         self.term_wp_ids: set[tuple[str, int]] = set()
         self.autosaves: set[tuple[int, int | None]] = set()
+        self.subscribed: set[tuple[int, str]] = set()
 
     # -- helpers --
 
@@ -655,6 +666,22 @@ class RowChecker:
                 self.fail("menu_items", index, "target_id", f"no page has the id {target}.")
         elif self.taxonomy.get(target) != kind:
             self.fail("menu_items", index, "target_id", f"no {kind} has the id {target}.")
+
+    def check_subscriptions(self, index: int, values: dict) -> None:
+        self.row_id("subscriptions", index, values)
+        self.reference("subscriptions", index, values, "post_id", "posts")
+        self.known("subscriptions", index, values, "status", SubscriptionStatus, "a status")
+        self.email("subscriptions", index, values, "email")
+        email = values["email"] = values["email"].lower()  # as the site stores it
+        if not email:
+            self.fail("subscriptions", index, "email", "a subscription needs an address.")
+        if (values["post_id"], email) in self.subscribed:
+            self.fail("subscriptions", index, "email", f"{email!r} follows this post twice.")
+        self.subscribed.add((values["post_id"], email))
+        if not _SECRET_RE.fullmatch(values["secret"] or ""):
+            self.fail("subscriptions", index, "secret", "must be 16 hexadecimal digits.")
+        if not 0 <= values["unannounced"] <= MAX_ID:
+            self.fail("subscriptions", index, "unannounced", "must be 0 or more.")
 
     def check_table(self, name: str, rows: list[dict]) -> None:
         """Checks across the rows of one table, once all of them are read."""

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from blog import search_text
 from blog.extensions import db
-from blog.models import Comment, CommentStatus, Post, SlugRedirect, now_utc
+from blog.models import Comment, CommentStatus, Post, SlugRedirect, Subscription, now_utc
 from blog.sanitize import COMMENT_RENDER_VERSION, render_comment, render_post_body
 from blog.settings import save_settings
 from tests.helpers import PASSWORD, dump_every_column, make_test_app, taken_columns
@@ -34,6 +34,7 @@ def full_site(runner, make):
         make.comment(post, status=status.value, edited_at=now_utc() - timedelta(minutes=3))
     make.comment(draft, status_version=4, moderation_reason="2 links")
     db.session.add(SlugRedirect(old_slug="old-name", post_id=post.id))
+    db.session.add(Subscription(post_id=post.id, email="rosa@example.org", status="confirmed"))
     db.session.commit()
     save_settings({"POSTS_PER_PAGE": 7, "COMMENT_MODERATION_WORDS": ["casino", "pills"]})
     assert reply.parent_id == top.id
@@ -46,7 +47,7 @@ def test_export_then_import_json_loses_nothing(full_site, runner, tmp_path, monk
     assert result.exit_code == 0, result.output
     assert result.output == (
         "Exported 5 settings, 3 authors, 5 tags, 1 media, 9 posts, 10 post_tags, 1 post_media, "
-        "20 comments, 1 slug_redirects, 0 revisions, 0 menu_items.\n"
+        "20 comments, 1 slug_redirects, 0 revisions, 0 menu_items, 1 subscriptions.\n"
     )
     data = json.loads(path.read_text(encoding="utf-8"))
     assert (data["format"], data["version"]) == ("good-news-export", 1)

@@ -25,6 +25,7 @@ from blog.models import (
     PostStatus,
     Revision,
     Role,
+    Subscription,
     Tag,
     now_utc,
 )
@@ -126,6 +127,16 @@ def build_site(make) -> None:
     )  # fmt: skip
     db.session.commit()
 
+    # Readers following the comments of a post: one confirmed (told once already), one not yet.
+    db.session.add_all(
+        [
+            Subscription(post_id=locked.id, email="rosa@example.org", status="confirmed",
+                         confirmed_at=now_utc(), last_notice_at=now_utc(), unannounced=2),
+            Subscription(post_id=locked.id, email="ben@example.org", confirm_sent_at=now_utc()),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+
 
 def export(runner, path) -> dict:
     result = runner.invoke(args=["export", str(path)])
@@ -144,6 +155,7 @@ def test_a_site_with_everything_new_goes_out_and_comes_back(app, runner, make, t
     assert {name: len(rows) for name, rows in expected.items()} == {
         "settings": 0, "authors": 4, "tags": 5, "media": 0, "posts": 9, "post_tags": 5,
         "post_media": 0, "comments": 1, "slug_redirects": 0, "revisions": 8, "menu_items": 9,
+        "subscriptions": 2,
     }  # fmt: skip
     first = export(runner, tmp_path / "first.json")
     # A post's password is content, exported; an account's password hash never is.
@@ -164,7 +176,7 @@ def test_a_site_with_everything_new_goes_out_and_comes_back(app, runner, make, t
         restored = fresh_runner.invoke(args=["import-json", str(tmp_path / "first.json")])
         assert restored.exit_code == 0, restored.output
         assert "1 slug_redirects" not in restored.output
-        assert "0 slug_redirects, 8 revisions, 9 menu_items." in restored.output
+        assert "0 slug_redirects, 8 revisions, 9 menu_items, 2 subscriptions." in restored.output
         assert taken_columns(dump_every_column()) == taken_columns(expected)
         about = db.session.scalar(select(Post).where(Post.slug == "about"))
         team = db.session.scalar(select(Post).where(Post.slug == "our-team"))
@@ -328,6 +340,14 @@ def new_file() -> dict:
         dict(item, id=5, kind="tag", target_id=2, url="", label="", menu="footer"),
         dict(item, id=6, url="https://example.org/feed", menu="footer"),
     ]  # fmt: skip
+    follower = {"post_id": 1, "status": "confirmed", "secret": "0123456789abcdef",
+                "created_at": WHEN, "confirm_sent_at": WHEN, "confirmed_at": WHEN,
+                "last_notice_at": None, "unannounced": 0}  # fmt: skip
+    t["subscriptions"] = [
+        dict(follower, id=1, email="Rosa@Example.org"),
+        dict(follower, id=2, email="ben@example.org", status="pending", confirmed_at=None,
+             secret="fedcba9876543210"),
+    ]  # fmt: skip
     return data
 
 
@@ -339,6 +359,9 @@ def test_the_file_with_new_content_restores(runner, tmp_path):
     assert db.session.get(MenuItem, 1).parent_id == 2
     assert db.session.get(Author, 1).role == "editor"
     assert db.session.get(Post, 4).status_before_trash == "published"
+    # The address as the site stores it (lower case); the secret kept, so sent links still work.
+    assert db.session.get(Subscription, 1).email == "rosa@example.org"
+    assert db.session.get(Subscription, 2).secret == "fedcba9876543210"
 
 
 def change(table: str, row: int, **values):
@@ -433,6 +456,18 @@ REFUSED = [
     (add_row("revisions"), "revisions[2].autosave: post 1 has a second autosave by author 1"),
     (change("revisions", 1, id=1), "revisions[1].id: id 1 appears twice"),
     (change("revisions", 1, autosave="yes"), "revisions[1].autosave: expected bool"),
+    # Readers following comments.
+    (change("subscriptions", 0, post_id=99), "subscriptions[0].post_id: no row of posts has"),
+    (change("subscriptions", 0, post_id=None), "subscriptions[0].post_id may not be null"),
+    (change("subscriptions", 1, status="maybe"), "subscriptions[1].status: 'maybe' is not"),
+    (change("subscriptions", 1, email="not an address"), "subscriptions[1].email: 'not an"),
+    (change("subscriptions", 1, email=""), "subscriptions[1].email: a subscription"),
+    (
+        change("subscriptions", 1, email="ROSA@example.org"),
+        "subscriptions[1].email: 'rosa@example.org' follows this post twice",
+    ),
+    (change("subscriptions", 1, secret="guessable"), "subscriptions[1].secret: must be 16 hex"),
+    (change("subscriptions", 1, unannounced=-1), "subscriptions[1].unannounced: must be 0 or more"),
 ]  # fmt: skip
 
 
