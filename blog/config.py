@@ -67,6 +67,11 @@ COMMENT_RATE_LIMIT = "6 per minute;60 per hour"  # per IP, on posting, through F
 # Password guesses at protected posts (POST /posts/SLUG/unlock), per IP.
 UNLOCK_RATE_LIMIT = "10 per minute;100 per hour"
 COMMENT_FEED_SIZE = 20
+# Following a discussion by email (blog/comments/subscriptions.py, docs/comments.md).
+FOLLOW_NOTICE_MINUTES = 10  # at most one notice per follower and article this often (0: each)
+FOLLOW_CONFIRMATIONS_PER_HOUR = 3  # confirmation emails to one address, site-wide
+FOLLOW_CONFIRM_DAYS = 7  # a confirmation link's life; unconfirmed rows go after it
+FOLLOW_RATE_LIMIT = "5 per minute;30 per hour"  # per client address, on the follow form
 
 # Flask-Limiter: memory storage by default; a Redis URL (redis://host:6379/0) shares the counts
 # between worker processes. RATELIMIT_ENABLED=False switches it off for load tests.

@@ -37,19 +37,13 @@ from ..web.urls import absolute_article_url, absolute_url
 PENDING = SubscriptionStatus.PENDING.value
 CONFIRMED = SubscriptionStatus.CONFIRMED.value
 STATUSES = (PENDING, CONFIRMED)
-# Defaults of the settings (blog/config.py or the instance's config.py may set them).
-DEFAULTS = {
-    "FOLLOW_NOTICE_MINUTES": 10,  # at most one notice per follower and article this often
-    "FOLLOW_CONFIRMATIONS_PER_HOUR": 3,  # confirmation emails to one address, site-wide
-    "FOLLOW_CONFIRM_DAYS": 7,  # a confirmation link's life; unconfirmed rows go after it
-    "FOLLOW_RATE_LIMIT": "5 per minute;30 per hour",  # per client address, on the follow form
-}
 CONFIRMATION_GAP = timedelta(days=1)  # per address and article
 EXCERPT_MAX = 2000
 
 
 def setting(name: str):
-    return current_app.config.get(name, DEFAULTS[name])
+    """One of the FOLLOW_* settings (blog/config.py)."""
+    return current_app.config[name]
 
 
 # --- signed links -------------------------------------------------------------------------------
