@@ -33,6 +33,8 @@ from html import unescape
 from html.parser import HTMLParser
 
 from flask import Flask, current_app, has_app_context, has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -63,11 +65,16 @@ _CURLY_QUOTES = str.maketrans(
     {"\u201c": '"', "\u201d": '"', "\u2033": '"', "\u2018": "'", "\u2019": "'"}
 )
 _PLAYER_KINDS = {"audio": MediaKind.AUDIO.value, "video": MediaKind.VIDEO.value}
-_MISSING_WORDS = {
-    MediaKind.IMAGE.value: "Picture",
-    MediaKind.AUDIO.value: "Recording",
-    MediaKind.VIDEO.value: "Video",
-    MediaKind.FILE.value: "File",
+# In the site's language (lazy: this module is imported before any request).
+_MISSING_TEXTS = {
+    MediaKind.IMAGE.value: _l("Picture not here yet: %(name)s"),
+    MediaKind.AUDIO.value: _l("Recording not here yet: %(name)s"),
+    MediaKind.VIDEO.value: _l("Video not here yet: %(name)s"),
+    MediaKind.FILE.value: _l("File not here yet: %(name)s"),
+}
+_DOWNLOAD_TEXTS = {
+    MediaKind.AUDIO.value: _l("Download the recording: %(name)s"),
+    MediaKind.VIDEO.value: _l("Download the video: %(name)s"),
 }
 _SHARED_ITEMS = "media_items"  # shared[...]: {id: MediaItem or None}, loaded once per body
 _SHARED_FIRST_DONE = "media_first_picture_done"
@@ -209,7 +216,8 @@ def picture_html(
 
 def missing_html(kind: str, name: str, alt: str = "") -> str:
     """A clear placeholder for a file that is not here (or an address no item has)."""
-    text = f"{_MISSING_WORDS.get(kind, 'File')} not here yet: {name or 'unknown file'}"
+    missing = _MISSING_TEXTS.get(kind, _MISSING_TEXTS[MediaKind.FILE.value])
+    text = str(missing) % {"name": name or _("unknown file")}
     label = f"{text} ({alt})" if alt else text
     role = _attributes(role="img", aria_label=label) if kind == MediaKind.IMAGE.value else ""
     return f'<span class="media-missing"{role}>{escape(text)}</span>'
@@ -218,8 +226,9 @@ def missing_html(kind: str, name: str, alt: str = "") -> str:
 def _player_html(item: MediaItem) -> str:
     """A native player (phrasing content, so it may stand inside a paragraph)."""
     url = _file_path(item.stored_name)
-    noun = "video" if item.kind == MediaKind.VIDEO.value else "recording"
-    fallback = f'<a href="{escape(url)}" download>Download the {noun}: {escape(item.file_name)}</a>'
+    download = _DOWNLOAD_TEXTS.get(item.kind, _DOWNLOAD_TEXTS[MediaKind.AUDIO.value])
+    words = escape(str(download) % {"name": item.file_name})
+    fallback = f'<a href="{escape(url)}" download>{words}</a>'
     if item.kind == MediaKind.VIDEO.value:
         tag = "video" + _attributes(
             controls=True,

@@ -17,8 +17,13 @@
   // (X-Form-Answer: the comment form with its message and the text) is swapped like a 422;
   // for anything else a message goes beside the form, whose fields are left as they were, and
   // htmx gives the disabled button back.
-  var AGAIN = " Please try again in a moment.";
-  var KEPT = " Your text is still here.";
+  // The texts come from the page (base.html's data-text-*), in the site's language.
+  function said(name, fallback, status) {
+    var text = (document.body && document.body.getAttribute("data-text-fault-" + name)) || fallback;
+    return text.replace("{status}", String(status));
+  }
+  var AGAIN = " " + said("again", "Please try again in a moment.");
+  var KEPT = " " + said("kept", "Your text is still here.");
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
@@ -30,16 +35,17 @@
 
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
-    var said = serverMessage(xhr);
+    var answered = serverMessage(xhr);
     var status = xhr ? xhr.status : 0;
-    var text = said || (status >= 500
-      ? "The site could not do this just now (error " + status + ")." + AGAIN
-      : "That did not work (error " + status + ").");
+    var text = answered || (status >= 500
+      ? said("server", "The site could not do this just now (error {status}).", status) + AGAIN
+      : said("refused", "That did not work (error {status}).", status));
     showFault(event.detail.elt, text);
   });
 
   function networkFault(event) {
-    showFault(event.detail.elt, "The site could not be reached, so nothing was sent." + AGAIN);
+    showFault(event.detail.elt,
+      said("unreached", "The site could not be reached, so nothing was sent.") + AGAIN);
   }
   document.addEventListener("htmx:sendError", networkFault);
   document.addEventListener("htmx:timeout", networkFault);

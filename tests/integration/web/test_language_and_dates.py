@@ -168,3 +168,19 @@ def test_the_settings_page_offers_formats_and_languages(client, admin, make):
     assert ">04/01/2012</time>" in html and "Kommentar abschicken" in html
     settings = client.get("/admin/settings")
     assert settings.status_code in (302, 303)  # signed out: the admin is not for readers
+
+
+def test_placeholders_and_request_faults_speak_the_sites_language(client, make, german_lahore):
+    lost = make.post("Verloren", featured_media=make.media("weg.jpg"))
+    html = client.get(f"/posts/{lost.slug}").get_data(as_text=True)
+    assert "Bild noch nicht vorhanden: weg.jpg" in html
+    assert "Picture not here yet" not in html
+    # What static/js/blog.js says when a request fails comes from the page, in German.
+    assert (
+        'data-text-fault-server="Die Website konnte das gerade nicht ausführen (Fehler {status}).'
+        in html
+    )
+    assert (
+        'data-text-fault-unreached="Die Website war nicht erreichbar, daher wurde nichts gesendet."'
+        in html
+    )

@@ -332,7 +332,10 @@ def test_one_query_loads_every_item_of_a_body(make, photo):
         html = body(source)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 1, statements
+    # Besides the settings the site's language is chosen from (once per context, for the
+    # player's translated download link), one query for every item.
+    media = [statement for statement in statements if "FROM settings" not in statement]
+    assert len(media) == 1, statements
     assert html.count("<picture>") == 5 and "<audio" in html
 
 
