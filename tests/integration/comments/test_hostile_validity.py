@@ -7,11 +7,14 @@
 - The Nu Html Checker finds no error on the pages that hold the hostile comments the
   hostile-input tests send (tests/integration/comments/test_hostile_input.py), hostile markup
   and websites stored before the check (legacy rows): the article and each comment page, the
-  comment fragments htmx fetches, the admin's comment lists and edit form, the dashboard, and the
-  forms that came back with errors.
+  comment fragments htmx fetches, search results quoting them (and hostile text typed as the
+  query), the Preview of hostile markup, the admin's comment lists, edit form and subscriptions,
+  the dashboard, and the forms that came back with errors.
 """
 
 from __future__ import annotations
+
+import re
 
 from markupsafe import escape
 from sqlalchemy import select
@@ -233,8 +236,30 @@ def test_pages_with_hostile_comments_are_valid_html(app, client, make, admin, tm
         fragment = text(reader.post(f"/posts/{post.slug}/comments", data=data, headers=HX), 422)
         pages[f"(fragment) form with {website}"] = wrapped(fragment, "Form")
 
+    # Search results quote the hostile comments (highlighted excerpts), and hostile text typed as
+    # the query comes back in the box and the "no results" help.
+    words = sorted(
+        {word for c in approved for word in re.findall(r"[^\W\d_]{4,60}", c.body)}, key=len
+    )[-8:]
+    for query in [*words, *(one_line(body)[:200] for body in HOSTILE_MARKUP[:6])]:
+        found = reader.get("/search", query_string={"q": query})
+        pages[f"search {query[:40]!r}"] = text(found)
+        fragment = text(reader.get("/search", query_string={"q": query}, headers=HX))
+        pages[f"(fragment) search {query[:40]!r}"] = wrapped(fragment, "Search")
+    assert any("<mark>" in html for name, html in pages.items() if name.startswith("search"))
+    # The Preview of hostile markup, without JavaScript (a page) and through htmx (in place).
+    for number, body in enumerate(HOSTILE_MARKUP[:6]):
+        data = fields(reader, post, comment=body)
+        preview = f"/posts/{post.slug}/comments/preview"
+        pages[f"preview {number}"] = text(reader.post(preview, data=data))
+        fragment = text(reader.post(preview, data=data, headers=HX))
+        # Swapped in under the form's "Leave a Reply" (h3), as the article has it.
+        in_form = f"<h3>Leave a Reply</h3>{fragment}"
+        pages[f"(fragment) preview {number}"] = wrapped(in_form, "Preview")
+
     admin.login()
     pages["dashboard"] = text(client.get("/admin/"))
+    pages["admin subscriptions"] = text(client.get("/admin/subscriptions"))
     for status in ("", "pending", "approved", "spam"):
         url = f"/admin/comments?status={status}" if status else "/admin/comments"
         pages[f"admin comments {status or 'all'}"] = text(client.get(url))
