@@ -33,7 +33,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 from flask import Flask, current_app, has_app_context, has_request_context
-from flask_babel import gettext as _
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from sqlalchemy import select
@@ -217,7 +217,7 @@ def picture_html(
 def missing_html(kind: str, name: str, alt: str = "") -> str:
     """A clear placeholder for a file that is not here (or an address no item has)."""
     missing = _MISSING_TEXTS.get(kind, _MISSING_TEXTS[MediaKind.FILE.value])
-    text = str(missing) % {"name": name or _("unknown file")}
+    text = str(missing) % {"name": name or gettext("unknown file")}
     label = f"{text} ({alt})" if alt else text
     role = _attributes(role="img", aria_label=label) if kind == MediaKind.IMAGE.value else ""
     return f'<span class="media-missing"{role}>{escape(text)}</span>'

@@ -20,7 +20,7 @@ The reader's query is never handed to either engine as syntax: ``parse`` keeps t
 and digits), ``"phrases"``, ``-excluded`` words and ``OR``, and each engine's query is written
 from those words, each one quoted, so ``"``, ``*``, ``NEAR(``, ``^`` or ``:`` cannot fail.
 
-Migrations 0014 and 0015 create the same tables, columns, functions and triggers for existing
+Migrations 0014, 0015 and 0017 create the same tables, columns, functions and triggers for existing
 databases (written out there: a migration must not change when this module does); tests compare
 the two.
 """
@@ -40,8 +40,11 @@ from ..models import Comment, Post, UTCDateTime, now_utc
 # ---------------------------------------------------------------------------------------------
 # The index (SQLite) and its triggers
 
+# Prefix indexes of 3 and 4 letters (migration 0017): the live search sends a short prefix at
+# each keystroke, and without them FTS5 merges the entries of every word that starts with it.
 SQLITE_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-    title, body, terms, post_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
+    title, body, terms, post_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '3 4'
 )"""
 
 SQLITE_TRIGGERS = (

@@ -297,7 +297,11 @@ def _migration(name: str):
 
 def test_the_migrations_create_what_the_module_creates():
     first, vectors = _migration("0014_search.py"), _migration("0015_search_vectors.py")
-    assert first.SQLITE_TABLE == search_index.SQLITE_TABLE
+    prefixes = _migration("0017_search_prefixes.py")
+    # 0017 made the table again with prefix indexes, and fills it as 0015 does.
+    assert prefixes.OLD_TABLE == first.SQLITE_TABLE
+    assert prefixes.TABLE == search_index.SQLITE_TABLE
+    assert prefixes.FILL == search_index.SQLITE_FILL
     # 0015 replaced the triggers that index text, and fills the index again with them.
     assert vectors.SQLITE_TRIGGERS == search_index.SQLITE_TRIGGERS
     assert vectors.SQLITE_FILL == search_index.SQLITE_FILL
@@ -378,3 +382,21 @@ def test_the_stored_documents_follow_every_edit(client, make):
     post.password = "pw"
     db.session.commit()
     assert "slate" not in stored_document("posts", post.id).lower()
+
+
+def test_short_prefixes_have_their_own_index_and_find_the_same(app, client, make):
+    """Migration 0017's prefix indexes (3 and 4 letters) answer what the live search sends at each
+    keystroke; words longer than the prefix still match, shorter ones match whole words only."""
+    if db.engine.dialect.name == "sqlite":
+        table = text("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")
+        assert "prefix = '3 4'" in db.session.execute(table).scalar_one()
+    make.post("Lanterns at the river", body_md="The lantern festival and the landing stage.")
+    make.post("Other news", body_md="A land of plenty.")
+    for typed, found in (
+        ("la", []),
+        ("lan", ["Lanterns at the river", "Other news"]),
+        ("lant", ["Lanterns at the river"]),
+        ("lante", ["Lanterns at the river"]),
+        ("lantern", ["Lanterns at the river"]),
+    ):
+        assert sorted(results(client, typed)) == found, typed
