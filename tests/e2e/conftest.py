@@ -18,6 +18,7 @@ from blog.extensions import db
 from blog.mail.outbox import sender
 from blog.models import Author
 from tests.e2e.helpers import DISPLAY_NAME, PASSWORD, USERNAME
+from tests.helpers import throwaway_postgres
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium tries to reach outside services this machine cannot reach.
@@ -30,6 +31,25 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def pytest_generate_tests(metafunc):
+    """``@pytest.mark.both_databases``: the test runs on the SQLite file and again on a throwaway
+    PostgreSQL database (CI names the server; elsewhere that run skips with the reason)."""
+    if "e2e_database" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_databases"
+    ):
+        metafunc.parametrize("e2e_database", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def e2e_database(request):
+    """The database URL of the live app: None for its SQLite file (the default)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    with throwaway_postgres() as (url,):
+        yield url
 
 
 def pytest_collection_modifyitems(items):
@@ -80,8 +100,9 @@ def pytest_configure(config):
 
 
 @pytest.fixture
-def live_app(request, tmp_path, monkeypatch):
-    """The app as `make run` sets it up: migrated SQLite file plus the demo content.
+def live_app(request, tmp_path, monkeypatch, e2e_database):
+    """The app as `make run` sets it up: migrated SQLite file (or, for tests marked
+    both_databases, PostgreSQL too) plus the demo content.
 
     ``@pytest.mark.app_config(NAME=value)`` on a module, class or test adds create_app settings
     (some, like RATELIMIT_ENABLED, are only read at creation); the nearest marker wins.
@@ -89,6 +110,8 @@ def live_app(request, tmp_path, monkeypatch):
     monkeypatch.setenv("BLOG_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     config = {"SECRET_KEY": "e2e-secret"}
+    if e2e_database:
+        config["SQLALCHEMY_DATABASE_URI"] = e2e_database
     for marker in reversed(list(request.node.iter_markers("app_config"))):
         config.update(marker.kwargs)
     app = create_app(config)

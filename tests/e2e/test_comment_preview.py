@@ -20,7 +20,10 @@ from tests.e2e.helpers import (
     post_button,
 )
 
-pytestmark = pytest.mark.app_config(COMMENT_MODERATION="none", **FAST_POSTING)
+pytestmark = [
+    pytest.mark.app_config(COMMENT_MODERATION="none", **FAST_POSTING),
+    pytest.mark.both_databases,
+]
 
 MARKDOWN = "A *tidy* shelf with [a map](https://example.org/map_of_shelves)\n\n- drill\n- saw"
 

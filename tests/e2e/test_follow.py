@@ -11,6 +11,9 @@ from blog.extensions import db
 from blog.models import Subscription
 from tests.e2e.helpers import ARTICLE, FAST_POSTING, assert_no_page_errors, fill_form, post_button
 
+# Issue #23's features, on both databases in CI.
+pytestmark = pytest.mark.both_databases
+
 ASKED = "Check your inbox"
 NOTIFY = "Notify me of follow-up comments by email."
 

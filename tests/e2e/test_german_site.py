@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from blog.settings import save_settings
 from tests.e2e.helpers import ARTICLE, FAST_POSTING, assert_no_page_errors, comment_in_thread
 
-pytestmark = pytest.mark.app_config(**FAST_POSTING)
+pytestmark = [pytest.mark.app_config(**FAST_POSTING), pytest.mark.both_databases]
 
 BAD_EMAIL = "Bitte gib eine gültige E-Mail-Adresse ein, etwa name@example.org."
 AWAITING = "Dein Kommentar muss noch freigegeben werden."

@@ -13,6 +13,9 @@ from blog.extensions import db
 from blog.models import Author, Post, PostStatus, now_utc
 from blog.sanitize import refresh_post_html
 
+# Issue #23's features, on both databases in CI.
+pytestmark = pytest.mark.both_databases
+
 
 def csp_problems(page):
     violations = page.evaluate("window.__cspViolations")

@@ -23,7 +23,7 @@ from tests.e2e.helpers import (
     post_button,
 )
 
-pytestmark = pytest.mark.app_config(**FAST_POSTING)
+pytestmark = [pytest.mark.app_config(**FAST_POSTING), pytest.mark.both_databases]
 
 TEXT = "The repair café fixed my lamp in ten minutes."
 NAME = "Rosa Reader"
