@@ -40,14 +40,13 @@ class Results(Pagination):
 
     def __init__(self, query: search_index.Query, **kwargs):
         self.search_query = query
+        self.capped = False  # only the newest matches were ranked (search_index.MATCH_CAP)
         super().__init__(**kwargs)
 
     def _query_items(self):
-        total, hits = search_index.count_and_page(
-            self.search_query, self.per_page, self._query_offset
-        )
-        self._total = total
-        return hits
+        found = search_index.count_and_page(self.search_query, self.per_page, self._query_offset)
+        self._total, self.capped = found.total, found.capped
+        return found.hits
 
     def _query_count(self) -> int:
         return self._total

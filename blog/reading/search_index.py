@@ -261,59 +261,97 @@ def tsquery(query: Query) -> str:
 
 # Visible posts and pages (queries.visible_condition), and approved comments on those that have
 # no password. The SQL is written out whole: nothing in it comes from a request but bound values.
-# SQLite: the matches and their bm25 rank from the index alone (its rowids: reading a column
-# would read each match's stored text), then one lookup each for visibility, counted and paged
-# in one pass.
-_SQLITE_PAGE = """WITH m AS MATERIALIZED (
-    SELECT rowid AS id, bm25(search_fts, 10.0, 1.0, 4.0) AS rank
-    FROM search_fts WHERE search_fts MATCH :match
+#
+# A word found in most of the site (tens of thousands of matches) would cost a rank and a
+# visibility check per match, growing with the site. So at most MATCH_CAP posts and MATCH_CAP
+# comments are ranked: the newest ones that match (the engines hand those out cheaply, in id
+# order). The answer then says the results were capped and shows the best of those; a second
+# word narrows the search back below the cap. Below it, nothing changes: every match is ranked.
+MATCH_CAP = 5000
+
+# SQLite: the newest matches of each kind with their bm25 rank from the index alone (its rowids:
+# a post's id, or minus a comment's; reading a column would read each match's stored text),
+# then one lookup each for visibility, counted and paged in one pass.
+_SQLITE_MATCHES = """WITH m AS MATERIALIZED (
+    SELECT id, rank FROM (
+        SELECT rowid AS id, bm25(search_fts, 10.0, 1.0, 4.0) AS rank
+        FROM search_fts WHERE search_fts MATCH :match AND rowid > 0
+        ORDER BY rowid DESC LIMIT :cap)
+    UNION ALL
+    SELECT id, rank FROM (
+        SELECT rowid AS id, bm25(search_fts, 10.0, 1.0, 4.0) AS rank
+        FROM search_fts WHERE search_fts MATCH :match AND rowid < 0
+        ORDER BY rowid LIMIT :cap)
 )
-SELECT p.id AS post_id, CASE WHEN m.id < 0 THEN -m.id END AS comment_id,
-    count(*) OVER () AS total
+"""
+_SQLITE_VISIBLE = """
 FROM m LEFT JOIN comments c ON m.id < 0 AND c.id = -m.id
 JOIN posts p ON p.id = CASE WHEN m.id > 0 THEN m.id ELSE c.post_id END
 WHERE p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
     AND p.published_at <= :now AND p.kind IN ('post', 'page')
-    AND (m.id > 0 OR (c.status = 'approved' AND p.password = ''))
-ORDER BY m.rank, p.published_at DESC, m.id DESC
-LIMIT :limit OFFSET :offset"""
+    AND (m.id > 0 OR (c.status = 'approved' AND p.password = ''))"""
+_SQLITE_CAPPED = """((SELECT count(*) FROM m WHERE id > 0) >= :cap
+    OR (SELECT count(*) FROM m WHERE id < 0) >= :cap) AS capped"""
 
-_SQLITE_COUNT = """SELECT count(*)
-FROM search_fts LEFT JOIN comments c ON search_fts.rowid < 0 AND c.id = -search_fts.rowid
-JOIN posts p ON p.id = CASE WHEN search_fts.rowid > 0 THEN search_fts.rowid ELSE c.post_id END
-WHERE search_fts MATCH :match
-    AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
-    AND p.published_at <= :now AND p.kind IN ('post', 'page')
-    AND (search_fts.rowid > 0 OR (c.status = 'approved' AND p.password = ''))"""
+# (Joined, not formatted: nothing but these constants goes into the SQL.)
+_SQLITE_PAGE = "".join(
+    (
+        _SQLITE_MATCHES,
+        """SELECT p.id AS post_id, CASE WHEN m.id < 0 THEN -m.id END AS comment_id,
+    count(*) OVER () AS total, """,
+        _SQLITE_CAPPED,
+        _SQLITE_VISIBLE,
+        """
+ORDER BY m.rank, p.published_at DESC, m.id DESC
+LIMIT :limit OFFSET :offset""",
+    )
+)
+_SQLITE_COUNT = "".join(
+    (_SQLITE_MATCHES, "SELECT count(*) AS total, ", _SQLITE_CAPPED, _SQLITE_VISIBLE)
+)
 
 # PostgreSQL: the stored vectors (posts.search_vector, comments.search_vector) through their GIN
-# indexes; ranked on the stored vectors too, so nothing is parsed again per match.
-_PG_HITS = """WITH hits AS (
-    SELECT p.id AS post_id, NULL::integer AS comment_id, p.published_at AS at,
-        ts_rank_cd(p.search_vector, to_tsquery('simple', search_fold(:match)), 1) AS rank
-    FROM posts p
-    WHERE p.search_vector @@ to_tsquery('simple', search_fold(:match))
+# indexes, the visible ones, the newest MATCH_CAP of each kind; ranked on the stored vectors, so
+# nothing is parsed again per match.
+_PG_HITS = """WITH q AS (SELECT to_tsquery('simple', search_fold(:match)) AS q),
+post_hits AS (
+    SELECT p.id, p.published_at, p.search_vector
+    FROM posts p, q
+    WHERE p.search_vector @@ q.q
         AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
         AND p.published_at <= :now AND p.kind IN ('post', 'page')
-    UNION ALL
+    ORDER BY p.id DESC LIMIT :cap
+),
+comment_hits AS (
     -- The visible posts come from ix_posts_search_visible alone (a hash of a few thousand ids),
     -- not from one visit of a wide posts row per matching comment.
-    SELECT p.id, c.id, c.created_at,
-        ts_rank_cd(c.search_vector, to_tsquery('simple', search_fold(:match)), 1)
-    FROM comments c JOIN posts p ON p.id = c.post_id
-    WHERE c.search_vector @@ to_tsquery('simple', search_fold(:match))
+    SELECT c.id, c.post_id, c.created_at, c.search_vector
+    FROM comments c JOIN posts p ON p.id = c.post_id, q
+    WHERE c.search_vector @@ q.q
         AND c.status = 'approved' AND p.password = ''
         AND p.status IN ('published', 'scheduled') AND p.published_at IS NOT NULL
         AND p.published_at <= :now AND p.kind IN ('post', 'page')
+    ORDER BY c.id DESC LIMIT :cap
+),
+hits AS (
+    SELECT h.id AS post_id, NULL::integer AS comment_id, h.published_at AS at,
+        ts_rank_cd(h.search_vector, q.q, 1) AS rank
+    FROM post_hits h, q
+    UNION ALL
+    SELECT h.post_id, h.id, h.created_at, ts_rank_cd(h.search_vector, q.q, 1)
+    FROM comment_hits h, q
 )
 """
+_PG_CAPPED = """((SELECT count(*) FROM post_hits) >= :cap
+    OR (SELECT count(*) FROM comment_hits) >= :cap) AS capped"""
 
-# (Joined, not formatted: nothing but these constants goes into the SQL.)
-_PG_COUNT = "".join((_PG_HITS, "SELECT count(*) FROM hits"))
+_PG_COUNT = "".join((_PG_HITS, "SELECT count(*) AS total, ", _PG_CAPPED, " FROM hits"))
 _PG_PAGE = "".join(
     (
         _PG_HITS,
-        """SELECT post_id, comment_id, count(*) OVER () AS total FROM hits
+        "SELECT post_id, comment_id, count(*) OVER () AS total, ",
+        _PG_CAPPED,
+        """ FROM hits
 ORDER BY rank DESC, at DESC, comment_id DESC
 LIMIT :limit OFFSET :offset""",
     )
@@ -423,16 +461,26 @@ class Hit:
     comment: Comment | None
 
 
+@dataclass
+class Found:
+    """``total`` results, ``hits`` the asked page of them; ``capped``: the words matched more
+    than MATCH_CAP posts or comments, and only the newest of those were ranked and counted."""
+
+    total: int
+    hits: list[Hit]
+    capped: bool = False
+
+
 def _statement(sql: str):
     return text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
-def count_and_page(query: Query, limit: int, offset: int) -> tuple[int, list[Hit]]:
+def count_and_page(query: Query, limit: int, offset: int) -> Found:
     """How many results in all, and ``limit`` of them from ``offset``, best first."""
     if not query:
-        return 0, []
+        return Found(0, [])
     sqlite = db.engine.dialect.name == "sqlite"
-    params = {"now": now_utc(), "limit": limit, "offset": offset}
+    params = {"now": now_utc(), "limit": limit, "offset": offset, "cap": MATCH_CAP}
     if sqlite:
         params["match"] = fts5_query(query)
         count_sql, page_sql = _SQLITE_COUNT, _SQLITE_PAGE
@@ -442,11 +490,12 @@ def count_and_page(query: Query, limit: int, offset: int) -> tuple[int, list[Hit
     # The page and the number of results in one pass; only a page past the end counts again.
     rows = db.session.execute(_statement(page_sql), params).all()
     if rows:
-        total = rows[0].total
+        total, capped = rows[0].total, bool(rows[0].capped)
     elif offset:
-        total = db.session.execute(_statement(count_sql), params).scalar_one()
+        counted = db.session.execute(_statement(count_sql), params).one()
+        total, capped = counted.total, bool(counted.capped)
     else:
-        total = 0
+        total, capped = 0, False
     posts = {
         post.id: post
         for post in db.session.scalars(
@@ -464,7 +513,7 @@ def count_and_page(query: Query, limit: int, offset: int) -> tuple[int, list[Hit
         for row in rows
         if row.post_id in posts
     ]
-    return total, hits
+    return Found(total, hits, capped)
 
 
 # ---------------------------------------------------------------------------------------------

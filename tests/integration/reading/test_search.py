@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from blog.models import PostStatus, now_utc
+from blog.reading import search_index
 
 
 def found(client, query: str, **args) -> list[str]:
@@ -92,3 +93,34 @@ def test_wildcards_and_punctuation_are_not_words(client, make):
 def test_every_page_has_a_search_form(client, site):
     html = client.get("/").text
     assert 'action="/search"' in html and 'role="search"' in html
+
+
+def test_a_word_on_too_many_pages_searches_the_newest_and_says_so(client, make, monkeypatch):
+    """Past MATCH_CAP matching posts (or comments), only the newest are ranked and counted, and
+    the page says so; a second word narrows the search back to every match."""
+    monkeypatch.setattr(search_index, "MATCH_CAP", 3)
+    make.post("Old harbour map", body_md="The harbour as it was, an atlas page.")
+    posts = [make.post(f"Harbour note {n}", body_md=f"The harbour, part {n}.") for n in range(5)]
+    page = client.get("/search", query_string={"q": "harbour"}).get_data(as_text=True)
+    assert "3 results among the newest matches" in page
+    assert "only the newest of them are searched" in page
+    shown = re.findall(r'<h2 class="entry-title"><a href="[^"]+">(.*?)</a></h2>', page)
+    assert len(shown) == 3 and "Old harbour map" not in page
+    # The newest three by id; the older two notes and the map are past the cap.
+    assert {posts[2].title, posts[3].title, posts[4].title} == {
+        re.sub("</?mark>", "", t) for t in shown
+    }
+    narrowed = client.get("/search", query_string={"q": "harbour atlas"}).get_data(as_text=True)
+    assert "1 result</p>" in narrowed and "Old harbour map" in narrowed
+    assert "newest matches" not in narrowed
+
+
+def test_comments_past_the_cap_are_the_oldest_ones(client, make, monkeypatch):
+    monkeypatch.setattr(search_index, "MATCH_CAP", 2)
+    post = make.post("Quay", body_md="Boats.")
+    for name in ("Ann", "Ben", "Cy"):
+        make.comment(post, author_name=name, body="A gull stole my chips.")
+    page = client.get("/search", query_string={"q": "gull"}).get_data(as_text=True)
+    assert "2 results among the newest matches" in page
+    assert "Comment by Ben on Quay" in page and "Comment by Cy on Quay" in page
+    assert "Comment by Ann" not in page
