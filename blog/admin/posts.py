@@ -535,7 +535,13 @@ def save_post(form: PostForm, post: Post | None, kind: str):
 
 def saved_message(post: Post) -> str:
     if post.status == PostStatus.SCHEDULED.value:
-        return _("Scheduled for %(when)s UTC.", when=f"{post.published_at:%Y-%m-%d %H:%M}")
+        zone = site_timezone()
+        local = post.published_at.astimezone(zone)
+        return _(
+            "Scheduled for %(when)s (%(zone)s).",
+            when=f"{local:%Y-%m-%d %H:%M}",
+            zone=timezone_label(zone),
+        )
     if post.status == PostStatus.PUBLISHED.value:
         return _("Published.")
     if post.status == PostStatus.PRIVATE.value:

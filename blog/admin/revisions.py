@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Author, Post, PostStatus, Revision
 from ..sanitize import refresh_post_html
+from ..settings import site_timezone, timezone_label
 from ..web.params import parse_id
 from . import bp
 from .posts import edit_url, editable
@@ -150,10 +151,12 @@ def revision_restore(post_id: int, revision_id: int):
     refresh_post_html(post)
     record_revision(post, g.author, before)
     db.session.commit()
+    zone = site_timezone()
     flash(
         _(
-            "Restored the revision of %(when)s UTC.",
-            when=f"{revision.created_at:%Y-%m-%d %H:%M}",
+            "Restored the revision of %(when)s (%(zone)s).",
+            when=f"{revision.created_at.astimezone(zone):%Y-%m-%d %H:%M}",
+            zone=timezone_label(zone),
         )
     )
     return redirect(edit_url(post), 303)

@@ -162,6 +162,10 @@ def test_restore_a_revision_makes_a_new_one(client, me):
     first = revisions_of(post)[0]
     response = client.post(f"/admin/posts/{post.id}/revisions/{first.id}/restore")
     assert response.status_code == 303
+    # The revision's time in the site's zone, which the message names (UTC here).
+    when = f"{first.created_at:%Y-%m-%d %H:%M}"
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Restored the revision of {when} (UTC)." in shown
     db.session.refresh(post)
     assert (post.title, post.body_md) == ("First title", "First body")
     assert "First body" in post.body_html

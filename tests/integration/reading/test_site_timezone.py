@@ -156,7 +156,10 @@ def test_an_author_types_publish_times_in_site_time(client, admin):
         "action": "schedule",
         "publish_at": "2099-05-01 09:30",
     }
-    assert client.post("/admin/posts/new", data=data).status_code == 303
+    saved = client.post("/admin/posts/new", data=data, follow_redirects=True)
+    # The message names the time as typed, in the site's zone (it once said "04:30 UTC" wrongly
+    # labelled, or the UTC time).
+    assert "Scheduled for 2099-05-01 09:30 (UTC+05:00)." in saved.get_data(as_text=True)
     post = db.session.scalars(select(Post).where(Post.title == "Planned")).one()
     assert post.status == "scheduled"
     assert post.published_at.astimezone(UTC) == datetime(2099, 5, 1, 4, 30, tzinfo=UTC)
