@@ -221,8 +221,8 @@ def _render_post_part(source: str, part: int = 0) -> str:
     )
     # A numeric reference too long to be a character makes Markdown and bleach fail (int()'s
     # digit limit): such a one is text.
-    source = _LONG_NUMERIC_REFERENCE_RE.sub("&amp;", source)
-    return cleaner.clean(_LONG_NUMERIC_REFERENCE_RE.sub("&amp;", _markdown_to_html(source)))
+    source = LONG_NUMERIC_REFERENCE_RE.sub("&amp;", source)
+    return cleaner.clean(LONG_NUMERIC_REFERENCE_RE.sub("&amp;", _markdown_to_html(source)))
 
 
 # WordPress's split tags, as the author writes them in the source (kept in body_md). <!--more-->
@@ -458,7 +458,7 @@ _INVALID_CODE_POINTS_RE = re.compile(
 )
 # A numeric character reference that long is no character; bleach would take quadratic time over
 # it, and over 4300 decimal digits int() raises ValueError when it decodes one in an attribute.
-_LONG_NUMERIC_REFERENCE_RE = re.compile(r"&(?=#[xX]?[0-9a-fA-F]{16})")
+LONG_NUMERIC_REFERENCE_RE = re.compile(r"&(?=#[xX]?[0-9a-fA-F]{16})")
 
 
 # --- Web addresses (a commenter's website, the links in a comment) ---------------------------
@@ -839,7 +839,7 @@ def _canonical_tag(name: str, attributes: list[tuple[str, str | None]]) -> str:
         value = value or ""
         if value[:1] in ("'", '"'):
             value = value[1:-1]
-        value = _LONG_NUMERIC_REFERENCE_RE.sub("&amp;", value)
+        value = LONG_NUMERIC_REFERENCE_RE.sub("&amp;", value)
         kept[attribute] = value.translate(_ATTRIBUTE_VALUE_ESCAPES)
     return "<" + name + "".join(f' {key}="{value}"' for key, value in kept.items()) + ">"
 

@@ -23,6 +23,8 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 
+from .sanitize import LONG_NUMERIC_REFERENCE_RE
+
 _HIDDEN = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 # A tag starts with a letter (or / and a letter): "a < b" and "<3" are text.
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
@@ -30,10 +32,6 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _LINK_TARGET = re.compile(r"\]\(\s*<?[^)\s>]*>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
 # [label]: address "title" (a reference definition) shows nothing.
 _REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*$", re.MULTILINE)
-# No character has a number this long, and html.unescape would turn thousands of digits into an
-# int, which Python refuses (ValueError): left as text. SQLite turns any exception raised here
-# into a failed INSERT, so this function must never raise.
-_LONG_NUMERIC_REFERENCE = re.compile(r"&(?=#[xX]?[0-9a-fA-F]{16})")
 
 
 def visible_text(source: str | None) -> str:
@@ -43,7 +41,10 @@ def visible_text(source: str | None) -> str:
     text = _TAG.sub(" ", text)
     text = _LINK_TARGET.sub("] ", text)
     text = _REFERENCE.sub(" ", text)
-    return unescape(_LONG_NUMERIC_REFERENCE.sub(" ", text))
+    # A numeric reference too long to be a character stays text, as the sanitizer keeps it:
+    # unescape would raise on thousands of digits, and SQLite turns any exception raised here
+    # into a failed INSERT, so this function must never raise.
+    return unescape(LONG_NUMERIC_REFERENCE_RE.sub(" ", text))
 
 
 def register(connection: sqlite3.Connection) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import re
 import socket
@@ -121,25 +120,10 @@ def throwaway_postgres(count: int = 1):
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
         yield [base.set(database=n).render_as_string(hide_password=False) for n in names]
     finally:
-        _dispose_engines_on(names)
         with admin.connect() as conn:
             for name in names:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def _dispose_engines_on(databases: list[str]) -> None:
-    """Close the pooled connections of every engine still open on these databases.
-
-    A test app that is not disposed keeps its pool; DROP DATABASE ... WITH (FORCE) ends those
-    connections on the server, and when the pool is garbage collected later, in whatever test
-    runs then, psycopg warns that an open connection was deleted (an error under
-    filterwarnings). Closing them here keeps the failure out of an unrelated test."""
-    from sqlalchemy.engine import Engine
-
-    for engine in [o for o in gc.get_objects() if isinstance(o, Engine)]:
-        if engine.url.get_backend_name() == "postgresql" and engine.url.database in databases:
-            engine.dispose()
 
 
 # --- a real local SMTP server (aiosmtpd) keeps what it receives -------------------------------

@@ -162,22 +162,14 @@ HOSTILE_MARKDOWN = [
 
 # Measured in a child interpreter: coverage's tracer (the first test pass runs under it) slows
 # the Markdown parser's many small calls far more than the plain-text path, which is not what a
-# site pays. The child renders each source twice and keeps the lower CPU time, as cpu_seconds.
+# site pays. The child measures with the same cpu_seconds as the plain-text cost tests.
 _MEASURE = """
-import json, sys, time
-from blog.sanitize import render_comment
-
-def cpu(source):
-    best = float("inf")
-    for _ in range(2):
-        started = time.process_time()
-        render_comment(source)
-        best = min(best, time.process_time() - started)
-    return best
+import json, sys
+from tests.unit.sanitize.test_sanitize_comments import PLAIN_TEXT, cpu_seconds
 
 sources = json.load(sys.stdin)
-plain = cpu(("The quick brown fox. " * 3200)[:65525])
-print(json.dumps({"plain": plain, "costs": [cpu(source) for source in sources]}))
+plain = cpu_seconds(PLAIN_TEXT)
+print(json.dumps({"plain": plain, "costs": [cpu_seconds(source) for source in sources]}))
 """
 
 
