@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web import (
         assets,
         errors,
+        forgery,
         health,
         htmx,
         i18n,
@@ -103,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(follow_views.bp)
     app.register_blueprint(wordpress_redirects.bp)
     media.init_app(app)
+    forgery.init_app(app)  # after the blueprints: it runs after the sign-in hook
     return app
 
 

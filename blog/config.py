@@ -34,6 +34,15 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Set PREFER_HTTPS (BLOG_PREFER_HTTPS=true) behind TLS: Secure cookies and HSTS.
 PREFER_HTTPS = False
 WTF_CSRF_TIME_LIMIT = 3600
+# Readers without an account are protected from forged posts by their browser's Sec-Fetch-Site
+# and Origin headers (blog/web/forgery.py); other origins allowed to post forms here, e.g. a
+# second address of the same site: ["https://www.news.example"].
+CSRF_TRUSTED_ORIGINS: list[str] = []
+# Public pages (the same bytes for every reader without a session or comment cookie) may be kept
+# by a shared cache (nginx, a CDN) this many seconds, and served stale this much longer while it
+# fetches a fresh one. A comment approved or removed shows to everyone within their sum.
+PUBLIC_CACHE_SECONDS = 1
+PUBLIC_STALE_SECONDS = 10
 
 # "production" makes a missing SECRET_KEY or SITE_URL an error instead of guessing one.
 ENV = "development"

@@ -271,6 +271,12 @@ class Post(db.Model):
     # changed holds old values.
     approved_comments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     approved_top_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Moves on with every change to this post's comments, in the same transaction
+    # (blog/caching/pagecache.py): the cached article is kept under it, so a comment on one
+    # article rebuilds that article alone. Never shown, never exported. Migration 0018.
+    discussion_version: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", deferred=True
+    )
     # PostgreSQL's search document (title, terms, text), kept by its triggers
     # (blog/reading/search_index.py); empty on SQLite. Migration 0015.
     search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)

@@ -23,6 +23,10 @@ from .models import Setting
 
 # Kept in the settings table, read with the settings; see pagecache.
 VERSION_KEY = "CONTENT_VERSION"
+# Moves on with every change to any comment: the listings (their comment counts) and the
+# comment feeds are kept under both tokens; an article page under VERSION_KEY and its own
+# posts.discussion_version.
+COMMENTS_VERSION_KEY = "COMMENTS_VERSION"
 
 # The settings the admin page may change (every other setting stays deployment configuration).
 EDITABLE = (
@@ -62,7 +66,9 @@ TIME_FORMATS = {
 
 
 # Built once: every request runs it (two columns, no ORM objects: it is on every page's path).
-_SAVED_QUERY = select(Setting.key, Setting.value).where(Setting.key.in_((*EDITABLE, VERSION_KEY)))
+_SAVED_QUERY = select(Setting.key, Setting.value).where(
+    Setting.key.in_((*EDITABLE, VERSION_KEY, COMMENTS_VERSION_KEY))
+)
 _saved_sql: dict[str, str] = {}  # the query as SQL text, per dialect (its values are constants)
 
 
@@ -76,9 +82,11 @@ def saved_settings() -> dict:
             db.session.rollback()
             current_app.logger.warning("Saved settings unavailable; using configured values.")
             g.content_version = f"unknown-{uuid.uuid4().hex}"  # matches no cache entry
+            g.comments_version = g.content_version
             return {}
         values = {key: json.loads(value) for key, value in rows}
         g.content_version = values.pop(VERSION_KEY, "0")
+        g.comments_version = values.pop(COMMENTS_VERSION_KEY, "0")
         g.saved_settings = values
     return g.saved_settings
 

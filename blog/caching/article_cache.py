@@ -1,15 +1,23 @@
-"""The article page as most readers get it: rendered once per content version, shared by all.
+"""The article page as most readers get it: rendered once per version of the article, shared by all.
 
 A reader who is not signed in, has no comment of their own to see on this article and no reply
-form open sees exactly what every such reader sees, except values of the comment form: the CSRF
-token, the form's signed timestamp, and the name, email and website that "Save my name..."
-prefills. So that page is rendered once with secret marks in their place, cached (``pagecache``:
-in process or Redis), and each request only puts this reader's values in. Everyone else gets the
-page rendered for them.
+form open sees exactly what every such reader sees, except values of the comment form: the
+form's signed timestamp, and the name, email and website that "Save my name..." prefills. So
+that page is rendered once with secret marks in their place, cached (``pagecache``: in process
+or Redis), and each request only puts this reader's values in. Everyone else gets the page
+rendered for them.
 
-A weak ETag names the shared page and this reader's session token, so a conditional GET answers
-304 before anything is rendered or substituted. The ETag also changes every half token lifetime,
-so a page kept by the browser never holds a token about to expire.
+No per-reader token is in it: a reader's comment is protected from cross-site forgery by the
+browser's own Sec-Fetch-Site and Origin headers (blog/web/forgery.py), and the timestamp counts
+whole seconds. So a reader without the "Save my name" cookie gets the same bytes as every other
+such reader in the same second, marked ``public`` for a shared cache (nginx's microcache, a CDN)
+to keep for a second or so (``headers.public``). A remembered commenter's page is ``private``.
+
+A weak ETag names the shared page and the remembered values, so a conditional GET answers 304
+before anything is rendered or substituted. It is weak because the timestamp inside moves every
+second while the page means the same: a copy kept by a browser keeps its older timestamp, which
+only makes the form older. It changes every half CSRF lifetime, so no kept copy holds a
+timestamp older than a form may be sent with.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import re
 import time
 from datetime import timedelta
 
-from flask import Response, current_app, g, render_template, request, session
+from flask import Response, current_app, g, render_template, request
 from markupsafe import escape
 from sqlalchemy import or_, select
 
@@ -28,8 +36,7 @@ from ..comments import discussion, threads, visitor
 from ..extensions import db
 from ..models import Comment, CommentStatus, Post, now_utc
 from ..settings import site_config
-from ..web.signing import csrf_token
-from . import pagecache
+from . import headers, pagecache
 
 ONLY_ARGUMENT = {"cpage"}
 
@@ -47,15 +54,15 @@ def _mark(purpose: str) -> str:
     return found
 
 
-# The values of the shared page that differ per reader: the two the form always carries, and
-# the name, email and website (and the ticked box) that "Save my name..." prefills.
-PER_READER = ("csrf", "stamp", "author", "email", "url", "remember")
+# The values of the shared page that are put in per request: the form's timestamp, and the
+# name, email and website (and the ticked box) that "Save my name..." prefills.
+PER_READER = ("stamp", "author", "email", "url", "remember")
 
 
 def mark_per_reader_values(context: dict) -> dict:
     """Render ``context`` (with a comment form) for every reader: marks stand where the form
-    shows per-reader values, the box's mark where "checked" goes, and the template's
-    csrf_token() gives its mark. ``split_at_marks`` cuts the result for ``fill``."""
+    shows per-reader values, and the box's mark where "checked" goes. ``split_at_marks`` cuts
+    the result for ``fill``."""
     form = context["form"]
     form.stamp.data = _mark("stamp")
     form.author.data = _mark("author")
@@ -63,8 +70,7 @@ def mark_per_reader_values(context: dict) -> dict:
     form.url.data = _mark("url")
     form.remember.data = False
     form.remember.render_kw = {_mark("remember"): True}
-    csrf = _mark("csrf")
-    return {**context, "csrf_token": lambda: csrf}
+    return context
 
 
 def is_shared_view(slug: str) -> bool:
@@ -109,8 +115,14 @@ def entry_key(slug: str, page: int = 1) -> str:
     # the page's links, so it is in the key. "pieces": the entry's shape. ``page``: the post's
     # <!--nextpage--> page, each kept apart. The path: a page rendered at /SLUG/ is never served
     # at /posts/SLUG (which redirects to it).
-    return pagecache.key(
-        "article-pieces", request.root_url, request.path, slug, page, discussion.comment_page()
+    return pagecache.article_key(
+        pagecache.discussion_version(slug),
+        "article-pieces",
+        request.root_url,
+        request.path,
+        slug,
+        page,
+        discussion.comment_page(),
     )
 
 
@@ -172,7 +184,7 @@ def fresh_form(post) -> bytes | None:
         html = render_template("comments/_form.html", **context)
         pieces = split_at_marks(html)
         pagecache.put_lasting(entry, pieces)
-    return fill(pieces, _reader_values(csrf_token(), visitor.remembered_commenter()))
+    return fill(pieces, _reader_values(visitor.remembered_commenter()))
 
 
 def fill(pieces: tuple, values: dict[str, bytes]) -> bytes:
@@ -181,17 +193,16 @@ def fill(pieces: tuple, values: dict[str, bytes]) -> bytes:
 
 
 def _etag(entry: str, remembered: dict) -> str:
-    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
     lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT") or 0
     period = int(time.time() // max(1, lifetime // 2)) if lifetime else 0
     saved = "\0".join(remembered.get(key, "") for key in ("author", "email", "url"))
-    key = f"{entry}\0{raw}\0{period}\0{bool(remembered)}\0{saved}"
+    key = f"{entry}\0{period}\0{bool(remembered)}\0{saved}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _reader_values(token: str, remembered: dict) -> dict[str, bytes]:
+def _reader_values(remembered: dict) -> dict[str, bytes]:
     """What this reader's page puts where the marks stood (values escaped for attributes)."""
-    values = {"csrf": token, "stamp": visitor.form_stamp()}
+    values = {"stamp": visitor.form_stamp()}
     for key in ("author", "email", "url"):
         values[key] = str(escape(remembered.get(key, "")))
     values["remember"] = "checked" if remembered else ""
@@ -199,17 +210,21 @@ def _reader_values(token: str, remembered: dict) -> dict[str, bytes]:
 
 
 def personalise(pieces: tuple, entry: str) -> Response:
-    token = csrf_token()  # also puts this reader's raw token in the session for the ETag
     remembered = visitor.remembered_commenter()
     etag = _etag(entry, remembered)
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        body = fill(pieces, _reader_values(token, remembered))
+        body = fill(pieces, _reader_values(remembered))
         response = Response(body, mimetype="text/html")
     response.set_etag(etag, weak=True)
-    # The page carries this visitor's CSRF token: no shared caches; ask again each time.
-    response.headers["Cache-Control"] = "private, no-cache"
+    if remembered:
+        # Prefilled with this reader's name and email: theirs alone; ask again each time.
+        response.headers["Cache-Control"] = headers.PRIVATE
+    else:
+        headers.public(response)
+    # The "Save my name" cookie changes the page (and a shared cache must not give the public
+    # page to a reader whose own comment waits: nginx passes such readers by).
     response.vary.add("Cookie")
     g.varies_on_hx_request = True
     return response

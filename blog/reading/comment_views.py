@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 
 from flask import (
@@ -16,6 +17,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     request,
     session,
@@ -256,15 +258,26 @@ def preview(slug: str):
     return render_article(post, form=form, reply_to=parent_for_form(post, form))
 
 
+POSTER_KEY = re.compile(r"[0-9a-f]{32}")
+
+
 def poster_secret(post: Post, parent: Comment | None, body: str) -> str | None:
     """The secret a comment posted from this browser gets (see sent_again), or None (a random
-    one) when the session holds no CSRF token to derive it from.
+    one) when the request holds nothing of this browser's own to derive it from.
 
-    An HMAC of the session's raw CSRF token (random per browser, only ever in its signed
-    session cookie and its own pages) with the article, the parent and the text: nobody else
-    can make it, and the same browser sending the same comment again makes the same one."""
-    raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    An HMAC of a value only this browser has, with the article, the parent and the text: the
+    session's raw CSRF token of a signed-in author, or else the random ``poster`` value that
+    blog.js keeps per tab and adds to its comment posts (the public page is the same for every
+    reader, so it cannot carry one). Nobody else can make it, and the same browser sending the
+    same comment again makes the same one. A post without JavaScript has neither: it gets the
+    plain duplicate answer."""
+    raw = None
+    if g.get("author") is not None:
+        raw = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if not isinstance(raw, str) or not raw:
+        poster = request.form.get("poster", "")
+        raw = f"poster:{poster}" if POSTER_KEY.fullmatch(poster) else None
+    if raw is None:
         return None
     key = current_app.secret_key
     key = key.encode() if isinstance(key, str) else key
@@ -277,8 +290,8 @@ def sent_again(refusal: posting.Refusal, secret: str | None) -> Comment | None:
     duplicate: the answer to the first post was lost (a worker killed, the connection
     dropped) and the reader pressed Post Comment again. The 409 then brings the own-comment
     cookie the lost answer carried, so they see their comment (held ones too). Another
-    browser sending the same words (its CSRF token differs, so does the secret) gets the
-    plain 409."""
+    browser sending the same words (its value differs, so does the secret) gets the plain
+    409."""
     if refusal.status != 409 or refusal.earlier is None or secret is None:
         return None
     earlier = db.session.get(Comment, refusal.earlier)

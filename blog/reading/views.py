@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 
 from flask import (
     Blueprint,
@@ -18,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..caching import article_cache, pagecache
+from ..caching import article_cache, headers, pagecache
 from ..comments import discussion, lifecycle, threads, visitor
 from ..comments.avatars import avatar_key, identicon_svg, is_avatar_key
 from ..extensions import db, limiter
@@ -57,7 +58,8 @@ LISTING_ARGUMENTS = {"page", "per_page"}
 
 
 def shared_listing(view):
-    """Listings and feeds look the same to every reader: rendered once per content version.
+    """Listings and feeds look the same to every reader: rendered once per content version,
+    and public for shared caches (caching.headers), with a strong ETag: the very bytes.
 
     Keyed by host and full path (page numbers included); other query arguments are not cached,
     so random ones cannot fill the cache.
@@ -67,16 +69,22 @@ def shared_listing(view):
     def wrapped(*args, **kwargs):
         if set(request.args) - LISTING_ARGUMENTS:
             return view(*args, **kwargs)
-        entry = pagecache.key("listing", request.root_url, request.full_path)
+        entry = pagecache.listing_key("listing-tagged", request.root_url, request.full_path)
         found = pagecache.get(entry)
         if found is None:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200:
                 return response
-            found = (response.get_data(as_text=True), response.mimetype)
+            body = response.get_data()
+            found = (body, response.mimetype, hashlib.sha256(body).hexdigest()[:32])
             pagecache.put(entry, found)
-        body, mimetype = found
-        return Response(body, mimetype=mimetype)
+        body, mimetype, etag = found
+        if request.if_none_match.contains(etag):
+            response = Response(status=304)
+        else:
+            response = Response(body, mimetype=mimetype)
+        response.set_etag(etag)
+        return headers.public(response)
 
     return wrapped
 

@@ -79,7 +79,7 @@ from ..sanitize import (
     render_comment,
     render_post_body,
 )
-from ..settings import EDITABLE, VERSION_KEY
+from ..settings import COMMENTS_VERSION_KEY, EDITABLE, VERSION_KEY
 from ..web.forms import (
     NAME_MAX,
     URL_MAX,
@@ -125,7 +125,7 @@ SELF_REFERENCES = {
 # search_vector columns (PostgreSQL's search documents) are made by its search triggers.
 OMITTED = {
     "authors": {"password_hash"},
-    "posts": {"approved_comments", "approved_top_level", "search_vector"},
+    "posts": {"approved_comments", "approved_top_level", "search_vector", "discussion_version"},
     # What an own-comments cookie or a moderation link names: a restore makes new ones.
     "comments": {"body_digest", "secret", "search_vector"},
 }
@@ -257,10 +257,10 @@ def missing_value(name: str, index: int, column):
 
 
 def not_bookkeeping(table: Table) -> list:
-    """The page cache's content version lives in the settings table; it is no content of the
-    site (a restore starts a new one), so it is neither exported nor counted as content."""
+    """The page cache's versions live in the settings table; they are no content of the site
+    (a restore starts new ones), so they are neither exported nor counted as content."""
     if table is Setting.__table__:
-        return [table.c.key != VERSION_KEY]
+        return [table.c.key.not_in((VERSION_KEY, COMMENTS_VERSION_KEY))]
     return []
 
 

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from ..database import LockWaitTimeout, write_wait_seconds
 from ..extensions import db
+from .forgery import CrossOriginRequest
 from .htmx import render_page_or_fragment
 from .logs import current_request_id
 
@@ -205,6 +206,8 @@ def handle_http_error(error: HTTPException):
         # adapter), so the styled page cannot render; a plain answer says enough.
         return Response("Bad request: unknown host.\n", 400, mimetype="text/plain")
     detail = too_large_message() if error.code == 413 else None
+    if isinstance(error, CrossOriginRequest):
+        detail = str(error.description)
     response = render_error(error.code or 500, detail)
     # The exception's own headers carry meaning the styled page must keep: Allow on a 405
     # (RFC 9110 requires it), WWW-Authenticate, Retry-After.

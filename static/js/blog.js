@@ -3,6 +3,29 @@
 (function () {
   "use strict";
 
+  // A random value of this tab's, sent with every comment form post: the page is the same for
+  // every reader and can carry nothing of this browser's, and this lets the server tell that
+  // the same browser sent the same comment again after its answer was lost ("Your first post
+  // did arrive"; blog/reading/comment_views.py, poster_secret).
+  function posterKey() {
+    var key = null;
+    try { key = window.sessionStorage.getItem("blog-poster"); } catch (e) { key = null; }
+    if (!/^[0-9a-f]{32}$/.test(key || "")) {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      key = Array.prototype.map.call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+      try { window.sessionStorage.setItem("blog-poster", key); } catch (e) { /* private mode */ }
+    }
+    return key;
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form.comment-form") : null;
+    if (form && event.detail.verb === "post") event.detail.parameters.poster = posterKey();
+  });
+
   // After a reply link or "Cancel reply" moved the form, put the cursor in the comment box.
   document.addEventListener("htmx:afterSettle", function (event) {
     var source = event.detail.requestConfig && event.detail.requestConfig.elt;

@@ -53,7 +53,9 @@ def test_form_has_wordpress_wording_and_real_attributes(client, post):
     # A text field (a bad address kept in an <input type="url"> would be invalid HTML).
     assert 'inputmode="url"' in html and 'autocomplete="url"' in html
     assert 'autocomplete="name"' in html
-    assert 'name="csrf_token"' in html
+    # No per-reader token: a reader's post is checked by the browser's Sec-Fetch-Site and Origin
+    # (blog/web/forgery.py, tests/integration/web/test_forgery.py), so the page can be shared.
+    assert 'name="csrf_token"' not in html
     assert (
         'id="homepage" name="homepage" type="text" value="" tabindex="-1" autocomplete="off"'
         in html
@@ -303,15 +305,31 @@ def test_moderation_modes(app, client, make, post):
 # --- CSRF ---------------------------------------------------------------------------------------
 
 
+# Readers' posts carry no token (tests/integration/web/test_forgery.py); a signed-in author's
+# do, and a missing or expired one must not cost them their text.
+
+
 @pytest.fixture
-def csrf_client(app):
+def csrf_client(app, admin, client):
+    admin.login()  # CSRF is still off for the sign-in itself
     app.config["WTF_CSRF_ENABLED"] = True
-    return app.test_client()
+    return client
+
+
+def author_fields(client, post, **overrides) -> dict:
+    html = client.get(f"/posts/{post.slug}").get_data(as_text=True)
+    data = {
+        "comment": TEXT,
+        "stamp": re.search(r'name="stamp" value="([^"]+)"', html).group(1),
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
 
 
 @pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "plain"])
 def test_csrf_missing_keeps_text(csrf_client, post, headers):
-    data = fields(csrf_client, post)
+    data = author_fields(csrf_client, post, csrf_token=None)
     response = csrf_client.post(f"/posts/{post.slug}/comments", data=data, headers=headers)
     html = response.get_data(as_text=True)
     assert response.status_code == (422 if headers else 400)
@@ -322,9 +340,8 @@ def test_csrf_missing_keeps_text(csrf_client, post, headers):
 
 
 def test_csrf_expired_then_retry_posts_once(app, csrf_client, post, monkeypatch):
-    html = csrf_client.get(f"/posts/{post.slug}").get_data(as_text=True)
-    old_token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    data = fields(csrf_client, post, csrf_token=old_token)
+    data = author_fields(csrf_client, post)
+    old_token = data["csrf_token"]
     app.config["WTF_CSRF_TIME_LIMIT"] = 1
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 5)
@@ -348,9 +365,7 @@ def test_csrf_expired_then_retry_posts_once(app, csrf_client, post, monkeypatch)
 
 
 def test_csrf_valid_token_in_form_is_accepted(csrf_client, post):
-    html = csrf_client.get(f"/posts/{post.slug}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    data = fields(csrf_client, post, csrf_token=token)
+    data = author_fields(csrf_client, post)
     assert csrf_client.post(f"/posts/{post.slug}/comments", data=data).status_code == 303
 
 

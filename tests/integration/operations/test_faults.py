@@ -410,7 +410,8 @@ def test_the_same_browser_posting_again_gets_its_own_comment_back(app, client, p
     browser never got the cookie that shows a held comment to its poster. Pressing Post
     Comment again is a duplicate, and the 409 now brings that cookie."""
     app.config["COMMENT_MODERATION"] = "all"  # held: only its poster sees it
-    data = fields(client, post)
+    # blog.js adds its tab's random value to each comment post (the shared page has none).
+    data = fields(client, post, poster="0123456789abcdef0123456789abcdef")
     first = client.post(f"/posts/{post.slug}/comments", data=data)
     assert first.status_code == 303
     client.delete_cookie(OWN_COOKIE)  # the answer never arrived
@@ -422,13 +423,21 @@ def test_the_same_browser_posting_again_gets_its_own_comment_back(app, client, p
     page = client.get(f"/posts/{post.slug}").get_data(as_text=True)
     assert "Your comment is awaiting moderation" in page and TEXT in page
     assert comment_count() == 1
+    # Without that value (no JavaScript) the same post is a plain duplicate: nothing in the
+    # request is this browser's alone.
+    data.pop("poster")
+    plain = app.test_client().post(f"/posts/{post.slug}/comments", data=data, headers=HX)
+    assert plain.status_code == 409
+    assert "Your first post did arrive" not in plain.get_data(as_text=True)
+    assert OWN_COOKIE not in plain.headers.get("Set-Cookie", "")
 
 
 def test_someone_else_posting_the_same_words_gets_no_comment(app, client, post, fast_posting):
     app.config["COMMENT_MODERATION"] = "all"
-    assert client.post(f"/posts/{post.slug}/comments", data=fields(client, post)).status_code == 303
+    mine = fields(client, post, poster="0" * 32)  # blog.js's per-tab value
+    assert client.post(f"/posts/{post.slug}/comments", data=mine).status_code == 303
     stranger = app.test_client()
-    copied = fields(stranger, post)  # same name, email and text: only the browser differs
+    copied = fields(stranger, post, poster="f" * 32)  # same name, email and text
     response = stranger.post(f"/posts/{post.slug}/comments", data=copied)
     assert response.status_code == 409
     assert "Your first post did arrive" not in response.get_data(as_text=True)

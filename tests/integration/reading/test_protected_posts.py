@@ -134,7 +134,7 @@ def test_the_locked_article_shows_wordpress_form_and_nothing_else(app, client, l
     assert re.search(r'<label for="pwbox-\d+">Password:</label>', html)
     assert '<button type="submit">Enter</button>' in html
     assert f'action="/posts/{locked.slug}/unlock"' in html
-    assert 'name="csrf_token"' in html
+    assert 'name="csrf_token"' not in html  # a reader's form: the browser's headers are checked
     for hidden in ("The hidden body", "Hidden page two", "A hidden comment", 'id="comments"'):
         assert hidden not in html, hidden
     assert 'name="comment"' not in html  # no comment form
@@ -145,20 +145,20 @@ def test_the_locked_article_shows_wordpress_form_and_nothing_else(app, client, l
         assert (
             FORM_TEXT in page and "Hidden page two" not in page and "A hidden comment" not in page
         )
-    # The form needs its CSRF token.
-    assert client.post(f"/posts/{locked.slug}/unlock", data={"password": "x"}).status_code == 400
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    # A post from another site is refused (blog/web/forgery.py).
+    forged = client.post(
+        f"/posts/{locked.slug}/unlock",
+        data={"password": "open sesame"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert forged.status_code == 403
+    assert FORM_TEXT in client.get(f"/posts/{locked.slug}").get_data(as_text=True)
 
 
 def test_unlocking_with_the_password(app, client, locked):
     app.config["WTF_CSRF_ENABLED"] = True
-    token = csrf_of(client.get(f"/posts/{locked.slug}").get_data(as_text=True))
-    wrong = client.post(
-        f"/posts/{locked.slug}/unlock", data={"password": "guess", "csrf_token": token}
-    )
+    same = {"Sec-Fetch-Site": "same-origin"}
+    wrong = client.post(f"/posts/{locked.slug}/unlock", data={"password": "guess"}, headers=same)
     assert wrong.status_code == 403
     html = wrong.get_data(as_text=True)
     error = re.search(r'<span id="(pwbox-\d+)-error" class="field-error">([^<]+)</span>', html)
@@ -166,7 +166,7 @@ def test_unlocking_with_the_password(app, client, locked):
     assert f'aria-describedby="{error.group(1)}-error"' in html
     assert "The hidden body" not in html
     right = client.post(
-        f"/posts/{locked.slug}/unlock", data={"password": "open sesame", "csrf_token": token}
+        f"/posts/{locked.slug}/unlock", data={"password": "open sesame"}, headers=same
     )
     assert right.status_code == 303
     assert right.headers["Location"].endswith(f"/posts/{locked.slug}")

@@ -120,9 +120,13 @@ def test_personal_htmx_answers_are_never_stored(app, client, make):
 
 def test_every_page_without_its_own_policy_is_private(app, client, make):
     post = make.post("Listed news")
-    for path in ["/", f"/posts/{post.slug}", "/no-such-page", "/tag/none"]:
+    for path in ["/no-such-page", "/tag/none", "/search?q=news", f"/posts/{post.slug}?x=1"]:
         cache_control = client.get(path).headers["Cache-Control"]
         assert cache_control.startswith("private"), (path, cache_control)
+    # What is the same for every reader says so (blog/caching/headers.py).
+    for path in ["/", f"/posts/{post.slug}", "/feed.xml"]:
+        cache_control = client.get(path).headers["Cache-Control"]
+        assert cache_control.startswith("public, max-age=0, s-maxage="), (path, cache_control)
 
 
 # --- finding 5: a WSGI server without SITE_URL is told ------------------------------------------
