@@ -26,7 +26,6 @@ DISPLAY_NAME = "Ada Author"
 
 POSTED = "Comment posted."
 AWAITING = "Your comment is awaiting moderation."
-SESSION_EXPIRED = "Your session expired \u2014 press Post Comment again."
 
 
 # --- the form, found as a reader finds it: by its labels ------------------------------------------
