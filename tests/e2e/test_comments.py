@@ -355,6 +355,7 @@ def test_post_with_the_keyboard_only(page, live_app):
     expect(page.locator("#remember")).to_be_checked()
     assert_no_page_errors(page)
 
+
 STALE = "This page was open a long time \u2014 press Post Comment again."
 
 

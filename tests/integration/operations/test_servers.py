@@ -8,11 +8,8 @@ token and the form stamp from it, and post through the real form. All clients co
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,6 +23,7 @@ from blog.database import upgrade_to_head
 from blog.extensions import db
 from blog.models import Author, Comment, Post, PostStatus, now_utc
 from tests.helpers import free_port, make_test_app, scratch_database
+from tests.servers import Server
 
 SLUG = "busy-article"
 CLIENTS = 20
@@ -52,52 +50,6 @@ def site(request, tmp_path, monkeypatch):
             db.engine.dispose()
 
 
-class Server:
-    """A WSGI server in a subprocess on a free port, its log in a file."""
-
-    def __init__(self, command: list[str], port: int, database_url: str, tmp_path):
-        env = dict(os.environ)
-        env.pop("DATABASE_URL", None)
-        env.update(
-            BLOG_INSTANCE_PATH=str(tmp_path / "server-instance"),
-            BLOG_SECRET_KEY="server-secret",
-            BLOG_SQLALCHEMY_DATABASE_URI=database_url,
-            BLOG_COMMENT_FLOOD_SECONDS="0",
-            BLOG_COMMENT_MIN_SECONDS="0",
-            BLOG_RATELIMIT_ENABLED="false",
-            BLOG_COMMENT_MODERATION="none",
-        )
-        self.base = f"http://127.0.0.1:{port}"
-        self.log_path = tmp_path / "server.log"
-        self.log = open(self.log_path, "wb")  # noqa: SIM115  (closed in stop)
-        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 45
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.base}/robots.txt", timeout=2).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"server did not start:\n{self.output()}") from None
-                time.sleep(0.2)
-
-    def output(self) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.log.close()
-
-
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -112,16 +64,17 @@ class Reader:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect
         )
         page = self.opener.open(f"{base}/posts/{SLUG}", timeout=30).read().decode()
-        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        # No token in the public page: a browser's Origin header is what the site checks.
+        assert "csrf_token" not in page
         self.stamp = re.search(r'name="stamp" value="([^"]+)"', page).group(1)
 
-    def post(self, n: int, with_token: bool = True) -> int:
+    def post(self, n: int, origin: str | None = None) -> int:
         fields = {"comment": f"Comment number {n} from the crowd", "author": f"Reader {n}",
                   "email": f"reader{n}@example.org", "stamp": self.stamp}  # fmt: skip
-        if with_token:
-            fields["csrf_token"] = self.token
         request = urllib.request.Request(
-            f"{self.base}/posts/{SLUG}/comments", data=urllib.parse.urlencode(fields).encode()
+            f"{self.base}/posts/{SLUG}/comments",
+            data=urllib.parse.urlencode(fields).encode(),
+            headers={"Origin": origin or self.base},
         )
         try:
             with self.opener.open(request, timeout=60) as response:
@@ -190,11 +143,11 @@ def test_waitress_serves_the_article_and_takes_comments_with_csrf(tmp_path, monk
             try:
                 html = urllib.request.urlopen(f"{server.base}/posts/{SLUG}").read().decode()
                 assert "Busy article" in html
-                refused = Reader(server.base).post(9999, with_token=False)
+                refused = Reader(server.base).post(9999, origin="https://evil.example")
                 statuses = post_in_parallel(server.base, 40, 8)
             finally:
                 server.stop()
-            assert refused == 400  # no CSRF token, no comment
+            assert refused == 403  # sent from another origin: no comment
             assert Counter(statuses) == {303: 40}
             bodies = stored_bodies()
             assert len(bodies) == 40 and set(bodies.values()) == {1}
