@@ -475,6 +475,18 @@ def measure(server: Server, slugs: dict, args) -> dict:
             row.runs.append(run)
     baseline = statistics.median(run["rps"] for run in rows[0].runs)
     article_0 = fetch_size(base + f"/posts/{slugs['article-0']}")
+    front = []
+    if not args.only or "nginx" in args.only:
+        # deploy/nginx.conf in front of the same gunicorn (bench/nginx_rows.py), after the app's
+        # own rows: the article from its microcache, and the same bytes as a static file.
+        from bench.nginx_rows import nginx_rows
+
+        article = f"/posts/{slugs['article-50']}"
+        print("nginx rows", file=sys.stderr)
+        front = nginx_rows(server.port, free_port(), article, args.seconds, args.rounds)
+        for row in front:
+            row.pop("runs", None)
+            row["x_baseline"] = round(row["req_per_s"] / baseline, 3)
     table = []
     for row in rows:
         rps = statistics.median(run["rps"] for run in row.runs)
@@ -493,6 +505,7 @@ def measure(server: Server, slugs: dict, args) -> dict:
                 "note": row.note,
             }
         )
+    table.extend(front)
     by_name = {entry["row"]: entry for entry in table}
     article = by_name.get("article-50", {"bytes": article_0})
     return {
@@ -553,6 +566,17 @@ def targets(rows: dict, rss: dict) -> list[dict]:
         ),
         ("worker RSS growth < 10 %", growth * 100, 10, "<"),
     ]
+    cached, static = rows.get(nginx_names()[0]), rows.get(nginx_names()[1])
+    if cached and static:
+        checks.append(("article via the nginx cache >= 5x baseline", cached["x_baseline"], 5, ">="))
+        checks.append(
+            (
+                "article via the nginx cache >= 0.5x nginx serving it as a file",
+                cached["req_per_s"] / static["req_per_s"],
+                0.5,
+                ">=",
+            )
+        )
     out = []
     for name, value, limit, op in checks:
         met = {">=": value >= limit, "<=": value <= limit, "<": value < limit}[op]
@@ -575,17 +599,23 @@ def targets(rows: dict, rss: dict) -> list[dict]:
     return out
 
 
+def nginx_names() -> tuple[str, str]:
+    from bench.nginx_rows import CACHED, STATIC
+
+    return CACHED, STATIC
+
+
 def print_table(results: dict) -> None:
     print(f"\n{results['wrk']}; gunicorn 2 sync workers; {results['machine']['cpus']} CPUs")
     header = (
-        f"{'row':<28}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'bytes':>8}{'SQL':>5}{'1st':>5}"
+        f"{'row':<40}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'bytes':>8}{'SQL':>5}{'1st':>5}"
         f"{'x base':>8}{'CPU ms':>8}"
     )
     print(header)
     print("-" * len(header))
     for row in results["rows"]:
         print(
-            f"{row['row']:<28}{row['req_per_s']:>8.0f}{row['p50_ms']:>8.2f}{row['p99_ms']:>8.2f}"
+            f"{row['row']:<40}{row['req_per_s']:>8.0f}{row['p50_ms']:>8.2f}{row['p99_ms']:>8.2f}"
             f"{row['bytes']:>8}{row['sql_per_request']:>5}{row['sql_first_request']:>5}"
             f"{row['x_baseline']:>8.3f}{row['cpu_ms']:>8.2f}"
         )
