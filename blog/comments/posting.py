@@ -180,8 +180,11 @@ def _save_checked(row, post, parent, sent, author, parent_statuses, draft) -> tu
         if row["root_id"] is None:  # a new thread: the comment is its own root
             row["root_id"] = row["id"]
             connection.execute(_SET_OWN_ROOT, {"comment_id": row["id"]})
-        # The article's cached page moves on (and the listings', for their counts).
-        core_content_written.send(db.session, post_id=post.id)
+        # The article's cached page moves on (and the listings', for their counts). A held or
+        # spam comment shows on no shared page (only its poster's, which is rendered for them):
+        # nothing cached changes.
+        if row["status"] == CommentStatus.APPROVED.value:
+            core_content_written.send(db.session, post_id=post.id)
         comment = lifecycle.saved_comment(row)
         # The notification commits with the comment: a crash after this loses neither.
         queued = draft is not None and queue_notification(draft, comment)

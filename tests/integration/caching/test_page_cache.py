@@ -558,3 +558,48 @@ def test_the_fresh_form_after_a_post_is_each_readers_own(workers):
         as_text=True
     )
     assert 'action="/posts/library-reopened/comments"' in html
+
+
+def test_a_comment_renders_its_own_article_again_and_no_other(workers):
+    """Issue #24: a comment moves its article's version and the listings' comments token, not
+    the site's content version. Another article keeps its cached page (the same ETag, 304, and
+    no template rendered); a held comment changes no shared page at all."""
+    here = article(workers, comments=0)
+    elsewhere = workers.run(
+        lambda: SimpleNamespace(slug=workers.make.post("Bridge repaired", slug="bridge").slug)
+    )
+    app = workers.apps[0]
+    for app_ in workers.apps:
+        app_.config.update(COMMENT_MODERATION="none", COMMENT_MIN_SECONDS=0)
+
+    def etags():
+        return {
+            url: workers.a.get(url).headers["ETag"]
+            for url in (f"/posts/{here.slug}", "/posts/bridge", "/")
+        }
+
+    before = etags()
+    reader = workers.apps[1].test_client()
+    data = fields(reader, here, comment="Approved at once.")
+    assert reader.post(f"/posts/{here.slug}/comments", data=data).status_code == 303
+    after = etags()
+    assert after[f"/posts/{here.slug}"] != before[f"/posts/{here.slug}"]
+    assert after["/"] != before["/"]  # the listing shows the article's comment count
+    assert after["/posts/bridge"] == before["/posts/bridge"]
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        again = workers.a.get(f"/posts/{elsewhere.slug}")
+    assert again.status_code == 200 and rendered == []  # still the cached page
+
+    # A held comment (moderation for everyone now) shows on no shared page.
+    for app_ in workers.apps:
+        app_.config["COMMENT_MODERATION"] = "all"
+    held = fields(reader, here, comment="Waiting for a moderator.", author="New One")
+    assert reader.post(f"/posts/{here.slug}/comments", data=held).status_code == 303
+    assert etags() == after
+    assert "Waiting for a moderator." not in page(workers.b, here.slug)
+    assert "Waiting for a moderator." in page(reader, here.slug)  # its poster sees it
