@@ -7,7 +7,12 @@ table: median req/s, p50 and p99 latency, body bytes, SQL statements per request
 ratio to the baseline. Worker memory (RSS) is read before and after 10,000 article requests.
 Results are also written as JSON (bench/results.json, or the path given).
 
-Usage: .venv/bin/python -m bench.run [results.json] [--rounds 3] [--seconds 3]
+After the app's rows (issue #24): the same article through deploy/nginx.conf's microcache and as
+a static file served by nginx (bench/nginx_rows.py); article-50 while another client posts
+comments elsewhere; and, where TEST_DATABASE_URL names a PostgreSQL server, the large-site table
+(bench/bigsite.py: 100,000 posts and 1,000,000 comments against a small site built alike).
+
+Usage: .venv/bin/python -m bench.run [results.json] [--rounds 3] [--seconds 3] [--no-large-site]
 
 Absolute numbers depend on the machine and whatever else runs on it; the ratios are the result.
 """
@@ -413,6 +418,11 @@ def main() -> None:
         help="comma-separated row names (prefixes) to load besides the baseline; "
         "a quick look while working: no memory phase, targets not judged",
     )
+    parser.add_argument(
+        "--no-large-site",
+        action="store_true",
+        help="skip the PostgreSQL large-site table even where TEST_DATABASE_URL is set",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `apt-get install wrk` (Debian/Ubuntu) or build it from source.")
@@ -424,8 +434,25 @@ def main() -> None:
             results = measure(server, slugs, args)
         finally:
             server.stop()
-    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    large = None
+    if os.environ.get("TEST_DATABASE_URL") and not args.only and not args.no_large_site:
+        # Issue #24: the same pages on a 100,000-post, 1,000,000-comment PostgreSQL site against
+        # a small one built alike, in the same run (bench/bigsite.py; about 10 minutes).
+        from bench import bigsite
+
+        large = bigsite.measure_large_site(
+            argparse.Namespace(
+                posts=100_000, comments=1_000_000, small_posts=1_000, small_comments=10_000,
+                rounds=args.rounds, seconds=args.seconds, warmup=args.warmup, repeat=5,
+                keep=None, base=os.environ["TEST_DATABASE_URL"], explain=True, no_rss=False,
+            )
+        )  # fmt: skip
+        results["large_site"] = large
+    Path(args.output).write_text(json.dumps(results, indent=2, default=str) + "\n")
     print_table(results)
+    if large is not None:
+        print("\nThe large site on PostgreSQL (TEST_DATABASE_URL):")
+        bigsite.print_report(large)
     print(f"\nJSON: {args.output}")
 
 

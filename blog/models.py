@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
-from . import comment_counts
+from . import comment_counts, comment_search
 from .extensions import db
 from .search_text import SearchVector
 
@@ -193,6 +193,10 @@ class Post(db.Model):
         CheckConstraint("kind IN ('post', 'page')", name="kind_known"),
         # Every reader listing filters on status and orders by publication time.
         Index("ix_posts_status_published_at", "status", "published_at"),
+        # ...newest first, for two statuses: read in this order and stopped after a page; the
+        # home page puts sticky posts first (migration 0019).
+        Index("ix_posts_published_at_id", "published_at", "id"),
+        Index("ix_posts_sticky_published_at_id", "sticky", "published_at", "id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -290,12 +294,27 @@ class Comment(db.Model):
         ),
         # Thread display and comment counts: approved comments of one post in time order.
         Index("ix_comments_post_status_created", "post_id", "status", "created_at"),
+        # The moderation list, newest first: one status, or all of them (migration 0019).
+        Index("ix_comments_status_created_id", "status", "created_at", "id"),
+        Index("ix_comments_created_at_id", "created_at", "id"),
         # The first-time, flood and duplicate checks of every new comment compare emails
         # without case (migration 0008).
         Index("ix_comments_author_email_lower", text("lower(author_email)")),
         # Where a comment falls among an article's top-level comments (its comment page), read
         # from the index alone (migration 0009).
         Index("ix_comments_post_top_level", "post_id", "parent_id", "created_at", "status"),
+        # A comment page: an article's top-level comments in display order (created_at, id),
+        # read 50 at a time instead of sorting the thread; PostgreSQL does not take "parent_id
+        # IS NULL" as fixing the index above's second column, so it could not give that order
+        # (and walked the site-wide ix_comments_created_at_id instead). Migration 0019.
+        Index(
+            "ix_comments_top_level_page",
+            "post_id",
+            "created_at",
+            "id",
+            sqlite_where=text("parent_id IS NULL"),
+            postgresql_where=text("parent_id IS NULL"),
+        ),
         # The duplicate rule: the same text on the same article, found by its digest (0009).
         Index("ix_comments_post_body_digest", "post_id", "body_digest"),
         # Top-level comments that are not approved: the few a new comment's page looks at one
@@ -310,6 +329,8 @@ class Comment(db.Model):
             sqlite_where=text("parent_id IS NULL AND status != 'approved'"),
             postgresql_where=text("parent_id IS NULL AND status != 'approved'"),
         ),
+        # The moderation list's search, a trigram index on PostgreSQL (blog/comment_search.py).
+        comment_search.index(),
         {"sqlite_autoincrement": True},
     )
 

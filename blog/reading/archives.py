@@ -288,8 +288,10 @@ def categories_in_use() -> list[CategoryLink]:
         select(Tag, func.count(Post.id))
         .join(post_tags, post_tags.c.tag_id == Tag.id)
         .join(Post, Post.id == post_tags.c.post_id)
+        # Visible posts (never pages): the conditions themselves, not "id IN (visible posts)",
+        # which joined every visible post a second time (bench/bigsite.py).
         .where(Tag.taxonomy == Taxonomy.CATEGORY.value, queries.visible_condition())
-        .where(Post.id.in_(queries.visible_posts().with_only_columns(Post.id)))
+        .where(queries.IS_POST)
         .group_by(Tag.id)
     ).all()
     links = []

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, extract, func, or_, select
+from sqlalchemy import Select, and_, bindparam, extract, func, select, tuple_
 from sqlalchemy.orm import lazyload, with_expression
 
 from ..extensions import db
@@ -134,18 +134,22 @@ def private_content_by_slug(slug: str) -> Post | None:
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:
     """(older, newer) visible posts around ``post``."""
-    same_time = Post.published_at == post.published_at
+    # A row-value comparison, not "earlier, or as early with a smaller id": PostgreSQL and
+    # SQLite both start an index scan on (published_at, id) at it; the OR form read and sorted
+    # every visible post (bench/bigsite.py).
+    here = tuple_(Post.published_at, Post.id)
+    mark = (post.published_at, post.id)
     older = db.session.scalar(
         select(Post)
         .where(visible_condition(), IS_POST)
-        .where(or_(Post.published_at < post.published_at, and_(same_time, Post.id < post.id)))
+        .where(here < mark)
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(1)
     )
     newer = db.session.scalar(
         select(Post)
         .where(visible_condition(), IS_POST)
-        .where(or_(Post.published_at > post.published_at, and_(same_time, Post.id > post.id)))
+        .where(here > mark)
         .order_by(Post.published_at.asc(), Post.id.asc())
         .limit(1)
     )

@@ -60,7 +60,17 @@ def test_migrations_match_models_on_postgres(pg_app):
         # An expression index (lower(author_email)) cannot be compared by reflection.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
         warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
-        assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
+        # The moderation search's trigram index (blog/comment_search.py) is an expression with
+        # an operator class: PostgreSQL hands its text back rewritten, so it is checked apart.
+        context = MigrationContext.configure(
+            conn,
+            opts={"include_object": lambda obj, name, *_: name != "ix_comments_admin_search"},
+        )
+        assert compare_metadata(context, db.metadata) == []
+        definition = conn.exec_driver_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_comments_admin_search'"
+        ).scalar()
+        assert "gin_trgm_ops" in definition and "author_url" in definition
 
 
 def test_reader_pages_on_postgres(pg_app):
