@@ -530,7 +530,13 @@ def measure(server: Server, slugs: dict, args) -> dict:
                 "sql_first_request": cold[row.name],
                 "x_baseline": round(rps / baseline, 3),
                 "cpu_ms": round(statistics.median(r["cpu_ms"] for r in row.runs), 2),
-                "note": row.note,
+                "note": row.note
+                + (
+                    f" ({statistics.median(r['background_requests'] for r in row.runs):.0f} "
+                    f"posts by the other client in {args.seconds} s)"
+                    if row.background
+                    else ""
+                ),
             }
         )
     table.extend(front)

@@ -69,7 +69,6 @@ TIME_FORMATS = {
 _SAVED_QUERY = select(Setting.key, Setting.value).where(
     Setting.key.in_((*EDITABLE, VERSION_KEY, COMMENTS_VERSION_KEY))
 )
-_saved_sql: dict[str, str] = {}  # the query as SQL text, per dialect (its values are constants)
 
 
 def saved_settings() -> dict:
@@ -101,21 +100,34 @@ def _read_saved_rows() -> list:
     Once the session is in a transaction (it read rows, or wrote and bumped the version), the
     settings are read in that same transaction, so they match what it sees and has written.
     """
+    return read_before_session(_SAVED_QUERY)
+
+
+_compiled: dict = {}  # (dialect name, statement) -> its compiled form; statements are built once
+
+
+def read_before_session(statement, params: dict | None = None) -> list:
+    """``statement``'s rows through a pooled DBAPI connection when the request's session has
+    not begun a transaction yet (see _read_saved_rows), else in that transaction."""
     # registry.has(): whether this request made a session at all (asking would make one).
     if db.session.registry.has() and db.session().in_transaction():
-        return db.session.connection().execute(_SAVED_QUERY).all()
+        return db.session.connection().execute(statement, params or {}).all()
     engine = db.engine
-    sql = _saved_sql.get(engine.dialect.name)
-    if sql is None:
-        compiled = _SAVED_QUERY.compile(
-            dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+    compiled = _compiled.get((engine.dialect.name, statement))
+    if compiled is None:
+        compiled = _compiled.setdefault(
+            (engine.dialect.name, statement),
+            statement.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True}),
         )
-        sql = _saved_sql.setdefault(engine.dialect.name, str(compiled))
+    sql = str(compiled)
+    values = compiled.construct_params(params or {})
+    if compiled.positional:
+        values = tuple(values[name] for name in compiled.positiontup)
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
         try:
-            cursor.execute(sql)
+            cursor.execute(sql, values)
             return cursor.fetchall()
         finally:
             cursor.close()

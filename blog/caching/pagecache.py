@@ -52,7 +52,7 @@ from ..models import (
     Tag,
     now_utc,
 )
-from ..settings import COMMENTS_VERSION_KEY, VERSION_KEY, saved_settings
+from ..settings import COMMENTS_VERSION_KEY, VERSION_KEY, read_before_session, saved_settings
 
 # Everything a cached page shows but comments: menus are on every page. A comment moves its own
 # article's posts.discussion_version and the comments token instead (_bump_discussions).
@@ -79,7 +79,10 @@ def discussion_version(slug: str) -> int | None:
     page is never kept under a version newer than the comments it shows."""
     found = g.setdefault("discussion_versions", {})
     if slug not in found:
-        found[slug] = db.session.scalar(_DISCUSSION_VERSION, {"slug": slug})
+        # As the settings are read: outside the ORM while the session has not begun (a cached
+        # page never opens one), in its transaction once it has.
+        rows = read_before_session(_DISCUSSION_VERSION, {"slug": slug})
+        found[slug] = rows[0][0] if rows else None
     return found[slug]
 
 
