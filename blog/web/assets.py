@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -88,15 +89,38 @@ def build(static_folder: Path, cache_root: Path) -> tuple[dict[str, str], Path]:
     version = hashlib.sha256(repr(sorted(manifest.items())).encode()).hexdigest()[:HASH_LENGTH]
     target = cache_root / version
     if not (target / ".complete").exists():  # the first start of this release does the work
+        _build_folder(sources, manifest, cache_root, target)
+    return manifest, target
+
+
+def _build_folder(sources: dict, manifest: dict[str, str], cache_root: Path, target: Path) -> None:
+    """Write the release's folder beside its place and rename it in whole. Several workers start
+    at once (gunicorn without --preload): one that wrote into the shared folder while another
+    listed it for WhiteNoise made that one fail on a half-written file (CI saw it, 1 start in 60).
+    The rename is atomic: every worker sees the folder complete, or not at all."""
+    cache_root.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(dir=cache_root, prefix=".building-"))
+    try:
         for name, key in sources.items():
-            _write(target / manifest[name], Path(key[0]).read_bytes())
+            _write(building / manifest[name], Path(key[0]).read_bytes())
             gz, br = _compressed(*key)
             if gz is not None:
-                _write(target / (manifest[name] + ".gz"), gz)
+                _write(building / (manifest[name] + ".gz"), gz)
             if br is not None:
-                _write(target / (manifest[name] + ".br"), br)
-        _write(target / ".complete", b"")
-    return manifest, target
+                _write(building / (manifest[name] + ".br"), br)
+        _write(building / ".complete", b"")
+        try:
+            os.rename(building, target)
+        except OSError:
+            if (target / ".complete").exists():
+                return  # another worker's copy arrived first; it is the same bytes
+            # A folder left half-written by an older release of this code: replace it.
+            stale = Path(tempfile.mkdtemp(dir=cache_root, prefix=".stale-"))
+            os.rename(target, stale / "old")
+            os.rename(building, target)
+            shutil.rmtree(stale, ignore_errors=True)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)  # gone already when renamed into place
 
 
 def _static_headers(headers, path: str, url: str) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import multiprocessing
 import re
 from pathlib import Path
 
 import brotli
+from whitenoise import WhiteNoise
 
 from blog.web.assets import build
 
@@ -81,3 +83,45 @@ def test_a_changed_file_gets_a_new_name_and_a_new_folder(tmp_path):
     assert not (second_folder / first["css/site.css"]).exists()  # old names are not served
     again, again_folder = build(static, tmp_path / "cache")  # a second worker: same answer
     assert (again, again_folder) == (second, second_folder)
+
+
+def start_like_a_worker(static: str, cache: str, barrier, results) -> None:
+    """What each gunicorn worker does at start (no --preload): build, then WhiteNoise lists."""
+    try:
+        barrier.wait(timeout=30)
+        _, folder = build(Path(static), Path(cache))
+        WhiteNoise(None, root=str(folder))  # lists every file of the folder, as init_app does
+        results.put(
+            ("ok", sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*")))
+        )
+    except Exception as error:  # the parent reports it
+        results.put(("failed", repr(error)))
+
+
+def test_workers_starting_at_once_each_find_the_folder_whole(tmp_path):
+    """A worker listing the folder while another still wrote into it failed on a half-written
+    file (CI, the outbox's parallel senders). Each round starts six workers on a new release."""
+    context = multiprocessing.get_context("fork")
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    for round_number in range(5):
+        for index in range(20):
+            (static / "css" / f"part{index}.css").write_text(f"p{round_number} {{}}\n" * 400)
+        barrier, results = context.Barrier(6), context.Queue()
+        workers = [
+            context.Process(
+                target=start_like_a_worker,
+                args=(str(static), str(tmp_path / "cache"), barrier, results),
+            )
+            for _ in range(6)
+        ]
+        for worker in workers:
+            worker.start()
+        outcomes = [results.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=30)
+        assert all(status == "ok" for status, _ in outcomes), outcomes
+        assert len({tuple(files) for _, files in outcomes}) == 1  # all saw the same whole folder
+        assert ".complete" in outcomes[0][1] and len(outcomes[0][1]) == 2 + 20 * 3
+    leftovers = [path.name for path in (tmp_path / "cache").iterdir() if path.name.startswith(".")]
+    assert leftovers == []  # no building folder is left behind
