@@ -77,11 +77,14 @@ def below_full_marks(report: dict) -> dict[str, str]:
 
 
 # Lighthouse's performance score varies from run to run with the machine's load (its simulated
-# throttling scales the main-thread work it observes); its documentation advises several runs.
-# A run at 100 ends the test; a page that cannot reach 100 fails after the third.
+# throttling scales the main-thread work it observes); its documentation advises several runs
+# and no other work on the machine ("client resource contention"). CI's failed run had three
+# runs at 99 while the PostgreSQL pass used the other core: make test runs this test alone, after
+# both passes. A run at 100 ends the test; a page that cannot reach 100 fails after the third.
 RUNS = 3
 
 
+@pytest.mark.alone
 def test_an_article_with_a_gallery_scores_100(live_server, tmp_path):
     command = lighthouse_command()
     url = live_server.url + add_media_article(live_server.app, players=False)
