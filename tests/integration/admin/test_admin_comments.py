@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -101,6 +103,49 @@ def test_twenty_per_page(client, signed_in, make, post):
     assert first.count('class="status-approved"') == 20
     second = client.get("/admin/comments?page=2").get_data(as_text=True)
     assert second.count('class="status-approved"') == 5
+
+
+def caption(html: str) -> str:
+    start = html.index("<caption>") + len("<caption>")
+    return " ".join(html[start : html.index("</caption>")].split())
+
+
+def test_each_view_says_how_many_comments_it_holds(client, signed_in, make, post):
+    """A whole view's count is the kept status count (no count of its own): the same number."""
+    held = [make.comment(post, status="pending", body=f"Held {n}") for n in range(23)]
+    make.comment(post, status="spam", body="Spam one")
+    make.comment(post, status="approved", body="Public one")
+    pending = client.get("/admin/comments?status=pending").get_data(as_text=True)
+    assert caption(pending) == "23 comments, page 1 of 2"
+    assert caption(client.get("/admin/comments").get_data(as_text=True)) == (
+        "24 comments, page 1 of 2"
+    )
+    assert caption(client.get("/admin/comments?status=spam").get_data(as_text=True)) == "1 comment"
+    client.post(f"/admin/comments/{held[0].id}/approve", headers=HX)
+    pending = client.get("/admin/comments?status=pending&page=2").get_data(as_text=True)
+    assert caption(pending) == "22 comments, page 2 of 2"  # the count follows the change
+
+
+def test_a_search_counts_only_so_far_past_the_page(client, signed_in, make, post, monkeypatch):
+    """A search matching more than COUNT_AHEAD comments past the page says "more than", and
+    its pager still leads on to every match."""
+    from blog.admin import comments as moderation_list
+
+    monkeypatch.setattr(moderation_list, "COUNT_AHEAD", 30)
+    for n in range(65):
+        make.comment(post, body=f"zeppelin sighting {n:02d}")
+    make.comment(post, body="an unrelated note")
+    first = client.get("/admin/comments?q=zeppelin").get_data(as_text=True)
+    assert caption(first) == "More than 30 comments, page 1"
+    assert "an unrelated note" not in first
+    following = re.search(r'<a rel="next" href="([^"]+)"', first).group(1)
+    assert "page=2" in following and "q=zeppelin" in following
+    third = client.get("/admin/comments?q=zeppelin&page=3").get_data(as_text=True)
+    assert caption(third) == "65 comments, page 3 of 4"  # 40 + 30 reach past all 65: exact
+    last = client.get("/admin/comments?q=zeppelin&page=4").get_data(as_text=True)
+    assert last.count("zeppelin sighting") == 5
+    few = client.get("/admin/comments?q=sighting+0").get_data(as_text=True)
+    assert caption(few) == "10 comments"
 
 
 def test_rendered_text_and_reason_are_shown_sanitized(client, signed_in, make, post):
