@@ -9,10 +9,11 @@ import os
 import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from blog.sanitize import MAX_COMMENT_MARKDOWN_ELEMENTS, render_comment
@@ -21,6 +22,14 @@ from tests.unit.sanitize.test_sanitize_comments import REL, inspect
 
 def urls(html: str) -> list[str]:
     return re.findall(r'(?:href|cite)="([^"]*)"', html)
+
+
+def scheme(url: str) -> str:
+    """The scheme a browser reads from an attribute's value ("" for a relative address): the
+    entities decoded, tabs and line breaks dropped, leading controls and spaces stripped."""
+    value = re.sub(r"[\t\n\r]", "", unescape(url)).lstrip("".join(map(chr, range(33))))
+    found = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", value)
+    return found.group(1).lower() if found else ""
 
 
 MARKDOWN = [
@@ -213,9 +222,13 @@ PIECES = [
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+@example("https://x.org/_a_javascript:(")  # CI's failed run: a path holding the word
+@example("[x](javascript:alert(1)) <a href='java\tscript:x'>y</a>")
 def test_any_mix_of_markdown_and_markup_stays_within_the_allow_list(source):
     html = render_comment(source)
     assert not inspect(html).problems, html
-    assert "<script" not in html and "javascript:" not in " ".join(urls(html))
+    # A path may hold the word (https://x.org/_a_javascript:( is a web address): the scheme may not.
+    assert "<script" not in html
+    assert {scheme(url) for url in urls(html)} <= {"", "http", "https", "mailto"}, html
     assert "\ue000" not in html or "\ue000" in source
     assert render_comment(source) == html  # the same every time (the cache relies on it)
