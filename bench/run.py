@@ -287,7 +287,8 @@ def build_rows(base: str, slugs: dict, database: Path) -> list[Row]:
     busy = Row(
         "article-50, comments posted elsewhere",
         f"/posts/{slugs['article-50']}",
-        note="meanwhile one more reader posts a comment to another article, 50 ms after each answer",
+        note="meanwhile one more reader posts a comment to another article, 50 ms after each "
+        "answer",
     )
     busy.background = {"path": posting.path, "data": posting.data, "headers": post_headers}
     busy.settle = lambda: outbox_drained(database)
