@@ -18,35 +18,41 @@ run: install assets db
 test: install assets lint
 	$(BIN)/ruff format --check blog tests bench
 	@# Three passes run side by side, each one process in its own temporary folder (the
-	@# machine has two cores, and the passes wait on browsers, servers and subprocesses about
-	@# half the time): the browser tests (tests/e2e); the integration and unit tests, with
-	@# coverage of blog/; and, where a PostgreSQL server is named (CI sets it), the integration
-	@# suite again with every test app on PostgreSQL (tests that start their own servers, or
-	@# that are about SQLite itself, run on SQLite only). The other passes' output is shown when
-	@# all have ended; any failing fails the target. Tests marked `alone` (Lighthouse's
+	@# machine has two cores, and the passes wait on browsers, servers and subprocesses part of
+	@# the time): the browser tests, then the unit tests and the import/export tests; the rest of
+	@# the integration tests; and, where a PostgreSQL server is named (CI sets it), the
+	@# integration suite again with every test app on PostgreSQL (tests that start their own
+	@# servers, or that are about SQLite itself, run on SQLite only). The first two measure
+	@# coverage of blog/, combined and reported at the end. The other passes' output is shown
+	@# when all have ended; any failing fails the target. Tests marked `alone` (Lighthouse's
 	@# performance score: it counts the page's main-thread time, which a busy machine
-	@# stretches) run last, by themselves. Exit 5 ("no test selected": a pass that PYTEST_ARGS's
-	@# -k or -m leaves empty) counts as passing.
+	@# stretches) run last, by themselves. Exit 5 ("no test selected": a pass that
+	@# PYTEST_ARGS's -k or -m leaves empty) counts as passing.
 	@runs=$$(mktemp -d); \
-	( $(BIN)/pytest tests/e2e -p no:cacheprovider --basetemp=$$runs/e2e -m "not alone" \
-	    $(PYTEST_ARGS) > $$runs/e2e.log 2>&1; echo $$? > $$runs/e2e.status ) & \
+	( COVERAGE_FILE=$$runs/coverage.browser $(BIN)/pytest tests/e2e tests/unit \
+	    tests/integration/transfer -p no:cacheprovider --basetemp=$$runs/browser \
+	    --cov=blog --cov-report= -m "not alone" $(PYTEST_ARGS) > $$runs/browser.log 2>&1; \
+	  echo $$? > $$runs/browser.status ) & \
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  ( BLOG_TEST_DATABASE=postgresql $(BIN)/pytest tests/integration -p no:cacheprovider \
 	      --basetemp=$$runs/pg -m "not sqlite_only and not slow" $(PYTEST_ARGS) \
 	      > $$runs/pg.log 2>&1; echo $$? > $$runs/pg.status ) & \
 	else echo 0 > $$runs/pg.status; fi; \
-	$(BIN)/pytest tests/integration tests/unit --cov=blog --cov-report=term -m "not alone" \
+	COVERAGE_FILE=$$runs/coverage.main $(BIN)/pytest tests/integration \
+	  --ignore=tests/integration/transfer --cov=blog --cov-report= -m "not alone" \
 	  $(PYTEST_ARGS); first=$$?; \
 	wait; \
-	echo "== the browser tests"; cat $$runs/e2e.log; \
+	echo "== the browser, unit and import/export tests"; cat $$runs/browser.log; \
 	[ -f $$runs/pg.log ] && { echo "== the integration suite again, on PostgreSQL"; cat $$runs/pg.log; }; \
-	e2e=$$(cat $$runs/e2e.status); pg=$$(cat $$runs/pg.status); rm -rf $$runs; \
+	browser=$$(cat $$runs/browser.status); pg=$$(cat $$runs/pg.status); \
+	echo "== coverage of blog/ (all but the PostgreSQL pass)"; \
+	$(BIN)/coverage combine --quiet $$runs/coverage.*; $(BIN)/coverage report; rm -rf $$runs; \
 	echo "== the tests that run alone"; \
 	$(BIN)/pytest -p no:cacheprovider -m alone $(PYTEST_ARGS); alone=$$?; \
-	[ "$$first" = 5 ] && first=0; [ "$$e2e" = 5 ] && e2e=0; \
+	[ "$$first" = 5 ] && first=0; [ "$$browser" = 5 ] && browser=0; \
 	[ "$$pg" = 5 ] && pg=0; [ "$$alone" = 5 ] && alone=0; \
-	echo "== integration and unit: exit $$first; browser: exit $$e2e; PostgreSQL: exit $$pg; alone: exit $$alone"; \
-	[ "$$first" = 0 ] && [ "$$e2e" = 0 ] && [ "$$pg" = 0 ] && [ "$$alone" = 0 ]
+	echo "== integration: exit $$first; browser, unit, import/export: exit $$browser; PostgreSQL: exit $$pg; alone: exit $$alone"; \
+	[ "$$first" = 0 ] && [ "$$browser" = 0 ] && [ "$$pg" = 0 ] && [ "$$alone" = 0 ]
 
 install: $(VENV)/.installed
 
