@@ -126,6 +126,26 @@ def test_each_view_says_how_many_comments_it_holds(client, signed_in, make, post
     assert caption(pending) == "22 comments, page 2 of 2"  # the count follows the change
 
 
+def test_a_held_comment_from_a_reader_counts_at_once(app, client, signed_in, make, post):
+    """A reader's held comment moves no shared page's version (nobody else sees it), but the
+    moderator's counts, badge and pager must include it on the next list."""
+    app.config.update(COMMENT_MIN_SECONDS=0, COMMENT_FLOOD_SECONDS=0)
+    for n in range(20):
+        make.comment(post, status="pending", body=f"Held {n}")
+    assert caption(client.get("/admin/comments?status=pending").get_data(as_text=True)) == (
+        "20 comments"
+    )
+    reader = app.test_client()
+    reader.post(f"/posts/{post.slug}/comments", data=fields(reader, post, comment="One more"))
+    assert db.session.scalars(select(Comment).where(Comment.body == "One more")).one().status == (
+        "pending"
+    )
+    pending = client.get("/admin/comments?status=pending").get_data(as_text=True)
+    assert caption(pending) == "21 comments, page 1 of 2"
+    badge = re.search(r'id="pending-badge" class="badge">.*?</span>(\d+)<', pending)
+    assert badge.group(1) == "21"
+
+
 def test_a_search_counts_only_so_far_past_the_page(client, signed_in, make, post, monkeypatch):
     """A search matching more than COUNT_AHEAD comments past the page says "more than", and
     its pager still leads on to every match."""
