@@ -5,9 +5,12 @@ HTML attributes in the templates only help."""
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
-from flask_babel import gettext
+from babel import support
+from flask import current_app
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     ValidationError,
 )
@@ -144,9 +148,21 @@ class BaseForm(FlaskForm):
                 options = {**options, "filters": [clean, *filters]}
             return unbound_field.bind(form=form, **options)
 
+        def get_translations(self, form):
+            """WTForms' own messages in the site's language, loaded once per language: Flask-WTF
+            reads and parses the catalogue file again on every request that builds a form."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_messages(str(get_locale()))
+
     def first_error_field(self):
         """The field that gets the focus when the form comes back with errors."""
         return next((field for field in self if field.errors), None)
+
+
+@functools.lru_cache(maxsize=32)
+def _wtforms_messages(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class EmptyForm(BaseForm):

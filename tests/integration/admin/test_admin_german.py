@@ -398,3 +398,33 @@ def test_the_german_catalogue_has_every_admin_text():
                 if entry is None or entry.fuzzy or not all(strings):
                     missing.append(f"{path.relative_to(ROOT)}: {key!r}")
     assert not missing
+
+
+def test_the_form_library_messages_speak_german_and_load_once(client, make, german, monkeypatch):
+    """WTForms' own messages (here a choice not on the list) come in the site's language, and
+    its catalogue file is read once per language, not on every request that builds a form."""
+    from babel import support
+
+    from blog.web import forms
+
+    forms._wtforms_messages.cache_clear()
+    loads = []
+    real_load = support.Translations.load
+
+    def counting_load(*args, **kwargs):
+        loads.append(kwargs.get("domain"))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(support.Translations, "load", counting_load)
+    sign_in(client, make.author("greta", display_name="Greta Berger"))
+    for attempt in range(2):
+        response = client.post(
+            "/admin/settings",
+            data={"site_title": f"Gute Nachrichten {attempt}", "date_format": "nonsense"},
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "Keine gültige Auswahl." in page
+        assert "Not a valid choice." not in page
+        assert f"Gute Nachrichten {attempt}" in page  # what was typed stays
+    assert loads.count("wtforms") == 1
