@@ -93,4 +93,51 @@ def create_bench_app(database_path: str | None = None) -> Flask:
     def stop_counting(error=None):
         _tally.counting = False
 
+    app.add_url_rule("/bench/own/<slug>", view_func=own_comments_fragment)
     return app
+
+
+# One own comment, out of band at the end of its place in the thread (as comments/_posted.html
+# places a new one).
+OWN_PLACED = """<div hx-swap-oob="beforeend:#{{ container_id }}">
+{% with replying_to = node.comment.parent.author_name if node.comment.parent_id else none %}
+{% include "comments/_comment.html" %}{% endwith %}</div>"""
+
+
+def own_comments_fragment(slug: str):
+    """Issue #24's other way to show a returning commenter their own comments, measured here and
+    not served by the blog: the shared page (from the cache, with the saved name put in) plus
+    this fragment, asked for by htmx when the comment cookie is there. It holds what the page
+    made for them adds: each of their comments that waits or may still be edited, rendered as
+    the thread shows it, out of band at the end of its place in the thread (as a new comment
+    is answered). The bench's "article, shared + own-comments fragment" row loads the two."""
+    from flask import abort, render_template_string
+    from sqlalchemy import select
+
+    from blog.caching.article_cache import own_comments_shown_condition
+    from blog.comments import discussion, threads, visitor
+    from blog.extensions import db
+    from blog.models import Comment
+    from blog.reading import access
+
+    post = access.readable_content_by_slug(slug)
+    own = list(visitor.own_comments())
+    if post is None or not own:
+        abort(404)
+    page = discussion.comment_page()
+    shown = db.session.scalars(
+        select(Comment)
+        .where(Comment.post_id == post.id, own_comments_shown_condition(own))
+        .order_by(Comment.id)
+    ).all()
+    parts = [
+        render_template_string(
+            OWN_PLACED,
+            node=placement.node,
+            container_id=placement.container_id,
+            **discussion.comment_context(post, page),
+        )
+        for placement in map(threads.placement_of_new, shown)
+        if threads.page_of(placement.node.comment, own) == page
+    ]
+    return "".join(parts), 200, {"Cache-Control": "private, no-store"}

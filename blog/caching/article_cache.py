@@ -93,21 +93,23 @@ def own_comments_shown_on(slug: str) -> bool:
     own = visitor.own_comments()
     if not own:
         return False
-    cutoff = now_utc() - timedelta(minutes=site_config()["COMMENT_EDIT_MINUTES"])
     shown = db.session.scalar(
         select(Comment.id)
         .join(Post, Post.id == Comment.post_id)
-        .where(
-            Comment.id.in_(list(own)),
-            Post.slug == slug,
-            or_(
-                Comment.status.not_in((CommentStatus.APPROVED.value, *threads.HIDDEN_FROM_OWNER)),
-                Comment.created_at > cutoff,
-            ),
-        )
+        .where(Post.slug == slug, own_comments_shown_condition(list(own)))
         .limit(1)
     )
     return shown is not None
+
+
+def own_comments_shown_condition(own_ids: list[int]):
+    """Which of the visitor's comments (``own_ids``) the page shows them as theirs: waiting
+    (held, silently spammed) or still in their edit window."""
+    cutoff = now_utc() - timedelta(minutes=site_config()["COMMENT_EDIT_MINUTES"])
+    return Comment.id.in_(own_ids) & or_(
+        Comment.status.not_in((CommentStatus.APPROVED.value, *threads.HIDDEN_FROM_OWNER)),
+        Comment.created_at > cutoff,
+    )
 
 
 def entry_key(slug: str, page: int = 1) -> str:
