@@ -55,7 +55,15 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from bench import site
-from bench.run import POST_LUA, RSS_LUA, RSS_REQUESTS, free_port, lua_string, wrk
+from bench.run import (
+    NOT_FOLLOWING,
+    POST_LUA,
+    RSS_LUA,
+    RSS_REQUESTS,
+    free_port,
+    lua_string,
+    wrk,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -751,7 +759,8 @@ def probe(base: str, path: str, headers: dict, data=None) -> tuple[int, int, str
     """One request outside the load (``data``: a function making a POST's body)."""
     request = urllib.request.Request(base + path, data=data and data(), headers=headers)
     try:
-        response = urllib.request.urlopen(request, timeout=60)
+        # Not following redirects, as wrk does not: a row that answers 3xx fails here.
+        response = NOT_FOLLOWING.open(request, timeout=60)
         status, body, answer = response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
         status, body, answer = error.code, error.read(), error.headers
