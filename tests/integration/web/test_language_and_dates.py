@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from flask import render_template_string
 
 from blog.models import CommentStatus
 from blog.settings import save_settings
@@ -184,3 +185,20 @@ def test_placeholders_and_request_faults_speak_the_sites_language(client, make, 
         'data-text-fault-unreached="Die Website war nicht erreichbar, daher wurde nichts gesendet."'
         in html
     )
+
+
+def test_a_new_language_or_format_shows_at_once_in_the_same_request(app):
+    """Dates and interface text are looked up once per request (blog.web.templating.date_style,
+    blog.web.i18n.request_translations): saving the settings starts both anew, so what a CLI
+    command or the settings page renders next already speaks the saved choice."""
+    when = at_clock(14, 5)
+    page = "{{ when|date_and_time }} | {{ _('Reply') }} | {{ when|iso_datetime }}"
+    with app.test_request_context():
+        shown = render_template_string(page, when=when)
+        assert shown == "December 5, 2026 at 14:05 | Reply | 2026-12-05T14:05:00Z"
+        save_settings({"SITE_LANGUAGE": "de", "DATE_FORMAT": "long", "TIMEZONE": "Asia/Karachi"})
+        shown = render_template_string(page, when=when)
+        assert shown == "5. Dezember 2026 um 19:05 | Antworten | 2026-12-05T19:05:00+05:00"
+        save_settings({"SITE_LANGUAGE": "en", "DATE_FORMAT": "iso", "TIME_FORMAT": "12h"})
+        shown = render_template_string(page, when=when)
+        assert shown == "2026-12-05 at 7:05 PM | Reply | 2026-12-05T19:05:00+05:00"
